@@ -1,0 +1,1 @@
+"""Assets je Anliegen: Eingang und Referenzdaten (ingest), SQL-Modelle (sql), Analysekopie (publish)."""

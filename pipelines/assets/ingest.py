@@ -1,0 +1,90 @@
+"""Referenzdaten und Eingangsordner: die Quellen des Warehouse."""
+
+
+import datetime as dt
+
+import dagster as dg
+
+from pipelines.constants import GROUP_INGEST
+from pipelines.resources import WarehouseResource
+from sozial_dwh import warehouse
+from sozial_dwh.ingest import ingest_inbox
+from sozial_dwh.reference import GebietMatcher, load_gebiete, load_reference_tables
+from sozial_dwh.sources import READERS
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["raw", "ref_gebiete"], group_name=GROUP_INGEST,
+                     description="Gebietsgliederung aus data/reference/gebiete.csv: eine Zeile je Gebiet."),
+        dg.AssetSpec(["raw", "ref_indikatoren"], group_name=GROUP_INGEST,
+                     description="Indikatorenkatalog aus data/reference/indikatoren.csv: eine Zeile je Indikator."),
+    ],
+)
+def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
+    """Lädt die Referenzdaten neu (sie sind klein und werden bei jedem Lauf ganz ersetzt)."""
+    paths = warehouse_db.paths()
+    with warehouse_db.connect() as con:
+        counts = load_reference_tables(con, paths.reference)
+    for name, rows in counts.items():
+        yield dg.MaterializeResult(
+            asset_key=["raw", name],
+            metadata={"dagster/row_count": rows, "quelle": dg.MetadataValue.path(str(paths.reference))},
+        )
+
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        reader.raw_table.split("."), group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
+        description=f"Rohdaten der Quelle „{name}“ wie gelesen, mit Herkunft (Datei, Blatt, Zeile, Spalte).",
+    )
+    for name, reader in READERS.items()
+]
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(["ops", "dateien"], group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
+                     description="Dateiregister: eine Zeile je gesehener Datei mit Status (geladen, abgelehnt, ersetzt)."),
+        dg.AssetSpec(["quarantine", "zeilen"], group_name=GROUP_INGEST,
+                     description="Zurückgehaltene Zeilen: eine Zeile je Fehler mit Datei, Blatt, Zeile, Spalte und Grund."),
+        *RAW_SPECS,
+    ],
+)
+def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
+    """Verarbeitet den Eingangsordner: erkennen, lesen, registrieren, archivieren oder ablehnen."""
+    paths = warehouse_db.paths()
+    started = dt.datetime.now().replace(microsecond=0)
+    matcher = GebietMatcher(load_gebiete(paths.reference))
+    with warehouse_db.connect() as con:
+        summary = ingest_inbox(paths, con, matcher, progress=context.log.info)
+        dateien = con.execute(
+            "select dateiname, quelle, stichtag, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
+            "where geladen_am >= ? order by datei_id", [started]
+        ).df()
+        counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
+                  ["ops.dateien", "quarantine.zeilen", *(r.raw_table for r in READERS.values())]}
+    context.log.info(
+        f"Eingang: {len(summary.geladen)} geladen, {len(summary.abgelehnt)} abgelehnt, "
+        f"{len(summary.doppelt)} bereits bekannt, {summary.quarantaene_zeilen} Zeilen in Quarantäne."
+    )
+    yield dg.MaterializeResult(
+        asset_key=["ops", "dateien"],
+        metadata={
+            "dagster/row_count": counts["ops.dateien"],
+            "geladen": len(summary.geladen),
+            "abgelehnt": len(summary.abgelehnt),
+            "bereits_bekannt": len(summary.doppelt),
+            "dateien_dieses_laufs": dg.MetadataValue.md(dateien.to_markdown(index=False) if len(dateien) else "keine"),
+            "eingang": dg.MetadataValue.path(str(paths.inbox)),
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=["quarantine", "zeilen"],
+        metadata={"dagster/row_count": counts["quarantine.zeilen"], "neu": summary.quarantaene_zeilen},
+    )
+    for reader in READERS.values():
+        yield dg.MaterializeResult(
+            asset_key=reader.raw_table.split("."),
+            metadata={"dagster/row_count": counts[reader.raw_table]},
+        )

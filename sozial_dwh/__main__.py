@@ -1,0 +1,3 @@
+from sozial_dwh.cli import main
+
+raise SystemExit(main())

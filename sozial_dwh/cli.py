@@ -1,0 +1,135 @@
+"""Kommandozeile `sozial-dwh` (auch `python -m sozial_dwh`), DESIGN §3.
+
+Exit-Codes: 0 = erfolgreich, 1 = Lauf gescheitert bzw. Dateien würden abgelehnt, 2 = Aufruf falsch.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sozial_dwh import config
+from sozial_dwh.config import Paths
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse beendet mit 2; Meldung auf Deutsch einleiten
+        self.print_usage(sys.stderr)
+        _err(f"Aufruf fehlerhaft: {message}")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sozial-dwh", description="Data Warehouse für die integrierte Sozialplanung.")
+    commands = parser.add_subparsers(dest="command", metavar="BEFEHL", parser_class=_Parser)
+
+    demo = commands.add_parser("demo", help="Beispieldateien aller Quellen in den Eingangsordner schreiben")
+    demo.add_argument("--inbox", type=Path, help="Zielordner (Standard: $SOZIAL_DWH_HOME/inbox)")
+    demo.add_argument("--scale", type=int, default=1, help="Umfang (nur 1; größere Umfänge folgen mit dem Benchmark)")
+    demo.add_argument("--nur-wenn-leer", action="store_true",
+                      help="nur schreiben, wenn Eingang und Archiv leer sind (für `make run`)")
+
+    commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
+
+    check = commands.add_parser("check", help="Dateien gegen ihren Vertrag prüfen, ohne zu laden")
+    check.add_argument("files", nargs="+", type=Path, metavar="DATEI")
+
+    commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command is None:
+        build_parser().print_help(sys.stderr)
+        return 2
+    return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui}[args.command](args)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sozial_dwh.demo import write_demo
+
+    if args.scale != 1:
+        _err("--scale: derzeit wird nur der Umfang 1 erzeugt.")
+        return 2
+    paths = Paths.from_env()
+    inbox = args.inbox or paths.inbox
+    if args.nur_wenn_leer:
+        used = [p for p in (inbox, paths.archive) if p.exists() and any(p.iterdir())]
+        if used:
+            print(f"Beispieldaten nicht geschrieben: {used[0]} ist nicht leer.")
+            return 0
+    files = write_demo(inbox)
+    print(f"{len(files)} Beispieldateien geschrieben nach {inbox}:")
+    for path in files:
+        print(f"  {path.name}")
+    return 0
+
+
+def _dagster_home(paths: Paths) -> Path:
+    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
+    folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(folder)
+    return folder
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.runner import run_all  # Dagster erst hier laden, nicht beim Import der CLI
+
+    paths = Paths.from_env()
+    _dagster_home(paths)
+    return run_all(paths, progress=_err)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sozial_dwh.ingest import describe_quarantine, inspect_file
+    from sozial_dwh.reference import GebietMatcher, ReferenceError, load_gebiete
+
+    try:
+        matcher = GebietMatcher(load_gebiete(config.reference_dir()))
+    except ReferenceError as exc:
+        _err(f"Referenzdaten fehlerhaft: {exc}")
+        return 1
+    missing = [f for f in args.files if not f.is_file()]
+    if missing:
+        _err(f"Datei nicht gefunden: {', '.join(str(f) for f in missing)}")
+        return 2
+    rejected = 0
+    for path in args.files:
+        verdict = inspect_file(path, matcher)
+        if verdict.ok:
+            result = verdict.result
+            stichtage = ", ".join(f"{d:%d.%m.%Y}" for d in sorted(result.stichtage))
+            print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {len(result.records)} Zellen, "
+                  f"{len(result.quarantine)} Zeilen in Quarantäne")
+            for line in result.meldungen + describe_quarantine(result):
+                print(f"          {line}")
+        else:
+            rejected += 1
+            print(f"ABGELEHNT {path}" + (f" (Quelle {verdict.quelle})" if verdict.quelle else ""))
+            for line in verdict.fehler + (describe_quarantine(verdict.result) if verdict.result else []):
+                print(f"          {line}")
+    return 1 if rejected else 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    paths = Paths.from_env()
+    _dagster_home(paths)
+    workspace = config.REPO_ROOT / "workspace.yaml"
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", "3000"]
+    _err("Dagster-Oberfläche: http://127.0.0.1:3000 (beenden mit Strg+C)")
+    started = time.monotonic()
+    try:
+        return subprocess.call(command, cwd=config.REPO_ROOT)
+    except KeyboardInterrupt:
+        _err(f"Beendet nach {time.monotonic() - started:.0f} s.")
+        return 0

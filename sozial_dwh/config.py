@@ -1,0 +1,77 @@
+"""Pfade des Warehouse (DESIGN §4).
+
+Alles wird bei Aufruf aus der Umgebung gelesen, nie beim Import: Tests und Dagster-Ressourcen
+können `SOZIAL_DWH_HOME` setzen, bevor die erste Datei angefasst wird.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SQL_DIR = REPO_ROOT / "sql"
+
+WAREHOUSE_FILE = "sozial_dwh.duckdb"
+ANALYSE_FILE = "sozial_dwh_analyse.duckdb"
+
+
+def home() -> Path:
+    """`$SOZIAL_DWH_HOME`, sonst der Ordner `data/` des Repositorys."""
+    value = os.environ.get("SOZIAL_DWH_HOME")
+    return Path(value).expanduser().resolve() if value else REPO_ROOT / "data"
+
+
+def reference_dir() -> Path:
+    """`$SOZIAL_DWH_REFERENCE`, sonst `data/reference/` des Repositorys."""
+    value = os.environ.get("SOZIAL_DWH_REFERENCE")
+    return Path(value).expanduser().resolve() if value else REPO_ROOT / "data" / "reference"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Alle Ordner unter einem Home-Verzeichnis."""
+
+    home: Path
+    reference: Path
+
+    @classmethod
+    def from_env(cls, home_dir: str | Path | None = None, reference: str | Path | None = None) -> Paths:
+        return cls(
+            home=Path(home_dir).resolve() if home_dir else home(),
+            reference=Path(reference).resolve() if reference else reference_dir(),
+        )
+
+    @property
+    def inbox(self) -> Path:
+        return self.home / "inbox"
+
+    @property
+    def archive(self) -> Path:
+        return self.home / "archive"
+
+    @property
+    def rejected(self) -> Path:
+        return self.home / "rejected"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.home / "warehouse"
+
+    @property
+    def exports(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.warehouse_dir / WAREHOUSE_FILE
+
+    @property
+    def analyse(self) -> Path:
+        return self.warehouse_dir / ANALYSE_FILE
+
+    def ensure(self) -> Paths:
+        for folder in (self.inbox, self.archive, self.rejected, self.warehouse_dir, self.exports):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

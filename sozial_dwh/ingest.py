@@ -1,0 +1,274 @@
+"""Eingangsordner verarbeiten: erkennen, lesen, registrieren, ablegen – nichts geht verloren (DESIGN §5.1, §9).
+
+Jede Datei endet als Zeile in `ops.dateien` und byte-gleich in `archive/` (geladen) oder `rejected/`
+(abgelehnt, mit `<name>.fehler.txt`). Eine Datei wird erst aus dem Eingang entfernt, wenn ihre Kopie
+geprüft und der Datenbankeintrag festgeschrieben ist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sozial_dwh.config import Paths
+from sozial_dwh.parsing import CellError, code_text, norm, parse_date
+from sozial_dwh.readers.workbook import FileRejected, Sheet, read_sheets
+from sozial_dwh.reference import GebietMatcher
+from sozial_dwh.sources import READERS, ReadContext, ReadResult
+
+_FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
+IGNORED_PREFIXES = ("~$", ".", "~")
+
+
+@dataclass
+class Verdict:
+    """Ergebnis der Prüfung einer Datei, ohne etwas zu laden."""
+
+    path: Path
+    quelle: str | None = None
+    result: ReadResult | None = None
+    fehler: list[str] = field(default_factory=list)
+    gemeinde: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.fehler
+
+    @property
+    def stichtag(self) -> dt.date | None:
+        return max(self.result.stichtage) if self.result and self.result.stichtage else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _info(sheets: list[Sheet]) -> dict[str, object]:
+    for sheet in sheets:
+        if norm(sheet.name) == "info":
+            return {norm(row[0]): row[1] for row in sheet.rows if len(row) >= 2 and row[0] is not None}
+    return {}
+
+
+def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str, ReadContext]:
+    """Quelle, Stichtag und Gemeinde bestimmen: Info-Blatt, dann Dateiname, dann Kopfzeilen-Signatur."""
+    info = _info(sheets)
+    ctx = ReadContext(dateiname=path.name, matcher=matcher)
+    quelle = None
+    if info.get("quelle"):
+        quelle = norm(info["quelle"])
+        if quelle not in READERS:
+            raise FileRejected(
+                f"Blatt „Info“: Quelle „{info['quelle']}“ ist unbekannt. Erlaubt: {', '.join(sorted(READERS))}."
+            )
+    if info.get("stichtag") is not None:
+        try:
+            ctx.stichtag = parse_date(info["stichtag"])
+        except CellError as exc:
+            raise FileRejected(f"Blatt „Info“, Stichtag: {exc}.") from exc
+    if info.get("gemeinde") is not None:
+        ctx.gemeinde = matcher.gemeinde_ags(info["gemeinde"])
+        if ctx.gemeinde is None:
+            raise FileRejected(
+                f"Blatt „Info“: Gemeinde „{code_text(info['gemeinde'])}“ steht nicht in der Gebietsgliederung."
+            )
+    match = _FILENAME.match(path.name.lower())
+    if match and match["quelle"] in READERS:
+        quelle = quelle or match["quelle"]
+        if ctx.stichtag is None:
+            try:
+                ctx.stichtag = parse_date(match["datum"])
+            except CellError as exc:
+                raise FileRejected(f"Dateiname: {exc}.") from exc
+    if quelle is None:
+        candidates = [name for name, reader in READERS.items() if reader.matches(sheets)]
+        if len(candidates) > 1:
+            raise FileRejected(
+                f"Quelle nicht eindeutig: die Kopfzeile passt zu {', '.join(candidates)}. Bitte ein Blatt „Info“ "
+                "mit „Quelle“ anlegen oder die Datei nach dem Muster <quelle>_<JJJJ-MM-TT>.xlsx benennen."
+            )
+        if not candidates:
+            raise FileRejected(
+                "Quelle nicht erkannt: kein Blatt „Info“ mit „Quelle“, kein Dateiname wie "
+                "„bevoelkerung_2022-12-31.xlsx“ und keine bekannte Kopfzeile. "
+                f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`."
+            )
+        quelle = candidates[0]
+    return quelle, ctx
+
+
+def inspect_file(path: Path, matcher: GebietMatcher, today: dt.date | None = None) -> Verdict:
+    """Liest und prüft eine Datei vollständig, ohne sie zu laden (für `check` und den Lauf)."""
+    verdict = Verdict(path)
+    try:
+        sheets = read_sheets(path)
+        verdict.quelle, ctx = detect(path, sheets, matcher)
+        if today:
+            ctx.heute = today
+        verdict.result = READERS[verdict.quelle].read(sheets, ctx)
+        gemeinden = sorted(verdict.result.gemeinden | ({ctx.gemeinde} if ctx.gemeinde else set()))
+        verdict.gemeinde = ",".join(gemeinden) or None
+        if not verdict.result.records:
+            verdict.fehler.append(
+                "Keine einzige Zeile ist gültig; alle Zeilen wären in Quarantäne. Häufigste Gründe: "
+                + "; ".join(_top_reasons(verdict.result))
+            )
+    except FileRejected as exc:
+        verdict.fehler.append(str(exc))
+    return verdict
+
+
+def _top_reasons(result: ReadResult, limit: int = 3) -> list[str]:
+    counts: dict[str, int] = {}
+    for row in result.quarantine:
+        counts[row.grund] = counts.get(row.grund, 0) + 1
+    return [f"{grund} ({n}×)" for grund, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
+
+
+def describe_quarantine(result: ReadResult, limit: int = 20) -> list[str]:
+    lines = [
+        f"Blatt „{q.blatt}“, Zeile {q.zeile}" + (f", Spalte {q.spalte}" if q.spalte else "")
+        + f": {q.grund}" + (f" (Wert: „{q.wert}“)" if q.wert not in (None, "") else "")
+        for q in result.quarantine[:limit]
+    ]
+    if len(result.quarantine) > limit:
+        lines.append(f"… und {len(result.quarantine) - limit} weitere Zeilen (siehe quarantine.zeilen).")
+    return lines
+
+
+@dataclass
+class IngestSummary:
+    geladen: list[str] = field(default_factory=list)
+    abgelehnt: list[str] = field(default_factory=list)
+    doppelt: list[str] = field(default_factory=list)
+    quarantaene_zeilen: int = 0
+
+
+def inbox_files(paths: Paths) -> list[Path]:
+    if not paths.inbox.exists():
+        return []
+    return sorted(p for p in paths.inbox.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
+
+
+def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
+                 progress=None) -> IngestSummary:
+    """Verarbeitet alle Dateien im Eingang in Namensreihenfolge."""
+    summary = IngestSummary()
+    files = inbox_files(paths)
+    for number, path in enumerate(files, start=1):
+        if progress:
+            progress(f"[{number}/{len(files)}] {path.name}")
+        ingest_file(paths, con, matcher, path, summary)
+    return summary
+
+
+def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, path: Path,
+                summary: IngestSummary) -> None:
+    sha = sha256_of(path)
+    known = con.execute(
+        "select datei_id, ablage from ops.dateien where sha256 = ? and status in ('geladen', 'ersetzt') "
+        "order by datei_id limit 1", [sha]
+    ).fetchall()
+    if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
+        path.unlink()  # byte-gleiche Kopie liegt bereits im Archiv
+        summary.doppelt.append(path.name)
+        return
+    verdict = inspect_file(path, matcher)
+    now = dt.datetime.now().replace(microsecond=0)
+    size = path.stat().st_size
+    if not verdict.ok:
+        target = _free_name(paths.rejected, path.name, sha)
+        _copy_verified(path, target, sha)
+        meldungen = verdict.fehler + (describe_quarantine(verdict.result) if verdict.result else [])
+        _write_error_report(target, path.name, meldungen, paths)
+        con.execute(
+            "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, status, meldungen, geladen_am, "
+            "groesse_bytes, ablage) values (nextval('ops.datei_id_seq'), ?, ?, ?, ?, 'abgelehnt', ?, ?, ?, ?)",
+            [path.name, sha, verdict.quelle, verdict.stichtag, "\n".join(meldungen), now, size, str(target)],
+        )
+        path.unlink()
+        summary.abgelehnt.append(path.name)
+        return
+    result = verdict.result
+    reader = READERS[verdict.quelle]
+    target = _free_name(paths.archive / verdict.quelle, path.name, sha)
+    _copy_verified(path, target, sha)
+    meldungen = result.meldungen + describe_quarantine(result)
+    stichtage = sorted(result.stichtage)
+    con.execute("begin transaction")
+    try:
+        datei_id = con.execute("select nextval('ops.datei_id_seq')").fetchall()[0][0]
+        records = pd.DataFrame.from_records(result.records)
+        records.insert(0, "datei_id", datei_id)
+        con.register("neue_zeilen", records)
+        con.execute(f"insert into {reader.raw_table} by name select * from neue_zeilen")
+        con.unregister("neue_zeilen")
+        if result.quarantine:
+            con.executemany(
+                "insert into quarantine.zeilen values (?, ?, ?, ?, ?, ?, ?)",
+                [[datei_id, verdict.quelle, q.blatt, q.zeile, q.spalte, q.grund, q.wert] for q in result.quarantine],
+            )
+        con.execute(
+            "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, stichtage, gemeinde, status, "
+            "meldungen, geladen_am, groesse_bytes, ablage, zeilen_geladen, zeilen_quarantaene) "
+            "values (?, ?, ?, ?, ?, ?, ?, 'geladen', ?, ?, ?, ?, ?, ?)",
+            [datei_id, path.name, sha, verdict.quelle, max(stichtage), stichtage, verdict.gemeinde,
+             "\n".join(meldungen), now, size, str(target), len(result.records), len(result.quarantine)],
+        )
+        # Eine neuere Datei derselben Quelle und Gemeinde, die alle Stichtage einer älteren abdeckt, ersetzt sie.
+        con.execute(
+            "update ops.dateien set status = 'ersetzt', ersetzt_durch = ? "
+            "where quelle = ? and status = 'geladen' and datei_id <> ? and gemeinde is not distinct from ? "
+            "and list_has_all(?, stichtage)",
+            [datei_id, verdict.quelle, datei_id, verdict.gemeinde, stichtage],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    path.unlink()
+    summary.geladen.append(path.name)
+    summary.quarantaene_zeilen += len(result.quarantine)
+
+
+def _free_name(folder: Path, name: str, sha: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    if target.exists() and sha256_of(target) != sha:
+        target = folder / f"{Path(name).stem}.{sha[:12]}{Path(name).suffix}"
+    return target
+
+
+def _copy_verified(source: Path, target: Path, sha: str) -> None:
+    shutil.copy2(source, target)
+    if sha256_of(target) != sha:
+        raise OSError(f"Kopie von {source} nach {target} ist nicht byte-gleich; die Datei bleibt im Eingang.")
+
+
+def _write_error_report(target: Path, original: str, meldungen: list[str], paths: Paths) -> None:
+    text = [
+        f"Datei: {original}",
+        f"Geprüft am: {dt.datetime.now():%d.%m.%Y %H:%M}",
+        "Ergebnis: abgelehnt – nichts aus dieser Datei wurde geladen.",
+        "",
+        "Was ist falsch:",
+        *[f"  - {m}" for m in meldungen],
+        "",
+        "Was ist zu tun:",
+        "  Datei korrigieren (oder die passende Vorlage aus `sozial-dwh templates` verwenden),",
+        "  mit `sozial-dwh check DATEI` prüfen und erneut in den Eingangsordner legen:",
+        f"  {paths.inbox}",
+        "",
+    ]
+    target.with_name(target.name + ".fehler.txt").write_text("\n".join(text), encoding="utf-8")

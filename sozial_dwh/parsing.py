@@ -1,0 +1,239 @@
+"""Zellinhalte aus Tabellen der amtlichen Statistik verstehen (DESIGN §5.1).
+
+Reine Funktionen ohne Datei- oder Datenbankzugriff: Überschriften normalisieren, deutsche
+Zahlentexte und die Zeichen der Zeichenerklärung (DIN 55301) lesen, Altersangaben in
+Altersgrenzen übersetzen, Summenzeilen erkennen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+# Zeichenerklärung nach DIN 55301: Zeichen -> Grundkennzeichen (NULL mit Grund, nie 0).
+SYMBOLS: dict[str, str] = {
+    ".": "unbekannt_oder_geheim",
+    "*": "gesperrt",
+    "x": "entfaellt",
+    "…": "noch_nicht_verfuegbar",
+    "...": "noch_nicht_verfuegbar",
+}
+# "–" oder "-" allein: genau null ("nichts vorhanden").
+ZERO_SYMBOLS = {"–", "-", "—"}
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+class CellError(ValueError):
+    """Ein Zellinhalt lässt sich nicht lesen; die Nachricht ist deutsch und für die Datenstelle."""
+
+
+def norm(text: object) -> str:
+    """Normalform für Vergleiche von Überschriften und Schlüsselwörtern.
+
+    Ignoriert Groß-/Kleinschreibung, Leerraum (auch innen), Zeilenumbrüche mit Silbentrennung,
+    ä/ae ö/oe ü/ue ß/ss und Fußnotenzeichen am Ende ("Anzahl¹", "Anzahl *)").
+    """
+    if text is None:
+        return ""
+    s = str(text).replace("\u00ad", "").replace("\u00a0", " ")
+    s = re.sub(r"-\s*[\r\n]+\s*", "", s)  # Silbentrennung am Zeilenumbruch
+    s = s.lower().translate(_UMLAUTS)
+    s = re.sub(r"(\s*\*\)|\s*\d\)|[¹²³⁴⁵⁶⁷⁸⁹]+)$", "", s.strip())
+    return re.sub(r"\s+", "", s)
+
+
+def is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and value.strip() == ""
+
+
+@dataclass(frozen=True)
+class Number:
+    """Eine gelesene Zahl: `value` oder None mit `kennzeichen` (Grund)."""
+
+    value: float | None
+    kennzeichen: str | None = None
+
+
+_GERMAN_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
+_PLAIN_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+
+
+def parse_number(value: object) -> Number:
+    """Liest eine Zahl aus einer Zelle: numerisch, deutscher Zahlentext oder DIN-55301-Zeichen.
+
+    `1.234` ist tausend­zweihundert­vierunddreißig (deutsche Tausenderpunkte), `1.234,5` und `12,3 %`
+    werden gelesen, `–` ist 0, `.`/`*`/`x`/`…` sind NULL mit Kennzeichen.
+    Leere Zellen sind NULL mit Kennzeichen `leer`.
+    """
+    if is_blank(value):
+        return Number(None, "leer")
+    if isinstance(value, bool):
+        raise CellError(f"„{value}“ ist keine Zahl")
+    if isinstance(value, int | float):
+        return Number(float(value))
+    s = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    if s in ZERO_SYMBOLS:
+        return Number(0.0)
+    if s.lower() in SYMBOLS:
+        return Number(None, SYMBOLS[s.lower()])
+    s = s.rstrip("%")
+    if _GERMAN_NUMBER.match(s):
+        return Number(float(s.replace(".", "").replace(",", ".")))
+    if _PLAIN_DECIMAL.match(s):
+        # "12.5" ist kein deutscher Tausenderpunkt (nicht drei Ziffern): als Dezimalzahl lesen.
+        return Number(float(s))
+    raise CellError(f"„{value}“ ist keine Zahl (erwartet z. B. 1234, 1.234 oder 12,5)")
+
+
+def parse_count(value: object) -> Number:
+    """Wie `parse_number`, verlangt aber eine nicht negative ganze Zahl (Fallzahl)."""
+    number = parse_number(value)
+    if number.value is None:
+        return number
+    if number.value < 0:
+        raise CellError(f"„{value}“ ist negativ; Anzahlen müssen 0 oder größer sein")
+    if number.value != int(number.value):
+        raise CellError(f"„{value}“ ist keine ganze Zahl; Anzahlen müssen ganzzahlig sein")
+    return Number(float(int(number.value)))
+
+
+TOTAL_LABELS = {"insgesamt", "summe", "gesamt", "stadtinsgesamt", "gesamtstadt", "zusammen", "stadtgesamt"}
+
+
+def is_total_label(value: object, extra: set[str] | None = None) -> bool:
+    """Erkennt Summenzeilen/-spalten ("Insgesamt", "Summe", "Stadt insgesamt", "<Gemeinde> insgesamt")."""
+    n = norm(value)
+    if not n:
+        return False
+    if n in TOTAL_LABELS or (extra and n in extra):
+        return True
+    return n.endswith("insgesamt") or n.startswith("summe")
+
+
+# --- Alter ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AgeBand:
+    von: int
+    bis: int | None  # None = offen ("75 und älter")
+
+    def label(self) -> str:
+        return f"{self.von}+" if self.bis is None else f"{self.von}–{self.bis}"
+
+
+ALL_AGES = AgeBand(0, None)
+
+_RE_OPEN = re.compile(r"^(?:>=|≥|ab)?(\d+)(?:\+|jahreundaelter|undaelter|undmehr|jahreundmehr|undaeltere|jahreunddarueber|unddarueber)$")
+_RE_GE = re.compile(r"^(?:>=|≥|ab)(\d+)(?:jahre[n]?)?$")
+_RE_UNDER = re.compile(r"^(?:unter|<|u)(\d+)(?:jahre[n]?)?$")
+_RE_RANGE_EXCL = re.compile(r"^(?:von)?(\d+)bisunter(\d+)(?:jahre[n]?)?$")
+_RE_RANGE = re.compile(r"^(?:von)?(\d+)(?:-|–|—|bis)(\d+)(?:jahre[n]?)?$")
+_RE_SINGLE = re.compile(r"^(\d+)(?:jahre[n]?)?$")
+
+
+def parse_age(value: object) -> AgeBand | None:
+    """Übersetzt Alters- und Altersgruppenangaben in Grenzen (inklusive, `bis` None = offen).
+
+    Einzeljahre (`17`, `100+`), Bänder (`0-2`, `0 bis 2`, `0 bis unter 3`, `unter 3`, `75+`,
+    `>=75`, `75 und älter`); `insgesamt` bedeutet alle Alter. None, wenn es keine Altersangabe ist.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
+        if value != int(value) or value < 0:
+            return None
+        return AgeBand(int(value), int(value))
+    n = norm(value)
+    if not n:
+        return None
+    if n in {"insgesamt", "gesamt", "alle", "zusammen", "summe"}:
+        return ALL_AGES
+    n = n.replace("jahren", "").replace("jahre", "") if not n.endswith("jahreundaelter") else n
+    for pattern, build in (
+        (_RE_OPEN, lambda m: AgeBand(int(m[1]), None)),
+        (_RE_GE, lambda m: AgeBand(int(m[1]), None)),
+        (_RE_UNDER, lambda m: AgeBand(0, int(m[1]) - 1)),
+        (_RE_RANGE_EXCL, lambda m: AgeBand(int(m[1]), int(m[2]) - 1)),
+        (_RE_RANGE, lambda m: AgeBand(int(m[1]), int(m[2]))),
+        (_RE_SINGLE, lambda m: AgeBand(int(m[1]), int(m[1]))),
+    ):
+        match = pattern.match(n)
+        if match:
+            band = build(match)
+            if band.bis is not None and band.bis < band.von:
+                return None
+            return band
+    return None
+
+
+# --- Kategorien ---------------------------------------------------------------------------------
+
+INSGESAMT = "insgesamt"
+_CATEGORY_VALUES: dict[str, dict[str, str]] = {
+    "geschlecht": {
+        "m": "m", "maennlich": "m", "mann": "m", "maenner": "m",
+        "w": "w", "weiblich": "w", "frau": "w", "frauen": "w",
+        "d": "d", "divers": "d",
+    },
+    "staatsangehoerigkeit": {
+        "deutsch": "deutsch", "deutsche": "deutsch", "d": "deutsch",
+        "nichtdeutsch": "nichtdeutsch", "nichtdeutsche": "nichtdeutsch", "auslaendisch": "nichtdeutsch",
+        "auslaender": "nichtdeutsch", "auslaender/-innen": "nichtdeutsch", "auslaender/innen": "nichtdeutsch",
+        "a": "nichtdeutsch",
+    },
+    "migrationshintergrund": {
+        "ja": "ja", "j": "ja", "mit": "ja", "mitmigrationshintergrund": "ja", "1": "ja",
+        "nein": "nein", "n": "nein", "ohne": "nein", "ohnemigrationshintergrund": "nein", "0": "nein",
+    },
+}
+
+
+def parse_category(dimension: str, value: object) -> str:
+    """Übersetzt eine Merkmalsausprägung in den Kanon; leer oder „insgesamt“ = `insgesamt`."""
+    n = norm(value)
+    if not n or n in {"insgesamt", "gesamt", "zusammen", "alle", "summe"}:
+        return INSGESAMT
+    if isinstance(value, float) and value == int(value):
+        n = str(int(value))
+    mapping = _CATEGORY_VALUES[dimension]
+    if n in mapping:
+        return mapping[n]
+    allowed = sorted(set(mapping.values()))
+    raise CellError(f"„{value}“ ist keine bekannte Ausprägung (erlaubt: {', '.join(allowed)} oder leer = insgesamt)")
+
+
+# --- Datum ---------------------------------------------------------------------------------------
+
+_RE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_RE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def parse_date(value: object) -> dt.date:
+    """Liest ein Datum: Datumszelle, ISO (`2022-12-31`) oder deutsch (`31.12.2022`)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    s = "" if value is None else str(value).strip()
+    try:
+        if m := _RE_ISO.match(s):
+            return dt.date(int(m[1]), int(m[2]), int(m[3]))
+        if m := _RE_DE.match(s):
+            return dt.date(int(m[3]), int(m[2]), int(m[1]))
+    except ValueError as exc:
+        raise CellError(f"„{value}“ ist kein gültiges Datum") from exc
+    raise CellError(f"„{value}“ ist kein Datum (erwartet 31.12.2022 oder 2022-12-31)")
+
+
+def code_text(value: object) -> str:
+    """Text eines Schlüssels: 101.0 -> "101", Leerraum entfernt."""
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    return "" if value is None else str(value).strip()

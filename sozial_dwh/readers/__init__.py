@@ -1,0 +1,1 @@
+"""Dateien lesen: Arbeitsmappen und CSV (workbook), Kopfzeilen und Fußnoten (table)."""

@@ -1,0 +1,101 @@
+"""Die Kopfzeile einer Tabelle finden, Titel- und Fußnotenzeilen überspringen (DESIGN §5.1, §5.3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sozial_dwh.parsing import is_blank, norm
+from sozial_dwh.readers.workbook import Sheet
+
+# Kanonische Spalten und ihre Synonyme (DESIGN §5.3, mindestens diese). Schlüssel = interner Name.
+SYNONYMS: dict[str, list[str]] = {
+    "gebiet": ["Gebiet", "Bereich", "Gebiets-Nr", "Gebietsnummer", "statistischer Bezirk", "Bezirk-Nr",
+               "Gebiets-Nr.", "Bezirk", "Bezirksnummer", "statistischer Bezirk Nr"],
+    "anzahl": ["Anzahl", "Personen", "Einwohner", "Wert", "Fälle", "Einwohnerinnen und Einwohner"],
+    "alter": ["Alter", "Altersjahr", "Alter in Jahren"],
+    "altersgruppe": ["Altersgruppe", "Alter von-bis", "Altersklasse", "Altersgruppen"],
+    "geschlecht": ["Geschlecht"],
+    "staatsangehoerigkeit": ["Staatsangehörigkeit", "Nationalität", "Staatsangeh."],
+    "migrationshintergrund": ["Migrationshintergrund"],
+    "stichtag": ["Stichtag", "Datum", "Berichtsmonat"],
+    "insgesamt": ["Insgesamt", "Einwohner insgesamt", "Bevölkerung insgesamt", "Einwohnerinnen und Einwohner insgesamt",
+                  "Gesamt", "Summe"],
+    "maennlich": ["männlich", "Männer"],
+    "weiblich": ["weiblich", "Frauen"],
+    "divers": ["divers"],
+    "auslaender": ["Ausländer", "Nichtdeutsche", "nichtdeutsch", "Ausländer/-innen", "Ausländerinnen und Ausländer",
+                   "Ausländer/innen"],
+    "deutsche": ["Deutsche", "deutsch"],
+    "mit_migrationshintergrund": ["mit Migrationshintergrund", "Migrationshintergrund",
+                                  "Bev. mit Migrationshintergrund", "Bevölkerung mit Migrationshintergrund"],
+    "ohne_migrationshintergrund": ["ohne Migrationshintergrund"],
+}
+
+_NORMALISED: dict[str, dict[str, str]] = {}
+
+
+def canonical(header: object, candidates: list[str]) -> str | None:
+    """Der kanonische Name einer Überschrift unter `candidates`, sonst None."""
+    n = norm(header)
+    if not n:
+        return None
+    for name in candidates:
+        table = _NORMALISED.setdefault(name, {norm(s): name for s in SYNONYMS[name] + [name]})
+        if n in table:
+            return name
+    return None
+
+
+_FOOTNOTE = re.compile(r"^(quelle|anmerkung|hinweis|hinweise|stand|fussnote|erlaeuterung|\*|\d\)|¹|zeichenerklaerung|rundung)")
+
+
+def is_footnote_row(row: list[object]) -> bool:
+    """Fußnote: genau eine befüllte Zelle mit Text wie „Quelle: …“, „*) …“, „1) …“."""
+    filled = [v for v in row if not is_blank(v)]
+    if len(filled) != 1 or not isinstance(filled[0], str):
+        return False
+    return bool(_FOOTNOTE.match(norm(filled[0]))) or len(filled[0]) > 40
+
+
+@dataclass
+class Table:
+    """Eine gefundene Tabelle: Kopfzeile (1-basiert wie in Excel) und Spaltenzuordnung."""
+
+    sheet: Sheet
+    header_row: int
+    columns: dict[str, int]  # kanonischer Name -> Spaltenindex (0-basiert)
+    headers: list[object]
+    unused: list[str] = field(default_factory=list)
+
+    def data_rows(self) -> Iterator[tuple[int, list[object]]]:
+        """(Excel-Zeilennummer, Werte) je Datenzeile; Leer- und Fußnotenzeilen übersprungen."""
+        for index in range(self.header_row, len(self.sheet.rows)):
+            row = self.sheet.rows[index]
+            if all(is_blank(v) for v in row) or is_footnote_row(row):
+                continue
+            yield index + 1, row
+
+    def value(self, row: list[object], name: str) -> object:
+        index = self.columns.get(name)
+        if index is None or index >= len(row):
+            return None
+        return row[index]
+
+
+def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], max_rows: int = 40) -> Table | None:
+    """Sucht in den ersten `max_rows` Zeilen die Kopfzeile.
+
+    `required` ist eine Liste von Alternativen-Gruppen: aus jeder Gruppe muss mindestens eine Spalte da
+    sein (z. B. [["gebiet"], ["alter", "altersgruppe"], ["anzahl"]]).
+    """
+    for index, row in enumerate(sheet.rows[:max_rows]):
+        columns: dict[str, int] = {}
+        for col, value in enumerate(row):
+            name = canonical(value, candidates)
+            if name and name not in columns:
+                columns[name] = col
+        if all(any(name in columns for name in group) for group in required):
+            return Table(sheet, index + 1, columns, list(row))
+    return None

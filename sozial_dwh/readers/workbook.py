@@ -1,0 +1,97 @@
+"""Tabellenblätter aus xlsx/xlsm/ods/csv lesen – nur Werte, nie Makros.
+
+python-calamine liest die Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
+`csv`-Modul gelesen, Kodierung (UTF-8 oder Windows-1252) und Trennzeichen (`;` oder `,`)
+werden erkannt.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from sozial_dwh.parsing import is_blank
+
+SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
+SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
+
+
+class FileRejected(Exception):
+    """Die Datei als Ganzes kann nicht geladen werden; die Nachricht ist deutsch und sagt, was zu tun ist."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    rows: list[list[object]]
+
+    def cell(self, row: int, col: int) -> object:
+        """Zelle nach 0-basierten Indizes; außerhalb = None."""
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (Spaltenbezeichnung wie in Excel)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def read_sheets(path: Path) -> list[Sheet]:
+    """Alle Blätter einer Datei als Zeilenlisten (leere Zellen = None)."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise FileRejected(
+            f"Dateiformat „{path.suffix or '(ohne Endung)'}“ wird nicht unterstützt. "
+            "Bitte als .xlsx, .xlsm, .ods oder .csv (UTF-8 oder Windows-1252, Trennzeichen ; oder ,) speichern."
+        )
+    if suffix == ".csv":
+        return [_read_csv(path)]
+    return _read_calamine(path)
+
+
+def _read_calamine(path: Path) -> list[Sheet]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheets = []
+        for name in workbook.sheet_names:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            sheets.append(Sheet(name, [[None if is_blank(v) else v for v in row] for row in rows]))
+    except Exception as exc:  # calamine meldet beschädigte Dateien mit verschiedenen Typen
+        raise FileRejected(
+            f"Die Arbeitsmappe lässt sich nicht öffnen ({type(exc).__name__}: {exc}). "
+            "Ist sie beschädigt, unvollständig kopiert oder mit Kennwort geschützt? "
+            "Bitte in Excel öffnen, ohne Kennwort neu speichern und erneut in den Eingangsordner legen."
+        ) from exc
+    if not any(any(v is not None for v in row) for sheet in sheets for row in sheet.rows):
+        raise FileRejected("Die Arbeitsmappe ist leer: kein Blatt enthält Werte.")
+    return sheets
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def _read_csv(path: Path) -> Sheet:
+    text = _decode(path.read_bytes())
+    if not text.strip():
+        raise FileRejected("Die CSV-Datei ist leer.")
+    sample = text[:20000]
+    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    rows = [
+        [None if cell.strip() == "" else cell.strip() for cell in row]
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ]
+    return Sheet(path.stem, rows)

@@ -1,0 +1,183 @@
+"""Referenzdaten aus `data/reference/` (DESIGN §6): Gebietsgliederung und Indikatorenkatalog."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sozial_dwh.parsing import code_text, norm
+
+GEBIETE_FILE = "gebiete.csv"
+INDIKATOREN_FILE = "indikatoren.csv"
+
+GEBIETE_COLUMNS = [
+    "gebiet_id", "name", "sozialraum_id", "sozialraum", "stadtbezirk", "gemeinde_ags", "gemeinde",
+    "gueltig_ab", "gueltig_bis", "nachfolger_id",
+]
+# Pseudo-Gebiet für Fälle ohne verwertbare Adresse: zählt in der Gemeinde, in keinem Gebiet.
+OHNE_ZUORDNUNG_SUFFIX = "-oZ"
+OHNE_ZUORDNUNG_LABELS = {"keineangabe", "ohnezuordnung", "nichtzuordenbar", "unbekannt", "ohneangabe"}
+
+
+def ohne_zuordnung_id(ags: str) -> str:
+    return f"{ags}{OHNE_ZUORDNUNG_SUFFIX}"
+
+
+class ReferenceError(ValueError):
+    """Die Referenzdatei ist fehlerhaft; die Nachricht nennt Datei, Zeile und Spalte."""
+
+
+def read_csv_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [{k.strip(): (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+@dataclass(frozen=True)
+class Gebiet:
+    gebiet_id: str
+    name: str
+    sozialraum_id: str
+    sozialraum: str
+    stadtbezirk: str
+    gemeinde_ags: str
+    gemeinde: str
+    gueltig_ab: dt.date
+    gueltig_bis: dt.date | None
+    nachfolger_id: str | None
+    akg_code: str | None = None
+    stadtbezirk_id: str | None = None
+
+    def valid_at(self, day: dt.date) -> bool:
+        return self.gueltig_ab <= day and (self.gueltig_bis is None or day <= self.gueltig_bis)
+
+
+def load_gebiete(reference: Path) -> list[Gebiet]:
+    """Liest und prüft `gebiete.csv`."""
+    path = reference / GEBIETE_FILE
+    if not path.exists():
+        raise ReferenceError(f"Gebietsgliederung fehlt: {path}. Bitte die Datei anlegen (Vorlage: gebiete_beispiel.csv).")
+    rows = read_csv_rows(path)
+    if not rows:
+        raise ReferenceError(f"{path.name}: die Datei enthält keine Gebiete.")
+    missing = [c for c in GEBIETE_COLUMNS if c not in rows[0]]
+    if missing:
+        raise ReferenceError(f"{path.name}: Spalte(n) fehlen: {', '.join(missing)}.")
+    gebiete = []
+    for number, row in enumerate(rows, start=2):
+        for column in ("gebiet_id", "name", "sozialraum_id", "gemeinde_ags", "gueltig_ab"):
+            if not row[column]:
+                raise ReferenceError(f"{path.name}, Zeile {number}, Spalte {column}: Wert fehlt.")
+        try:
+            ab = dt.date.fromisoformat(row["gueltig_ab"])
+            bis = dt.date.fromisoformat(row["gueltig_bis"]) if row["gueltig_bis"] else None
+        except ValueError as exc:
+            raise ReferenceError(f"{path.name}, Zeile {number}: Datum nicht im Format JJJJ-MM-TT ({exc}).") from exc
+        gebiete.append(Gebiet(
+            gebiet_id=row["gebiet_id"], name=row["name"], sozialraum_id=row["sozialraum_id"],
+            sozialraum=row["sozialraum"], stadtbezirk=row["stadtbezirk"], gemeinde_ags=row["gemeinde_ags"],
+            gemeinde=row["gemeinde"], gueltig_ab=ab, gueltig_bis=bis,
+            nachfolger_id=row["nachfolger_id"] or None, akg_code=row.get("akg_code") or None,
+            stadtbezirk_id=row.get("stadtbezirk_id") or None,
+        ))
+    ids = [g.gebiet_id for g in gebiete]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ReferenceError(f"{path.name}: Gebietsschlüssel mehrfach vergeben: {', '.join(duplicates)}.")
+    unknown = sorted({g.nachfolger_id for g in gebiete if g.nachfolger_id and g.nachfolger_id not in ids})
+    if unknown:
+        raise ReferenceError(f"{path.name}: Nachfolger ohne eigene Zeile: {', '.join(unknown)}.")
+    return gebiete
+
+
+@dataclass(frozen=True)
+class Match:
+    gebiet_id: str | None
+    problem: str | None = None  # deutsche Begründung für die Quarantäne
+
+
+class GebietMatcher:
+    """Ordnet Gebietsangaben aus Dateien den Schlüsseln der Gebietsgliederung zu (DESIGN §5.3).
+
+    Akzeptiert den Schlüssel allein ("101"), mit Namen davor oder dahinter ("101 Zentrum-Nord",
+    "Zentrum-Nord (101)") oder den Namen allein.
+    """
+
+    def __init__(self, gebiete: list[Gebiet]):
+        self.by_id = {g.gebiet_id: g for g in gebiete}
+        self.by_akg = {g.akg_code: g for g in gebiete if g.akg_code}
+        self.by_name = {norm(g.name): g for g in gebiete}
+        self.gemeinden = {g.gemeinde_ags: g.gemeinde for g in gebiete}
+        self.gemeinde_by_name = {norm(name): ags for ags, name in self.gemeinden.items()}
+
+    def lookup(self, value: object) -> Gebiet | None:
+        text = code_text(value)
+        if text in self.by_id:
+            return self.by_id[text]
+        if text in self.by_akg:
+            return self.by_akg[text]
+        tokens = re.findall(r"[^\s()\[\],;:]+", text)
+        for token in (tokens[:1] + tokens[-1:]) if tokens else []:
+            if token in self.by_id:
+                return self.by_id[token]
+        return self.by_name.get(norm(text))
+
+    def match(self, value: object, stichtag: dt.date | None) -> Match:
+        gebiet = self.lookup(value)
+        if gebiet is None:
+            return Match(None, f"Gebiet „{code_text(value)}“ ist in der Gebietsgliederung unbekannt")
+        if stichtag is not None and not gebiet.valid_at(stichtag):
+            bis = gebiet.gueltig_bis.strftime("%d.%m.%Y") if gebiet.gueltig_bis else "offen"
+            extra = f", Nachfolger {gebiet.nachfolger_id}" if gebiet.nachfolger_id else ""
+            return Match(None, (
+                f"Gebiet {gebiet.gebiet_id} ist am {stichtag:%d.%m.%Y} nicht gültig "
+                f"(gültig {gebiet.gueltig_ab:%d.%m.%Y} bis {bis}{extra})"
+            ))
+        return Match(gebiet.gebiet_id)
+
+    def gemeinde_of(self, gebiet_id: str) -> str | None:
+        gebiet = self.by_id.get(gebiet_id)
+        if gebiet:
+            return gebiet.gemeinde_ags
+        if gebiet_id.endswith(OHNE_ZUORDNUNG_SUFFIX):
+            return gebiet_id[: -len(OHNE_ZUORDNUNG_SUFFIX)]
+        return None
+
+    def gemeinde_ags(self, value: object) -> str | None:
+        """AGS aus einer Angabe wie „05962024“ oder „Iserlohn“."""
+        text = code_text(value)
+        if text in self.gemeinden:
+            return text
+        if text.isdigit() and text.zfill(8) in self.gemeinden:
+            return text.zfill(8)
+        return self.gemeinde_by_name.get(norm(text))
+
+
+def load_reference_tables(con, reference: Path) -> dict[str, int]:
+    """Schreibt die Referenzdaten nach `raw.ref_gebiete` und `raw.ref_indikatoren` (ersetzt sie ganz)."""
+    import pandas as pd
+
+    gebiete = pd.DataFrame([g.__dict__ for g in load_gebiete(reference)])
+    indikatoren_path = reference / INDIKATOREN_FILE
+    if not indikatoren_path.exists():
+        raise ReferenceError(f"Indikatorenkatalog fehlt: {indikatoren_path}.")
+    indikatoren = pd.DataFrame(read_csv_rows(indikatoren_path))
+    for column in ("indikator_id", "name", "einheit", "polaritaet", "zaehler", "faktor", "min_nenner"):
+        if column not in indikatoren.columns:
+            raise ReferenceError(f"{INDIKATOREN_FILE}: Spalte {column} fehlt.")
+    con.execute("begin transaction")
+    try:
+        con.register("ref_gebiete_df", gebiete)
+        con.execute("create or replace table raw.ref_gebiete as select * from ref_gebiete_df")
+        con.register("ref_indikatoren_df", indikatoren)
+        con.execute("create or replace table raw.ref_indikatoren as select * from ref_indikatoren_df")
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("ref_gebiete_df")
+        con.unregister("ref_indikatoren_df")
+    return {"ref_gebiete": len(gebiete), "ref_indikatoren": len(indikatoren)}

@@ -1,0 +1,57 @@
+"""Gemeinsame Bausteine der Quell-Leser: Kontext, Ergebnis, Quarantänezeilen."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from sozial_dwh.readers.workbook import Sheet
+from sozial_dwh.reference import GebietMatcher
+
+
+@dataclass(frozen=True)
+class QuarantineRow:
+    """Eine zurückgehaltene Zeile mit Fundstelle und Grund."""
+
+    blatt: str
+    zeile: int
+    spalte: str | None
+    grund: str
+    wert: str | None = None
+
+
+@dataclass
+class ReadContext:
+    dateiname: str
+    matcher: GebietMatcher
+    stichtag: dt.date | None = None  # aus Info-Blatt oder Dateiname
+    gemeinde: str | None = None  # AGS aus dem Info-Blatt
+    heute: dt.date = field(default_factory=dt.date.today)
+
+
+@dataclass
+class ReadResult:
+    records: list[dict] = field(default_factory=list)
+    quarantine: list[QuarantineRow] = field(default_factory=list)
+    meldungen: list[str] = field(default_factory=list)
+    stichtage: set[dt.date] = field(default_factory=set)
+    gemeinden: set[str] = field(default_factory=set)
+
+    def quarantine_row(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
+        self.quarantine.append(QuarantineRow(blatt, zeile, spalte, grund, None if wert is None else str(wert)))
+
+
+class SourceReader(Protocol):
+    """Schnittstelle eines Quell-Lesers. `quelle` ist der Name aus DESIGN §5.2."""
+
+    quelle: str
+    raw_table: str
+
+    def matches(self, sheets: list[Sheet]) -> bool:
+        """Passt die Kopfzeile eines Blatts zu dieser Quelle (Erkennung an der Kopfzeilen-Signatur)?"""
+        ...
+
+    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
+        """Liest die Datei; wirft FileRejected bei Fehlern, die die ganze Datei betreffen."""
+        ...

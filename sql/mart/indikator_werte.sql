@@ -1,0 +1,167 @@
+-- Indikatorwerte für Analyse und Bericht: eine Zeile je Stichtag × Ebene × Gebiet × Indikator.
+-- Werte höherer Ebenen entstehen aus summierten Zählern und Nennern (nie aus gemittelten Quoten),
+-- auf der heutigen Gebietsgliederung: Werte aufgelöster Gebiete zählen für ihren Nachfolger
+-- (aktuell_id); die aufgelösten Gebiete bleiben für ihre eigenen Jahre als Gebietszeilen erhalten.
+create or replace table mart.indikator_werte as
+with
+
+groessen as (
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_bevoelkerung
+),
+
+gebiete as (
+    select * from core.dim_gebiet where ebene = 'gebiet'
+),
+
+-- Gebietsgrößen auf die heutige Gliederung umgerechnet
+heutige_gebiete as (
+    select
+        g.stichtag,
+        d.aktuell_id as gebiet_id,
+        g.groesse,
+        case when bool_and(g.anzahl is not null) then sum(g.anzahl) end as anzahl,
+        string_agg(distinct g.hinweis, '; ') as hinweis,
+        string_agg(distinct g.gebiet_id, ', ' order by g.gebiet_id) as herkunft,
+        count(*) > 1 or bool_or(g.gebiet_id <> d.aktuell_id) as umgerechnet,
+    from groessen as g
+    inner join gebiete as d using (gebiet_id)
+    group by g.stichtag, d.aktuell_id, g.groesse
+),
+
+einheiten as (
+    select h.*, d.sozialraum_id, d.stadtbezirk_id, d.gemeinde_id, d.ist_pseudo
+    from heutige_gebiete as h
+    inner join gebiete as d using (gebiet_id)
+),
+
+ebenen as (
+    -- Gebiete der heutigen Gliederung (ohne das Pseudo-Gebiet „ohne Zuordnung“)
+    select
+        stichtag, 'gebiet' as ebene, gebiet_id, groesse, anzahl,
+        case when umgerechnet then concat_ws('; ', hinweis, 'auf heutige Gebietsgliederung umgerechnet aus ' || herkunft) else hinweis end as hinweis,
+    from einheiten
+    where not ist_pseudo
+    union all
+    -- aufgelöste Gebiete in ihren eigenen Jahren
+    select g.stichtag, 'gebiet', g.gebiet_id, g.groesse, g.anzahl, g.hinweis
+    from groessen as g
+    inner join gebiete as d using (gebiet_id)
+    where d.aktuell_id <> d.gebiet_id
+    union all
+    select
+        stichtag, 'sozialraum', sozialraum_id, groesse,
+        case when bool_and(anzahl is not null) then sum(anzahl) end,
+        string_agg(distinct hinweis, '; '),
+    from einheiten
+    where sozialraum_id is not null
+    group by stichtag, sozialraum_id, groesse
+    union all
+    select
+        stichtag, 'stadtbezirk', stadtbezirk_id, groesse,
+        case when bool_and(anzahl is not null) then sum(anzahl) end,
+        string_agg(distinct hinweis, '; '),
+    from einheiten
+    where stadtbezirk_id is not null
+    group by stichtag, stadtbezirk_id, groesse
+    union all
+    -- die Gemeinde einschließlich der Fälle ohne Zuordnung
+    select
+        stichtag, 'gemeinde', gemeinde_id, groesse,
+        case when bool_and(anzahl is not null) then sum(anzahl) end,
+        string_agg(distinct hinweis, '; '),
+    from einheiten
+    group by stichtag, gemeinde_id, groesse
+),
+
+katalog as (
+    select * from core.dim_indikator
+),
+
+berechnet as (
+    select
+        z.stichtag,
+        z.gebiet_id,
+        z.ebene,
+        k.indikator_id,
+        k.einheit,
+        k.faktor,
+        k.min_nenner,
+        cast(z.anzahl as bigint) as zaehler,
+        cast(n.anzahl as bigint) as nenner,
+        k.nenner is null as ist_anzahl,
+        case
+            when n.hinweis is distinct from z.hinweis then concat_ws('; ', z.hinweis, n.hinweis)
+            else z.hinweis
+        end as quell_hinweis,
+    from katalog as k
+    inner join ebenen as z on z.groesse = k.zaehler
+    left join ebenen as n
+        on n.groesse = k.nenner and n.stichtag = z.stichtag and n.ebene = z.ebene and n.gebiet_id = z.gebiet_id
+    where k.nenner is null or n.groesse is not null
+),
+
+mit_wert as (
+    select
+        *,
+        case
+            when ist_anzahl then zaehler * faktor
+            when nenner is null or zaehler is null then null
+            when nenner < min_nenner or nenner = 0 then null
+            else zaehler / nenner * faktor
+        end as wert,
+        case
+            when not ist_anzahl and nenner is not null and nenner < min_nenner
+                then 'Nenner ' || nenner || ' unter der Mindestgröße ' || min_nenner || ' (kleinräumig instabil)'
+            when not ist_anzahl and nenner = 0 then 'Nenner ist 0'
+        end as mindest_hinweis,
+    from berechnet
+),
+
+gebiet_gemeinde as (
+    select gebiet_id, ebene, gemeinde_id from core.dim_gebiet
+),
+
+mit_gemeinde as (
+    select
+        w.*,
+        gw.wert as wert_gemeinde,
+    from mit_wert as w
+    inner join gebiet_gemeinde as gg on gg.gebiet_id = w.gebiet_id and gg.ebene = w.ebene
+    left join mit_wert as gw
+        on gw.ebene = 'gemeinde' and gw.gebiet_id = gg.gemeinde_id
+        and gw.stichtag = w.stichtag and gw.indikator_id = w.indikator_id
+),
+
+final as (
+    select
+        stichtag,
+        gebiet_id,
+        ebene,
+        indikator_id,
+        wert,
+        zaehler,
+        nenner,
+        einheit,
+        wert_gemeinde,
+        case when not ist_anzahl then wert - wert_gemeinde end as abweichung,
+        wert - lag(wert) over (partition by ebene, gebiet_id, indikator_id order by stichtag) as veraenderung,
+        nullif(concat_ws('; ', nullif(quell_hinweis, ''), mindest_hinweis), '') as hinweis,
+    from mit_gemeinde
+)
+
+select * from final
+order by indikator_id, stichtag, ebene, gebiet_id;
+
+comment on table mart.indikator_werte is 'Indikatorwerte je Stichtag, Ebene (gebiet, sozialraum, stadtbezirk, gemeinde), Gebiet und Indikator. Höhere Ebenen aus summierten Zählern und Nennern auf der heutigen Gebietsgliederung.';
+comment on column mart.indikator_werte.stichtag is 'Stichtag der Daten (z. B. 2022-12-31).';
+comment on column mart.indikator_werte.gebiet_id is 'Schlüssel der räumlichen Einheit (siehe core.dim_gebiet): Gebiet, Sozialraum (SR..), Stadtbezirk (SB-..) oder Gemeinde (AGS).';
+comment on column mart.indikator_werte.ebene is 'Räumliche Ebene: gebiet, sozialraum, stadtbezirk oder gemeinde.';
+comment on column mart.indikator_werte.indikator_id is 'Kennung des Indikators (siehe core.dim_indikator).';
+comment on column mart.indikator_werte.wert is 'Wert des Indikators: Zähler / Nenner × Faktor (Quoten in Prozent) oder Anzahl. NULL, wenn nicht bildbar oder der Nenner unter der Mindestgröße liegt – Grund in hinweis.';
+comment on column mart.indikator_werte.zaehler is 'Zähler (Anzahl), summiert über die Gebiete der Einheit.';
+comment on column mart.indikator_werte.nenner is 'Nenner (Anzahl), summiert über die Gebiete der Einheit; NULL bei reinen Anzahlen.';
+comment on column mart.indikator_werte.einheit is 'Einheit des Werts: %, je 100, Personen oder Anzahl.';
+comment on column mart.indikator_werte.wert_gemeinde is 'Wert desselben Indikators für die ganze Gemeinde am selben Stichtag (Vergleichswert).';
+comment on column mart.indikator_werte.abweichung is 'wert minus wert_gemeinde (Prozentpunkte bzw. Punkte); bei Anzahlen NULL.';
+comment on column mart.indikator_werte.veraenderung is 'wert minus wert am vorherigen Stichtag derselben Einheit (Prozentpunkte bzw. Personen).';
+comment on column mart.indikator_werte.hinweis is 'Erläuterung, z. B. warum ein Wert fehlt, oder dass Werte auf die heutige Gebietsgliederung umgerechnet wurden.';

@@ -1,0 +1,46 @@
+-- Bevölkerung, typisiert und auf die gültige Lieferung reduziert: eine Zeile je Würfelzelle der Quelle
+-- (Stichtag × Gebiet × Alter × Geschlecht × Staatsangehörigkeit × Migrationshintergrund).
+-- Liefern zwei geladene Dateien denselben Stichtag einer Gemeinde, gilt die zuletzt geladene.
+create or replace table staging.stg_bevoelkerung as
+with
+
+dateien as (
+    select datei_id
+    from ops.dateien
+    where quelle = 'bevoelkerung' and status = 'geladen'
+),
+
+zellen as (
+    select raw_zellen.*
+    from raw.bevoelkerung as raw_zellen
+    inner join dateien using (datei_id)
+),
+
+gebiete as (
+    select gebiet_id, gemeinde_id
+    from core.dim_gebiet
+    where ebene = 'gebiet'
+),
+
+final as (
+    select
+        zellen.stichtag,
+        zellen.gebiet_id,
+        gebiete.gemeinde_id,
+        zellen.alter_von,
+        zellen.alter_bis,
+        zellen.geschlecht,
+        zellen.staatsangehoerigkeit,
+        zellen.migrationshintergrund,
+        zellen.anzahl,
+        zellen.kennzeichen,
+        zellen.datei_id,
+        zellen.blatt,
+        zellen.zeile,
+        zellen.spalte,
+    from zellen
+    inner join gebiete using (gebiet_id)
+    qualify zellen.datei_id = max(zellen.datei_id) over (partition by zellen.stichtag, gebiete.gemeinde_id)
+)
+
+select * from final;
