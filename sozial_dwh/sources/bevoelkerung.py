@@ -206,9 +206,14 @@ class _CubeBuilder:
             if value is None or key in incomplete or value == sums.get(key, 0):
                 continue
             self.result.meldungen.append(
-                f"Warnung: Summenzeile {zeile} ({_describe(key)}) nennt {value:,.0f}, die Gebiete ergeben "
-                f"{sums.get(key, 0):,.0f}. Die Gebietswerte werden geladen; bitte die Quelle prüfen.".replace(",", ".")
+                f"Warnung: Summenzeile {zeile} ({_describe(key)}) nennt {_de(value)}, die Gebiete ergeben "
+                f"{_de(sums.get(key, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
             )
+
+
+def _de(value: float) -> str:
+    """Ganze Zahl mit deutschem Tausenderpunkt."""
+    return f"{value:,.0f}".replace(",", ".")
 
 
 def _describe(key: CubeKey) -> str:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sozial_dwh.config import Paths
+from tests.fixtures import make_reference
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
+    """Ein leeres SOZIAL_DWH_HOME mit der kleinen Test-Gebietsgliederung als Referenz."""
+    reference = make_reference(tmp_path / "reference")
+    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    (tmp_path / "dagster").mkdir()
+    return Paths.from_env().ensure()

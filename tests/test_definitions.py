@@ -1,0 +1,54 @@
+"""Die Code-Location: Definitions laden, jede SQL-Datei ist genau ein Asset, Abhängigkeiten existieren."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import dagster as dg
+
+from pipelines.definitions import defs
+from sozial_dwh.config import REPO_ROOT
+from sozial_dwh.models import creates_table, discover
+
+
+def asset_keys() -> set[dg.AssetKey]:
+    return set(defs.resolve_asset_graph().get_all_asset_keys())
+
+
+def test_definitions_load_and_job_covers_all_assets():
+    job = defs.resolve_job_def("alles")
+    assert job.executor_def.name == "in_process"
+    keys = asset_keys()
+    assert dg.AssetKey(["mart", "indikator_werte"]) in keys
+    assert dg.AssetKey(["ops", "dateien"]) in keys
+
+
+def test_every_sql_file_is_exactly_one_asset_with_known_deps():
+    models = discover()
+    files = sorted(p.relative_to(REPO_ROOT / "sql") for layer in ("staging", "core", "mart", "bericht")
+                   for p in (REPO_ROOT / "sql" / layer).glob("*.sql"))
+    assert len(models) == len(files) >= 5
+    keys = asset_keys()
+    graph = defs.resolve_asset_graph()
+    for model in models:
+        key = dg.AssetKey(list(model.key))
+        assert key in keys, model.path
+        assert creates_table(model), f"{model.path} legt nicht genau {model.schema}.{model.name} an"
+        for dep in model.deps:
+            assert dg.AssetKey(list(dep)) in keys, f"{model.path}: unbekannte Abhängigkeit {dep}"
+        assert {dg.AssetKey(list(d)) for d in model.deps} == set(graph.get(key).parent_keys)
+
+
+def test_every_asset_has_a_description():
+    graph = defs.resolve_asset_graph()
+    missing = [k.to_user_string() for k in graph.get_all_asset_keys() if not graph.get(k).description]
+    assert missing == []
+
+
+def test_dagster_validates_the_workspace():
+    result = subprocess.run(
+        [sys.executable, "-m", "dagster", "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
