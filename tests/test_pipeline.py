@@ -129,7 +129,8 @@ def test_fact_table_has_explicit_insgesamt(loaded: Paths):
 
 def test_files_registered_and_archived_byte_for_byte(home: Paths):
     wide = write_wide_2022(home.inbox)
-    original = hashlib.sha256(wide.read_bytes()).hexdigest()
+    content = wide.read_bytes()
+    original = hashlib.sha256(content).hexdigest()
     bad = home.inbox / "notizen.txt"
     bad.write_text("keine Tabelle", encoding="utf-8")
     run_all()
@@ -143,8 +144,8 @@ def test_files_registered_and_archived_byte_for_byte(home: Paths):
     report = (home.rejected / "notizen.txt.fehler.txt").read_text(encoding="utf-8")
     assert "Dateiformat „.txt“ wird nicht unterstützt" in report and "Was ist zu tun" in report
 
-    # dieselbe Datei noch einmal: nicht doppelt geladen
-    write_wide_2022(home.inbox)
+    # dieselbe Datei (gleiche Bytes, auch unter anderem Namen) noch einmal: nicht doppelt geladen
+    (home.inbox / "kopie.xlsx").write_bytes(content)
     run_all()
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from ops.dateien").fetchall() == [(2,)]
