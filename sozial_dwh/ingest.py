@@ -105,6 +105,7 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
                 f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`."
             )
         quelle = candidates[0]
+    ctx.quelle = quelle
     return quelle, ctx
 
 
@@ -201,7 +202,6 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
         summary.abgelehnt.append(path.name)
         return
     result = verdict.result
-    reader = READERS[verdict.quelle]
     target = _free_name(paths.archive / verdict.quelle, path.name, sha)
     _copy_verified(path, target, sha)
     meldungen = result.meldungen + describe_quarantine(result)
@@ -209,11 +209,15 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     con.execute("begin transaction")
     try:
         datei_id = con.execute("select nextval('ops.datei_id_seq')").fetchall()[0][0]
-        records = pd.DataFrame.from_records(result.records)
-        records.insert(0, "datei_id", datei_id)
-        con.register("neue_zeilen", records)
-        con.execute(f"insert into {reader.raw_table} by name select * from neue_zeilen")
-        con.unregister("neue_zeilen")
+        for table, rows in result.tables.items():
+            if not rows:
+                continue
+            frame = pd.DataFrame.from_records(rows)
+            frame.insert(0, "datei_id", datei_id)
+            con.register("neue_zeilen", frame)
+            # Tabellenname aus dem Code des Lesers, nie aus der Datei
+            con.execute(f"insert into {table} by name select * from neue_zeilen")
+            con.unregister("neue_zeilen")
         if result.quarantine:
             con.executemany(
                 "insert into quarantine.zeilen values (?, ?, ?, ?, ?, ?, ?)",

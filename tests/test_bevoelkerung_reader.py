@@ -107,7 +107,9 @@ def test_bad_rows_are_quarantined_with_position(tmp_path: Path, matcher: GebietM
 
 
 @pytest.mark.parametrize(("name", "sheets", "message"), [
-    ("bevoelkerung_2022-12-31.xlsx", {"Leer": [["nur ein Titel"]]}, "Keine Bevölkerungstabelle gefunden"),
+    ("bevoelkerung_2022-12-31.xlsx", {"Leer": [["nur ein Titel"]]}, "Bevölkerung: keine Kopfzeile gefunden"),
+    ("bevoelkerung_2022-12-31.xlsx", {"T": [["Titel"], ["Gebiet", "Alter", "Personenzahl"], ["A1", 3, 4]]},
+     "Pflichtspalte „Anzahl“ fehlt (Blatt „T“, Kopfzeile 2; gefunden: „Gebiet“, „Alter“)"),
     ("daten.xlsx", {"T": [["Gebiet", "Alter", "Anzahl"], ["A1", 3, 4]]}, "Stichtag unbekannt"),
     ("unbekannt.xlsx", {"T": [["Spalte 1", "Spalte 2"], [1, 2]]}, "Quelle nicht erkannt"),
     ("bevoelkerung_2099-12-31.xlsx", {"T": [["Gebiet", "Alter", "Anzahl"], ["A1", 3, 4]]}, "in der Zukunft"),

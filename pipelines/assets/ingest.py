@@ -33,12 +33,13 @@ def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseReso
         )
 
 
+RAW_TABLES = {table: name for name, reader in READERS.items() for table in reader.raw_tables}
 RAW_SPECS = [
     dg.AssetSpec(
-        reader.raw_table.split("."), group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
-        description=f"Rohdaten der Quelle „{name}“ wie gelesen, mit Herkunft (Datei, Blatt, Zeile, Spalte).",
+        table.split("."), group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
+        description=f"Rohdaten der Quelle „{name}“ wie gelesen, mit Herkunft (Datei, Blatt, Zeile).",
     )
-    for name, reader in READERS.items()
+    for table, name in RAW_TABLES.items()
 ]
 
 
@@ -63,7 +64,7 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             "where geladen_am >= ? order by datei_id", [started]
         ).df()
         counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
-                  ["ops.dateien", "quarantine.zeilen", *(r.raw_table for r in READERS.values())]}
+                  ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
     context.log.info(
         f"Eingang: {len(summary.geladen)} geladen, {len(summary.abgelehnt)} abgelehnt, "
         f"{len(summary.doppelt)} bereits bekannt, {summary.quarantaene_zeilen} Zeilen in Quarantäne."
@@ -83,8 +84,5 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         asset_key=["quarantine", "zeilen"],
         metadata={"dagster/row_count": counts["quarantine.zeilen"], "neu": summary.quarantaene_zeilen},
     )
-    for reader in READERS.values():
-        yield dg.MaterializeResult(
-            asset_key=reader.raw_table.split("."),
-            metadata={"dagster/row_count": counts[reader.raw_table]},
-        )
+    for table in RAW_TABLES:
+        yield dg.MaterializeResult(asset_key=table.split("."), metadata={"dagster/row_count": counts[table]})

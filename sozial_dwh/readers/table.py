@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from sozial_dwh.parsing import is_blank, norm
@@ -99,3 +99,63 @@ def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], 
         if all(any(name in columns for name in group) for group in required):
             return Table(sheet, index + 1, columns, list(row))
     return None
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Ein Tabellenlayout einer Quelle: erkannte Spalten, Pflichtgruppen, optional eine Zusatzprüfung."""
+
+    name: str
+    columns: list[str]
+    required: list[list[str]]
+    accept: Callable[[Table], bool] | None = None
+
+
+def find_layout(sheets: list[Sheet], layouts: list[Layout], skip: set[str] | None = None) -> tuple[Layout, Table] | None:
+    """Das erste Blatt und Layout, dessen Kopfzeile passt (Blätter wie „Info“ übersprungen)."""
+    skip = {"info", "erlaeuterungen", "erklaerung", "hinweise"} | (skip or set())
+    for sheet in sheets:
+        if norm(sheet.name) in skip:
+            continue
+        for layout in layouts:
+            table = find_header(sheet, layout.columns, layout.required)
+            if table and (layout.accept is None or layout.accept(table)):
+                return layout, table
+    return None
+
+
+def display(name: str) -> str:
+    return SYNONYMS[name][0] if name in SYNONYMS else name
+
+
+def missing_columns_message(sheets: list[Sheet], layouts: list[Layout], what: str, max_rows: int = 40) -> str:
+    """Deutsche Meldung, welche Pflichtspalten fehlen – bezogen auf die am besten passende Zeile."""
+    best: tuple[int, Sheet, int, Layout, dict[str, int]] | None = None
+    for sheet in sheets:
+        if norm(sheet.name) == "info":
+            continue
+        for index, row in enumerate(sheet.rows[:max_rows]):
+            for layout in layouts:
+                found = {}
+                for col, value in enumerate(row):
+                    name = canonical(value, layout.columns)
+                    if name and name not in found:
+                        found[name] = col
+                if best is None or len(found) > best[0]:
+                    best = (len(found), sheet, index + 1, layout, found)
+    if best is None or best[0] == 0:
+        wanted = "; ".join(" + ".join("/".join(f"„{display(n)}“" for n in group) for group in layout.required)
+                           for layout in layouts)
+        return (f"{what}: keine Kopfzeile gefunden. Erwartet werden die Spalten {wanted}. "
+                "Vorlage: `sozial-dwh templates`.")
+    _, sheet, zeile, layout, found = best
+    missing = [" oder ".join(f"„{display(n)}“" for n in group) for group in layout.required
+               if not any(n in found for n in group)]
+    present = ", ".join(f"„{sheet.rows[zeile - 1][c]}“".replace("\n", " ") for c in found.values())
+    if not missing:
+        return f"{what}: Kopfzeile in Blatt „{sheet.name}“, Zeile {zeile} passt nicht zum Layout ({present})."
+    return (
+        f"{what}: Pflichtspalte {', '.join(missing)} fehlt (Blatt „{sheet.name}“, Kopfzeile {zeile}; "
+        f"gefunden: {present or 'nichts'}). Bitte die Spalte ergänzen oder umbenennen; "
+        "Vorlage: `sozial-dwh templates`."
+    )

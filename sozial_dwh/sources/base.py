@@ -25,6 +25,7 @@ class QuarantineRow:
 class ReadContext:
     dateiname: str
     matcher: GebietMatcher
+    quelle: str | None = None
     stichtag: dt.date | None = None  # aus Info-Blatt oder Dateiname
     gemeinde: str | None = None  # AGS aus dem Info-Blatt
     heute: dt.date = field(default_factory=dt.date.today)
@@ -32,11 +33,16 @@ class ReadContext:
 
 @dataclass
 class ReadResult:
-    records: list[dict] = field(default_factory=list)
+    tables: dict[str, list[dict]] = field(default_factory=dict)  # Rohtabelle -> Zeilen
     quarantine: list[QuarantineRow] = field(default_factory=list)
     meldungen: list[str] = field(default_factory=list)
     stichtage: set[dt.date] = field(default_factory=set)
     gemeinden: set[str] = field(default_factory=set)
+
+    @property
+    def records(self) -> list[dict]:
+        """Alle gelesenen Zeilen über alle Rohtabellen."""
+        return [record for rows in self.tables.values() for record in rows]
 
     def quarantine_row(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
         self.quarantine.append(QuarantineRow(blatt, zeile, spalte, grund, None if wert is None else str(wert)))
@@ -46,7 +52,7 @@ class SourceReader(Protocol):
     """Schnittstelle eines Quell-Lesers. `quelle` ist der Name aus DESIGN §5.2."""
 
     quelle: str
-    raw_table: str
+    raw_tables: tuple[str, ...]
 
     def matches(self, sheets: list[Sheet]) -> bool:
         """Passt die Kopfzeile eines Blatts zu dieser Quelle (Erkennung an der Kopfzeilen-Signatur)?"""

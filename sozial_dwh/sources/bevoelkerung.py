@@ -10,27 +10,20 @@ Altersgrenzen `alter_von`/`alter_bis` (inklusive, `alter_bis` None = offen).
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-
 from sozial_dwh.parsing import (
     ALL_AGES,
     INSGESAMT,
     AgeBand,
     CellError,
-    code_text,
     is_blank,
-    is_total_label,
-    norm,
     parse_age,
     parse_category,
     parse_count,
-    parse_date,
 )
-from sozial_dwh.readers.table import Table, find_header
+from sozial_dwh.readers.table import Layout, Table, find_layout, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
-from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, ohne_zuordnung_id
 from sozial_dwh.sources.base import ReadContext, ReadResult
+from sozial_dwh.sources.cube import CubeBuilder
 
 LONG_COLUMNS = ["gebiet", "alter", "altersgruppe", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund",
                 "anzahl", "stichtag"]
@@ -51,48 +44,37 @@ WIDE_CELLS: dict[str, tuple[str, str, str]] = {
     "ohne_migrationshintergrund": (INSGESAMT, INSGESAMT, "nein"),
 }
 
-CubeKey = tuple[dt.date, int, int | None, str, str, str]  # ohne Gebiet
+
+LAYOUTS = [
+    Layout("lang", LONG_COLUMNS, LONG_REQUIRED),
+    Layout("breit", WIDE_COLUMNS, WIDE_REQUIRED, accept=lambda table: bool(_age_columns(table))),
+]
+DIMS = ("alter_von", "alter_bis", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund")
 
 
 class BevoelkerungReader:
     quelle = "bevoelkerung"
-    raw_table = "raw.bevoelkerung"
-
-    def _find(self, sheets: list[Sheet]) -> tuple[str, Table] | None:
-        for sheet in sheets:
-            if norm(sheet.name) == "info":
-                continue
-            table = find_header(sheet, LONG_COLUMNS, LONG_REQUIRED)
-            if table:
-                return "lang", table
-            table = find_header(sheet, WIDE_COLUMNS, WIDE_REQUIRED)
-            if table and _age_columns(table):
-                return "breit", table
-        return None
+    raw_tables = ("raw.bevoelkerung",)
 
     def matches(self, sheets: list[Sheet]) -> bool:
-        return self._find(sheets) is not None
+        return find_layout(sheets, LAYOUTS) is not None
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = self._find(sheets)
+        found = find_layout(sheets, LAYOUTS)
         if found is None:
-            raise FileRejected(
-                "Keine Bevölkerungstabelle gefunden. Erwartet wird eine Kopfzeile mit „Gebiet“, „Alter“ oder "
-                "„Altersgruppe“ und „Anzahl“ (langes Layout) oder mit „Gebiet“, „Insgesamt“ und Altersgruppen-"
-                "Spalten (Strukturtabelle). Vorlage: `sozial-dwh templates`."
-            )
+            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Bevölkerung"))
         layout, table = found
-        builder = _CubeBuilder(table.sheet.name, ctx)
-        if layout == "lang":
+        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, DIMS, describe=_describe)
+        if layout.name == "lang":
             _read_long(table, builder)
         else:
             _read_wide(table, builder)
-        builder.finish()
-        builder.result.meldungen.insert(
-            0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout}: "
-               f"{len(builder.result.records)} Zellen gelesen."
+        result = builder.finish()
+        result.meldungen.insert(
+            0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
+               f"{len(result.records)} Zellen gelesen."
         )
-        return builder.result
+        return result
 
 
 def _age_columns(table: Table) -> dict[int, AgeBand]:
@@ -107,117 +89,8 @@ def _age_columns(table: Table) -> dict[int, AgeBand]:
     return ages
 
 
-class _CubeBuilder:
-    """Sammelt Würfelzellen einer Datei, erkennt Doppelte und prüft Summenzeilen."""
-
-    def __init__(self, blatt: str, ctx: ReadContext):
-        self.blatt = blatt
-        self.ctx = ctx
-        self.result = ReadResult()
-        self.seen: dict[tuple, int] = {}
-        self.totals: dict[CubeKey, tuple[int, float | None]] = {}
-
-    def stichtag(self, value: object, zeile: int, spalte: str | None) -> dt.date | None:
-        if is_blank(value):
-            if self.ctx.stichtag is None:
-                raise FileRejected(
-                    "Stichtag unbekannt: weder ein Blatt „Info“ mit „Stichtag“, noch ein Dateiname wie "
-                    "„bevoelkerung_2022-12-31.xlsx“, noch eine Spalte „Stichtag“. Bitte eines davon ergänzen."
-                )
-            return self.ctx.stichtag
-        try:
-            day = parse_date(value)
-        except CellError as exc:
-            self.result.quarantine_row(self.blatt, zeile, spalte, str(exc), value)
-            return None
-        return day
-
-    def gebiet(self, value: object, zeile: int, spalte: str, stichtag: dt.date) -> str | None:
-        """Gebietsschlüssel, "" für Summenzeilen, None bei Quarantäne."""
-        if is_total_label(value):
-            return ""
-        if norm(value) in OHNE_ZUORDNUNG_LABELS:
-            gemeinde = self.ctx.gemeinde or (next(iter(self.ctx.matcher.gemeinden)) if len(self.ctx.matcher.gemeinden) == 1 else None)
-            if gemeinde is None:
-                self.result.quarantine_row(self.blatt, zeile, spalte,
-                                           "„ohne Zuordnung“, aber die Gemeinde ist unklar (Info-Blatt „Gemeinde“ ergänzen)", value)
-                return None
-            return ohne_zuordnung_id(gemeinde)
-        if is_blank(value):
-            self.result.quarantine_row(self.blatt, zeile, spalte, "Gebiet fehlt", value)
-            return None
-        match = self.ctx.matcher.match(value, stichtag)
-        if match.gebiet_id is None:
-            self.result.quarantine_row(self.blatt, zeile, spalte, match.problem or "Gebiet unbekannt", code_text(value))
-            return None
-        return match.gebiet_id
-
-    def add(self, zeile: int, spalte: str, stichtag: dt.date, gebiet_id: str, band: AgeBand,
-            geschlecht: str, staat: str, migration: str, raw_value: object) -> None:
-        try:
-            number = parse_count(raw_value)
-        except CellError as exc:
-            self.result.quarantine_row(self.blatt, zeile, spalte, f"Anzahl: {exc}", raw_value)
-            return
-        if number.kennzeichen == "leer":
-            return  # leere Zelle: keine Angabe geliefert
-        key_wo_gebiet: CubeKey = (stichtag, band.von, band.bis, geschlecht, staat, migration)
-        if gebiet_id == "":
-            self.totals[key_wo_gebiet] = (zeile, number.value)
-            return
-        key = (gebiet_id, *key_wo_gebiet)
-        if key in self.seen:
-            self.result.quarantine_row(
-                self.blatt, zeile, spalte,
-                f"Dieselbe Zelle steht doppelt in der Datei (schon in Zeile {self.seen[key]}); die erste gilt", raw_value,
-            )
-            return
-        self.seen[key] = zeile
-        self.result.stichtage.add(stichtag)
-        gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
-        if gemeinde:
-            self.result.gemeinden.add(gemeinde)
-        self.result.records.append({
-            "blatt": self.blatt, "zeile": zeile, "spalte": spalte, "stichtag": stichtag, "gebiet_id": gebiet_id,
-            "alter_von": band.von, "alter_bis": band.bis, "geschlecht": geschlecht,
-            "staatsangehoerigkeit": staat, "migrationshintergrund": migration,
-            "anzahl": None if number.value is None else int(number.value), "kennzeichen": number.kennzeichen,
-        })
-
-    def finish(self) -> None:
-        if not self.result.records and not self.result.quarantine:
-            raise FileRejected("Die Tabelle hat eine Kopfzeile, aber keine Datenzeilen.")
-        future = sorted(d for d in self.result.stichtage if d > self.ctx.heute)
-        if future:
-            raise FileRejected(
-                f"Stichtag {future[0]:%d.%m.%Y} liegt in der Zukunft. Bitte Stichtag im Info-Blatt, "
-                "Dateinamen oder in der Spalte „Stichtag“ korrigieren."
-            )
-        sums: dict[CubeKey, float] = defaultdict(float)
-        incomplete: set[CubeKey] = set()
-        for record in self.result.records:
-            key = (record["stichtag"], record["alter_von"], record["alter_bis"], record["geschlecht"],
-                   record["staatsangehoerigkeit"], record["migrationshintergrund"])
-            if record["anzahl"] is None:
-                incomplete.add(key)
-            else:
-                sums[key] += record["anzahl"]
-        for key, (zeile, value) in sorted(self.totals.items(), key=lambda item: item[1][0]):
-            if value is None or key in incomplete or value == sums.get(key, 0):
-                continue
-            self.result.meldungen.append(
-                f"Warnung: Summenzeile {zeile} ({_describe(key)}) nennt {_de(value)}, die Gebiete ergeben "
-                f"{_de(sums.get(key, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
-            )
-
-
-def _de(value: float) -> str:
-    """Ganze Zahl mit deutschem Tausenderpunkt."""
-    return f"{value:,.0f}".replace(",", ".")
-
-
-def _describe(key: CubeKey) -> str:
-    _, von, bis, geschlecht, staat, migration = key
+def _describe(key: tuple) -> str:
+    von, bis, geschlecht, staat, migration = key
     parts = ["alle Alter" if (von, bis) == (0, None) else f"Alter {AgeBand(von, bis).label()}"]
     parts += [f"{name} {value}" for name, value in
               (("Geschlecht", geschlecht), ("Staatsangehörigkeit", staat), ("Migrationshintergrund", migration))
@@ -225,7 +98,7 @@ def _describe(key: CubeKey) -> str:
     return ", ".join(parts)
 
 
-def _read_long(table: Table, builder: _CubeBuilder) -> None:
+def _read_long(table: Table, builder: CubeBuilder) -> None:
     letters = {name: column_letter(index) for name, index in table.columns.items()}
     age_column = "alter" if "alter" in table.columns else "altersgruppe"
     count_letter = letters["anzahl"]
@@ -239,7 +112,7 @@ def _read_long(table: Table, builder: _CubeBuilder) -> None:
         age_value = table.value(row, age_column)
         band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
         if band is None:
-            builder.result.quarantine_row(builder.blatt, zeile, letters[age_column],
+            builder.quarantine(zeile, letters[age_column],
                                           "Altersangabe nicht lesbar (erwartet z. B. 17, 100+, 0-2, unter 3, 75 und älter)",
                                           age_value)
             continue
@@ -247,12 +120,12 @@ def _read_long(table: Table, builder: _CubeBuilder) -> None:
             categories = [parse_category(dim, table.value(row, dim))
                           for dim in ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund")]
         except CellError as exc:
-            builder.result.quarantine_row(builder.blatt, zeile, None, str(exc))
+            builder.quarantine(zeile, None, str(exc))
             continue
-        builder.add(zeile, count_letter, stichtag, gebiet_id, band, *categories, table.value(row, "anzahl"))
+        builder.add(zeile, count_letter, stichtag, gebiet_id, (band.von, band.bis, *categories), table.value(row, "anzahl"))
 
 
-def _read_wide(table: Table, builder: _CubeBuilder) -> None:
+def _read_wide(table: Table, builder: CubeBuilder) -> None:
     ages = _age_columns(table)
     cells = [(table.columns[name], WIDE_CELLS[name], ALL_AGES) for name in WIDE_CELLS if name in table.columns]
     cells += [(col, (INSGESAMT, INSGESAMT, INSGESAMT), band) for col, band in ages.items()]
@@ -271,11 +144,11 @@ def _read_wide(table: Table, builder: _CubeBuilder) -> None:
             continue
         for col, (geschlecht, staat, migration), band in cells:
             value = row[col] if col < len(row) else None
-            builder.add(zeile, column_letter(col), stichtag, gebiet_id, band, geschlecht, staat, migration, value)
+            builder.add(zeile, column_letter(col), stichtag, gebiet_id, (band.von, band.bis, geschlecht, staat, migration), value)
         _check_row_parts(builder, zeile, row, table, ages)
 
 
-def _check_row_parts(builder: _CubeBuilder, zeile: int, row: list[object], table: Table, ages: dict[int, AgeBand]) -> None:
+def _check_row_parts(builder: CubeBuilder, zeile: int, row: list[object], table: Table, ages: dict[int, AgeBand]) -> None:
     """Summenspalte „Insgesamt“ gegen ihre Teile (Geschlecht; lückenlose Altersgruppen) prüfen."""
 
     def count(col: int) -> float | None:

@@ -1,0 +1,168 @@
+"""Würfelzellen einer Datei sammeln – gemeinsam für alle Statistikquellen.
+
+Eine Zelle ist (Stichtag, Gebiet, Merkmale …) -> Anzahl. Der Sammler
+- ordnet Gebiete zu (unbekannt / nicht gültig am Stichtag -> Quarantäne),
+- erkennt Summenzeilen und prüft sie gegen die Summe ihrer Teile,
+- hält doppelte Zellen und unlesbare Anzahlen mit Fundstelle in Quarantäne zurück.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable
+
+from sozial_dwh.parsing import (
+    CellError,
+    code_text,
+    is_blank,
+    is_total_label,
+    norm,
+    parse_count,
+    parse_date,
+)
+from sozial_dwh.readers.workbook import FileRejected
+from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, ohne_zuordnung_id
+from sozial_dwh.sources.base import ReadContext, ReadResult
+
+TOTAL = ""  # Gebietsschlüssel einer Summenzeile
+
+
+def de_int(value: float) -> str:
+    """Ganze Zahl mit deutschem Tausenderpunkt."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+class CubeBuilder:
+    """Sammelt die Zellen einer Datei in die Rohtabelle `table` mit den Merkmalsspalten `dims`."""
+
+    def __init__(self, table: str, blatt: str, ctx: ReadContext, dims: tuple[str, ...],
+                 describe: Callable[[tuple], str] | None = None):
+        self.table = table
+        self.blatt = blatt
+        self.ctx = ctx
+        self.dims = dims
+        self.describe = describe or (lambda key: ", ".join(f"{n} {v}" for n, v in zip(dims, key, strict=True)))
+        self.result = ReadResult()
+        self.result.tables[table] = []
+        self.seen: dict[tuple, int] = {}
+        # Summenzeilen: (Bereich, Stichtag, Merkmale) -> (Zeile, Wert); Bereich "" = alles
+        self.totals: dict[tuple, tuple[int, float | None]] = {}
+        self.scope_of: dict[str, str] = {}
+
+    # --- Fundstellen -----------------------------------------------------------------------------
+
+    def quarantine(self, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
+        self.result.quarantine_row(self.blatt, zeile, spalte, grund, wert)
+
+    def stichtag(self, value: object, zeile: int, spalte: str | None) -> dt.date | None:
+        if is_blank(value):
+            if self.ctx.stichtag is None:
+                raise FileRejected(
+                    "Stichtag unbekannt: weder ein Blatt „Info“ mit „Stichtag“, noch ein Dateiname wie "
+                    f"„{self.ctx.quelle or 'quelle'}_2022-12-31.xlsx“, noch eine Spalte „Stichtag“. "
+                    "Bitte eines davon ergänzen."
+                )
+            return self.ctx.stichtag
+        try:
+            return parse_date(value)
+        except CellError as exc:
+            self.quarantine(zeile, spalte, str(exc), value)
+            return None
+
+    def gebiet(self, value: object, zeile: int, spalte: str, stichtag: dt.date, gemeinde: str | None = None) -> str | None:
+        """Gebietsschlüssel; TOTAL für Summenzeilen; None, wenn die Zeile in Quarantäne geht."""
+        if is_total_label(value):
+            return TOTAL
+        if norm(value) in OHNE_ZUORDNUNG_LABELS:
+            gemeinde = gemeinde or self.ctx.gemeinde
+            if gemeinde is None and len(self.ctx.matcher.gemeinden) == 1:
+                gemeinde = next(iter(self.ctx.matcher.gemeinden))
+            if gemeinde is None:
+                self.quarantine(zeile, spalte, "„ohne Zuordnung“, aber die Gemeinde ist unklar "
+                                "(Blatt „Info“ mit „Gemeinde“ ergänzen)", value)
+                return None
+            return ohne_zuordnung_id(gemeinde)
+        if is_blank(value):
+            self.quarantine(zeile, spalte, "Gebiet fehlt")
+            return None
+        match = self.ctx.matcher.match(value, stichtag)
+        if match.gebiet_id is None:
+            self.quarantine(zeile, spalte, match.problem or "Gebiet unbekannt", code_text(value))
+            return None
+        return match.gebiet_id
+
+    # --- Zellen ----------------------------------------------------------------------------------
+
+    def add(self, zeile: int, spalte: str | None, stichtag: dt.date, gebiet_id: str, key: tuple,
+            raw_value: object, scope: str = "") -> None:
+        """Eine Zelle aufnehmen. `scope` begrenzt eine Summenzeile auf einen Teilbereich (AkG-Schlüssel)."""
+        try:
+            number = parse_count(raw_value)
+        except CellError as exc:
+            self.quarantine(zeile, spalte, f"Anzahl: {exc}", raw_value)
+            return
+        if number.kennzeichen == "leer":
+            return  # leere Zelle: nichts geliefert
+        if gebiet_id == TOTAL:
+            self.totals[(scope, stichtag, *key)] = (zeile, number.value)
+            return
+        self.add_number(zeile, spalte, stichtag, gebiet_id, key, number.value, number.kennzeichen, scope)
+
+    def add_number(self, zeile: int | None, spalte: str | None, stichtag: dt.date, gebiet_id: str, key: tuple,
+                   value: float | None, kennzeichen: str | None = None, scope: str = "") -> None:
+        cell = (gebiet_id, stichtag, *key)
+        if cell in self.seen:
+            self.quarantine(zeile or 0, spalte,
+                            f"Dieselbe Zelle steht doppelt in der Datei (schon in Zeile {self.seen[cell]}); "
+                            "die erste gilt", None if value is None else de_int(value))
+            return
+        self.seen[cell] = zeile or 0
+        self.scope_of[gebiet_id] = scope
+        self.result.stichtage.add(stichtag)
+        gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
+        if gemeinde:
+            self.result.gemeinden.add(gemeinde)
+        record = {"blatt": self.blatt, "zeile": zeile, "spalte": spalte, "stichtag": stichtag, "gebiet_id": gebiet_id}
+        record.update(zip(self.dims, key, strict=True))
+        record["anzahl"] = None if value is None else int(value)
+        record["kennzeichen"] = kennzeichen
+        self.result.tables[self.table].append(record)
+
+    # --- Abschluss -------------------------------------------------------------------------------
+
+    def finish(self) -> ReadResult:
+        if not self.result.tables[self.table] and not self.result.quarantine:
+            raise FileRejected("Die Tabelle hat eine Kopfzeile, aber keine Datenzeilen.")
+        future = sorted(d for d in self.result.stichtage if d > self.ctx.heute)
+        if future:
+            raise FileRejected(
+                f"Stichtag {future[0]:%d.%m.%Y} liegt in der Zukunft. Bitte den Stichtag im Blatt „Info“, "
+                "im Dateinamen oder in der Spalte „Stichtag“ korrigieren."
+            )
+        self._check_totals()
+        return self.result
+
+    def _check_totals(self) -> None:
+        if not self.totals:
+            return
+        sums: dict[tuple, float] = defaultdict(float)
+        incomplete: set[tuple] = set()
+        scopes = {key[0] for key in self.totals}
+        for record in self.result.tables[self.table]:
+            cell = (record["stichtag"], *(record[d] for d in self.dims))
+            own = self.scope_of.get(record["gebiet_id"], "")
+            for scope in scopes:
+                if not own.startswith(scope):
+                    continue
+                if record["anzahl"] is None:
+                    incomplete.add((scope, *cell))
+                else:
+                    sums[(scope, *cell)] += record["anzahl"]
+        for key, (zeile, value) in sorted(self.totals.items(), key=lambda item: item[1][0]):
+            if value is None or key in incomplete or value == sums.get(key, 0):
+                continue
+            self.result.meldungen.append(
+                f"Warnung: Summenzeile {zeile} ({self.describe(key[2:])}) nennt {de_int(value)}, die Gebiete "
+                f"ergeben {de_int(sums.get(key, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
+            )
