@@ -232,6 +232,39 @@ def parse_date(value: object) -> dt.date:
     raise CellError(f"„{value}“ ist kein Datum (erwartet 31.12.2022 oder 2022-12-31)")
 
 
+_MONTHS = {
+    "januar": 1, "jan": 1, "februar": 2, "feb": 2, "maerz": 3, "mrz": 3, "mae": 3, "april": 4, "apr": 4,
+    "mai": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9,
+    "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11, "dezember": 12, "dez": 12,
+}
+
+
+def parse_month_end(value: object) -> dt.date:
+    """Berichtsmonat -> letzter Tag des Monats: „Dezember 2022“, „Dez. 2022“, „202212“, „2022-12“, „12/2022“."""
+    if isinstance(value, dt.date):
+        day = value if not isinstance(value, dt.datetime) else value.date()
+        return _month_end(day.year, day.month)
+    text = code_text(value).lower().translate(_UMLAUTS).replace(".", " ").strip()
+    if m := re.match(r"^([a-z]+)\s*(\d{4})$", text):
+        if m[1] in _MONTHS:
+            return _month_end(int(m[2]), _MONTHS[m[1]])
+    if m := re.match(r"^(\d{4})-?(\d{2})$", text):
+        return _month_end(int(m[1]), int(m[2]))
+    if m := re.match(r"^(\d{1,2})\s*[/ ]\s*(\d{4})$", text):
+        return _month_end(int(m[2]), int(m[1]))
+    try:
+        return parse_date(value)
+    except CellError:
+        raise CellError(f"„{value}“ ist kein Berichtsmonat (erwartet z. B. Dezember 2022 oder 202212)") from None
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    if not 1 <= month <= 12:
+        raise CellError(f"Monat {month} gibt es nicht")
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
 def code_text(value: object) -> str:
     """Text eines Schlüssels: 101.0 -> "101", Leerraum entfernt."""
     if isinstance(value, float) and value == int(value):

@@ -111,6 +111,10 @@ class GebietMatcher:
         self.by_name = {norm(g.name): g for g in gebiete}
         self.gemeinden = {g.gemeinde_ags: g.gemeinde for g in gebiete}
         self.gemeinde_by_name = {norm(name): ags for ags, name in self.gemeinden.items()}
+        # Sozialräume: Schlüssel -> (Name, AGS); Suche nach Schlüssel oder Name
+        self.sozialraeume = {g.sozialraum_id: (g.sozialraum, g.gemeinde_ags) for g in gebiete}
+        self.sozialraum_by_key = {norm(sr): sr for sr in self.sozialraeume}
+        self.sozialraum_by_key.update({norm(name): sr for sr, (name, _) in self.sozialraeume.items() if name})
 
     def lookup(self, value: object) -> Gebiet | None:
         text = code_text(value)
@@ -143,6 +147,31 @@ class GebietMatcher:
             return gebiet.gemeinde_ags
         if gebiet_id.endswith(OHNE_ZUORDNUNG_SUFFIX):
             return gebiet_id[: -len(OHNE_ZUORDNUNG_SUFFIX)]
+        return None
+
+    def sozialraum(self, value: object, gemeinde: str | None = None) -> tuple[str, str] | None:
+        """(Schlüssel, Ebene) eines Sozialraums („SR01“, „Zentrum“, „SR01 Zentrum“) oder der Gesamtstadt.
+
+        „Gesamtstadt“ (oder der Gemeindename) ergibt den AGS der Gemeinde mit Ebene `gemeinde`; ist
+        `gemeinde` nicht angegeben, muss die Gliederung genau eine Gemeinde haben.
+        """
+        text = code_text(value)
+        key = norm(text)
+        if not key:
+            return None
+        if key in {"gesamtstadt", "gesamtgemeinde", "stadtweit", "gesamt", "alle", "allesozialraeume"}:
+            if gemeinde is None and len(self.gemeinden) == 1:
+                gemeinde = next(iter(self.gemeinden))
+            return (gemeinde, "gemeinde") if gemeinde else None
+        if key in self.sozialraum_by_key:
+            return self.sozialraum_by_key[key], "sozialraum"
+        ags = self.gemeinde_ags(text)
+        if ags:
+            return ags, "gemeinde"
+        tokens = re.findall(r"[^\s()\[\],;:–-]+", text)
+        for token in (tokens[:1] + tokens[-1:]) if tokens else []:
+            if norm(token) in self.sozialraum_by_key:
+                return self.sozialraum_by_key[norm(token)], "sozialraum"
         return None
 
     def gemeinde_ags(self, value: object) -> str | None:

@@ -53,3 +53,121 @@ create table if not exists raw.bevoelkerung (
     anzahl bigint,
     kennzeichen varchar
 );
+
+-- Würfel der übrigen Statistikquellen: eine Zeile je Zelle, Fundstelle (blatt, zeile, spalte),
+-- `anzahl` NULL mit `kennzeichen` (DIN 55301) wenn der Lieferant den Wert gesperrt hat.
+create table if not exists raw.sgb2 (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    spalte varchar,
+    stichtag date not null,
+    gebiet_id varchar not null,
+    merkmal varchar not null,  -- bedarfsgemeinschaften, leistungsberechtigte, elb, nef, nef_u15, lb_u18, bg_alleinerziehend
+    anzahl bigint,
+    kennzeichen varchar
+);
+
+create table if not exists raw.arbeitslose (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    spalte varchar,
+    stichtag date not null,
+    gebiet_id varchar not null,
+    rechtskreis varchar not null,  -- sgb2, sgb3, insgesamt
+    merkmal varchar not null,      -- insgesamt, langzeitarbeitslos, unter25, 55plus
+    anzahl bigint,
+    kennzeichen varchar
+);
+
+create table if not exists raw.grundsicherung (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    spalte varchar,
+    stichtag date not null,
+    gebiet_id varchar not null,
+    leistungsart varchar not null,  -- grusi_alter, grusi_em, hlu, asylblg
+    alter_von integer not null,
+    alter_bis integer,
+    anzahl bigint,
+    kennzeichen varchar
+);
+
+-- Kindertagesbetreuung: eine Zeile je Einrichtung.
+create table if not exists raw.kita (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    stichtag date not null,
+    gebiet_id varchar not null,
+    einrichtung varchar not null,
+    traeger varchar,
+    adresse varchar,
+    plaetze_u3 bigint,
+    kennzeichen_u3 varchar,
+    plaetze_ue3 bigint,
+    kennzeichen_ue3 varchar
+);
+
+-- Sozialraumkonferenz: die Blätter der Arbeitsmappe. Keine Namen, keine E-Mail-Adressen.
+-- raum_id ist ein Sozialraum (raum_ebene 'sozialraum') oder die Gemeinde ('gemeinde', „Gesamtstadt“).
+create table if not exists raw.konferenz_veranstaltung (
+    datei_id bigint not null,
+    blatt varchar,
+    titel varchar not null,
+    datum date not null,
+    ort varchar,
+    format varchar,
+    sozialraeume varchar[],
+    gemeinde_ags varchar,
+    stand date
+);
+
+create table if not exists raw.konferenz_teilnehmende (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    organisation varchar,
+    sektor varchar,
+    raum_id varchar,
+    raum_ebene varchar
+);
+
+create table if not exists raw.konferenz_arbeitsgruppen (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    ag varchar not null,
+    raum_id varchar,
+    raum_ebene varchar,
+    thema varchar
+);
+
+create table if not exists raw.konferenz_ergebnisse (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    nr varchar not null,
+    ag varchar,
+    raum_id varchar,
+    raum_ebene varchar,
+    handlungsfeld varchar not null,
+    art varchar not null,
+    beschreibung varchar,
+    prioritaet integer
+);
+
+create table if not exists raw.konferenz_massnahmen (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    nr varchar not null,
+    bezug_ergebnis varchar[],
+    titel varchar,
+    zustaendig varchar,
+    status varchar not null,
+    termin date,
+    gremium varchar
+);

@@ -1,0 +1,84 @@
+"""Mindestsicherung (`grundsicherung`): Gebiet × Leistungsart (× Altersgruppe), lang oder breit (DESIGN §5.2).
+
+Leistungsarten: grusi_alter (SGB XII Kap. 4 ab Regelaltersgrenze), grusi_em (Kap. 4 Erwerbsminderung),
+hlu (SGB XII Kap. 3), asylblg (AsylbLG Regelleistungen).
+"""
+
+from __future__ import annotations
+
+from sozial_dwh.parsing import ALL_AGES, CellError, is_blank, parse_age
+from sozial_dwh.readers.table import Layout, Table, canonical, find_layout, missing_columns_message
+from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
+from sozial_dwh.sources.base import ReadContext, ReadResult
+from sozial_dwh.sources.cube import CubeBuilder
+
+LEISTUNGSARTEN = ["grusi_alter", "grusi_em", "hlu", "asylblg"]
+LAYOUTS = [
+    Layout("lang", ["gebiet", "leistungsart", "altersgruppe", "alter", "anzahl", "stichtag"],
+           [["gebiet"], ["leistungsart"], ["anzahl"]]),
+    Layout("breit", ["gebiet", "stichtag", *LEISTUNGSARTEN], [["gebiet"], LEISTUNGSARTEN]),
+]
+
+
+class GrundsicherungReader:
+    quelle = "grundsicherung"
+    raw_tables = ("raw.grundsicherung",)
+
+    def matches(self, sheets: list[Sheet]) -> bool:
+        return find_layout(sheets, LAYOUTS) is not None
+
+    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
+        found = find_layout(sheets, LAYOUTS)
+        if found is None:
+            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Mindestsicherung"))
+        layout, table = found
+        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, ("leistungsart", "alter_von", "alter_bis"),
+                              describe=lambda key: f"{key[0]}, Alter {key[1]}–{'' if key[2] is None else key[2]}")
+        (_read_long if layout.name == "lang" else _read_wide)(table, builder)
+        result = builder.finish()
+        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
+                                   f"{len(result.records)} Zellen.")
+        return result
+
+
+def _read_long(table: Table, builder: CubeBuilder) -> None:
+    letter = {name: column_letter(col) for name, col in table.columns.items()}
+    age_column = "altersgruppe" if "altersgruppe" in table.columns else "alter"
+    for zeile, row in table.data_rows():
+        stichtag = builder.stichtag(table.value(row, "stichtag"), zeile, letter.get("stichtag"))
+        if stichtag is None:
+            continue
+        gebiet_id = builder.gebiet(table.value(row, "gebiet"), zeile, letter["gebiet"], stichtag)
+        if gebiet_id is None:
+            continue
+        art_value = table.value(row, "leistungsart")
+        art = canonical(art_value, LEISTUNGSARTEN)
+        if art is None:
+            builder.quarantine(zeile, letter["leistungsart"],
+                               f"Leistungsart „{art_value}“ unbekannt (erlaubt: Grundsicherung im Alter, Grundsicherung "
+                               "bei Erwerbsminderung, Hilfe zum Lebensunterhalt, AsylbLG Regelleistungen)", art_value)
+            continue
+        age_value = table.value(row, age_column)
+        band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
+        if band is None:
+            builder.quarantine(zeile, letter.get(age_column), "Altersgruppe nicht lesbar", age_value)
+            continue
+        builder.add(zeile, letter["anzahl"], stichtag, gebiet_id, (art, band.von, band.bis), table.value(row, "anzahl"))
+
+
+def _read_wide(table: Table, builder: CubeBuilder) -> None:
+    columns = [(table.columns[name], name) for name in LEISTUNGSARTEN if name in table.columns]
+    gebiet_letter = column_letter(table.columns["gebiet"])
+    for zeile, row in table.data_rows():
+        stichtag = builder.stichtag(table.value(row, "stichtag"), zeile, None)
+        if stichtag is None:
+            continue
+        gebiet_id = builder.gebiet(table.value(row, "gebiet"), zeile, gebiet_letter, stichtag)
+        if gebiet_id is None:
+            continue
+        for col, art in columns:
+            builder.add(zeile, column_letter(col), stichtag, gebiet_id, (art, ALL_AGES.von, ALL_AGES.bis),
+                        row[col] if col < len(row) else None)
+
+
+__all__ = ["GrundsicherungReader", "CellError"]
