@@ -137,4 +137,4 @@ def test_corrupt_workbook_rejected(tmp_path: Path, matcher: GebietMatcher):
     path = write_wide_2022(tmp_path)
     path.write_bytes(path.read_bytes()[:300])  # abgeschnitten
     verdict = inspect_file(path, matcher)
-    assert not verdict.ok and "lässt sich nicht öffnen" in verdict.fehler[0]
+    assert not verdict.ok and "beschädigt" in verdict.fehler[0]

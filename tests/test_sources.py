@@ -295,3 +295,39 @@ def test_konferenz_detected_by_sheet_names(tmp_path: Path, matcher: GebietMatche
     verdict = inspect_file(path, matcher)
     assert verdict.ok and verdict.quelle == "konferenz"
     assert verdict.stichtag == dt.date(2022, 9, 21)
+
+
+# --- Erkennung der Quelle ------------------------------------------------------------------------------
+
+def test_signature_prefers_the_more_specific_header(tmp_path: Path, matcher: GebietMatcher):
+    # „Gebiet, Alter, Anzahl“ passt auch zur Bevölkerung (3 Spalten); mit „Leistungsart“ erkennt die
+    # Mindestsicherung 4 Spalten und gewinnt.
+    path = write_xlsx(tmp_path / "Auswertung.xlsx", {"Tabelle": [
+        ["Stichtag", "Gebiet", "Leistungsart", "Alter", "Anzahl"],
+        ["31.12.2022", "A1", "Grundsicherung im Alter", "65+", 30],
+    ]})
+    verdict = inspect_file(path, matcher)
+    assert verdict.ok, verdict.fehler
+    assert verdict.quelle == "grundsicherung"
+
+
+def test_two_sources_in_one_workbook_are_ambiguous(tmp_path: Path, matcher: GebietMatcher):
+    path = write_xlsx(tmp_path / "Sammelmappe.xlsx", {
+        "Einwohner": [["Stichtag", "Gebiet", "Alter", "Anzahl"], ["31.12.2022", "A1", 5, 10]],
+        "Arbeitslose": [["Stichtag", "Gebiet", "Rechtskreis", "Anzahl"], ["31.12.2022", "A1", "SGB II", 4]],
+    })
+    verdict = inspect_file(path, matcher)
+    assert not verdict.ok
+    message = verdict.fehler[0]
+    assert "nicht eindeutig" in message and "bevoelkerung (Blatt „Einwohner“)" in message
+    assert "arbeitslose (Blatt „Arbeitslose“)" in message and "Info" in message
+
+
+def test_info_sheet_names_source_in_plain_words(tmp_path: Path, matcher: GebietMatcher):
+    path = write_xlsx(tmp_path / "Lieferung.xlsx", {
+        "Info": [["Quelle", "SGB II"], ["Stichtag", "31.12.2021"], ["Gemeinde", "Teststadt"]],
+        "Daten": [["Gebiet", "LB"], ["A1", 100]],
+    })
+    verdict = inspect_file(path, matcher)
+    assert verdict.ok, verdict.fehler
+    assert verdict.quelle == "sgb2" and verdict.stichtag == dt.date(2021, 12, 31) and verdict.gemeinde == "09999999"

@@ -189,6 +189,12 @@ def find_layout(sheets: list[Sheet], layouts: list[Layout], skip: set[str] | Non
     return None
 
 
+def layout_signature(sheets: list[Sheet], layouts: list[Layout]) -> tuple[str, int] | None:
+    """(Blatt, Zahl erkannter Spalten) der ersten passenden Kopfzeile – für die Erkennung der Quelle."""
+    found = find_layout(sheets, layouts)
+    return (found[1].sheet.name, len(found[1].columns)) if found else None
+
+
 def display(name: str) -> str:
     return SYNONYMS[name][0] if name in SYNONYMS else name
 

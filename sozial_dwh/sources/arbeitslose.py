@@ -7,7 +7,7 @@ gespeichert wird jede Zelle einmal mit ihren Ausprägungen – gezählt wird im 
 from __future__ import annotations
 
 from sozial_dwh.parsing import INSGESAMT, CellError, norm
-from sozial_dwh.readers.table import Layout, Table, find_layout, missing_columns_message
+from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 from sozial_dwh.sources.cube import CubeBuilder
@@ -47,6 +47,9 @@ class ArbeitsloseReader:
 
     def matches(self, sheets: list[Sheet]) -> bool:
         return find_layout(sheets, LAYOUTS) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, LAYOUTS)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         found = find_layout(sheets, LAYOUTS)

@@ -58,6 +58,10 @@ class SourceReader(Protocol):
         """Passt die Kopfzeile eines Blatts zu dieser Quelle (Erkennung an der Kopfzeilen-Signatur)?"""
         ...
 
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        """(Blatt, Zahl erkannter Spalten) der passenden Kopfzeile, sonst None; "" als Blatt = ganze Mappe."""
+        ...
+
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         """Liest die Datei; wirft FileRejected bei Fehlern, die die ganze Datei betreffen."""
         ...

@@ -20,7 +20,7 @@ from sozial_dwh.parsing import (
     parse_category,
     parse_count,
 )
-from sozial_dwh.readers.table import Layout, Table, find_layout, missing_columns_message
+from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 from sozial_dwh.sources.cube import CubeBuilder
@@ -58,6 +58,9 @@ class BevoelkerungReader:
 
     def matches(self, sheets: list[Sheet]) -> bool:
         return find_layout(sheets, LAYOUTS) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, LAYOUTS)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         found = find_layout(sheets, LAYOUTS)

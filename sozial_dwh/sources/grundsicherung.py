@@ -7,7 +7,14 @@ hlu (SGB XII Kap. 3), asylblg (AsylbLG Regelleistungen).
 from __future__ import annotations
 
 from sozial_dwh.parsing import ALL_AGES, CellError, is_blank, parse_age
-from sozial_dwh.readers.table import Layout, Table, canonical, find_layout, missing_columns_message
+from sozial_dwh.readers.table import (
+    Layout,
+    Table,
+    canonical,
+    find_layout,
+    layout_signature,
+    missing_columns_message,
+)
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 from sozial_dwh.sources.cube import CubeBuilder
@@ -26,6 +33,9 @@ class GrundsicherungReader:
 
     def matches(self, sheets: list[Sheet]) -> bool:
         return find_layout(sheets, LAYOUTS) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, LAYOUTS)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         found = find_layout(sheets, LAYOUTS)

@@ -9,7 +9,7 @@ Gebiet) geht in Quarantäne; eine Summenzeile wird gegen die Summe der Einrichtu
 from __future__ import annotations
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, is_total_label, norm, parse_count
-from sozial_dwh.readers.table import Layout, find_layout, missing_columns_message
+from sozial_dwh.readers.table import Layout, find_layout, layout_signature, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 from sozial_dwh.sources.cube import TOTAL, CubeBuilder, de_int
@@ -28,6 +28,9 @@ class KitaReader:
 
     def matches(self, sheets: list[Sheet]) -> bool:
         return find_layout(sheets, LAYOUTS) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, LAYOUTS)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         found = find_layout(sheets, LAYOUTS)

@@ -86,6 +86,10 @@ class KonferenzReader:
         names = {norm(s.name) for s in sheets}
         return "veranstaltung" in names and bool(names & {"ergebnisse", "teilnehmende"})
 
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        """Die Konferenz wird an ihren Blattnamen erkannt; sie umfasst die ganze Arbeitsmappe."""
+        return ("", 100) if self.matches(sheets) else None
+
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         by_name = {norm(s.name): s for s in sheets}
         if "veranstaltung" not in by_name:

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count, parse_month_end
-from sozial_dwh.readers.table import Layout, Table, find_layout, missing_columns_message
+from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 from sozial_dwh.sources.cube import TOTAL, CubeBuilder
@@ -43,6 +43,9 @@ class Sgb2Reader:
 
     def matches(self, sheets: list[Sheet]) -> bool:
         return find_layout(sheets, LAYOUTS) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, LAYOUTS)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         found = find_layout(sheets, LAYOUTS)
