@@ -4,6 +4,7 @@ Kindertagesbetreuung und Konferenz-Arbeitsmappe – bis in die Rohtabellen einer
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -13,7 +14,7 @@ from sozial_dwh import warehouse
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import IngestSummary, ingest_file, inspect_file
 from sozial_dwh.reference import GebietMatcher, load_gebiete
-from tests.fixtures import GEBIETE_CSV, make_reference, write_xlsx
+from tests.fixtures import GEBIETE_CSV, make_reference, write_ods, write_xlsx
 
 # Test-Gebietsgliederung mit AkG-Schlüsseln der Bundesagentur für Arbeit (9-stellig).
 AKG = {"A1": "999990101", "A2": "999990102", "B1": "999990201", "B2": "999990202", "B3": "999990203"}
@@ -331,3 +332,34 @@ def test_info_sheet_names_source_in_plain_words(tmp_path: Path, matcher: GebietM
     verdict = inspect_file(path, matcher)
     assert verdict.ok, verdict.fehler
     assert verdict.quelle == "sgb2" and verdict.stichtag == dt.date(2021, 12, 31) and verdict.gemeinde == "09999999"
+
+
+# --- Formate: ods, xlsm (nur Daten), CSV in UTF-8 mit Komma ------------------------------------------
+
+ARBEITSLOSE_ROWS = [["Gebiet", "Rechtskreis", "Anzahl"], ["A1", "SGB II", 40], ["A2", "SGB III", 7]]
+
+
+def test_ods_is_read(tmp_path: Path, matcher: GebietMatcher):
+    verdict = inspect_file(write_ods(tmp_path / "arbeitslose_2022-12-31.ods", {"Daten": ARBEITSLOSE_ROWS}), matcher)
+    assert verdict.ok, verdict.fehler
+    assert cube(verdict, "rechtskreis", "merkmal") == {("A1", "sgb2", "insgesamt"): 40, ("A2", "sgb3", "insgesamt"): 7}
+
+
+def test_xlsm_data_read_macros_ignored(tmp_path: Path, matcher: GebietMatcher):
+    path = write_xlsx(tmp_path / "arbeitslose_2022-12-31.xlsm", {"Daten": ARBEITSLOSE_ROWS})
+    with zipfile.ZipFile(path, "a") as archive:  # ein Makroprojekt: wird nie gelesen oder ausgeführt
+        archive.writestr("xl/vbaProject.bin", b"Sub AutoOpen()\r\n  Kill \"C:\\*.*\"\r\nEnd Sub")
+    verdict = inspect_file(path, matcher)
+    assert verdict.ok, verdict.fehler
+    assert cube(verdict, "rechtskreis", "merkmal")[("A1", "sgb2", "insgesamt")] == 40
+
+
+def test_csv_utf8_with_commas_and_quoted_german_numbers(tmp_path: Path, matcher: GebietMatcher):
+    path = tmp_path / "grundsicherung_2022-12-31.csv"
+    path.write_text('Gebiet,Leistungsart,Anzahl\nA1,Grundsicherung im Alter,"1.234"\n'
+                    'A2,Hilfe zum Lebensunterhalt,"2,0"\nQuelle: Sozialamt,,\n', encoding="utf-8")
+    verdict = inspect_file(path, matcher)
+    assert verdict.ok, verdict.fehler
+    # „1.234“ = 1234 (Tausenderpunkt), „2,0“ = 2 (Dezimalkomma, ganzzahlig)
+    assert cube(verdict, "leistungsart", "alter_von", "alter_bis") == {
+        ("A1", "grusi_alter", 0, None): 1234, ("A2", "hlu", 0, None): 2}
