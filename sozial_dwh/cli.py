@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("files", nargs="+", type=Path, metavar="DATEI")
 
     commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+
+    templates = commands.add_parser("templates", help="leere Vorlage je Quelle mit Erläuterungen schreiben")
+    templates.add_argument("dir", nargs="?", type=Path, metavar="ORDNER",
+                           help="Zielordner (Standard: $SOZIAL_DWH_HOME/templates)")
     return parser
 
 
@@ -51,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_help(sys.stderr)
         return 2
-    return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui}[args.command](args)
+    return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui,
+            "templates": cmd_templates}[args.command](args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -133,3 +138,20 @@ def cmd_ui(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err(f"Beendet nach {time.monotonic() - started:.0f} s.")
         return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from sozial_dwh.reference import ReferenceError, load_gebiete
+    from sozial_dwh.templates import TEMPLATES_DIRNAME, write_templates
+
+    folder = args.dir or Paths.from_env().home / TEMPLATES_DIRNAME
+    try:
+        gebiete = load_gebiete(config.reference_dir())
+    except ReferenceError as exc:
+        _err(f"Warnung: Gebietsgliederung nicht lesbar ({exc}); Vorlagen ohne Gebietslisten.")
+        gebiete = []
+    files = write_templates(folder, gebiete)
+    print(f"{len(files)} Vorlagen geschrieben nach {folder}:")
+    for path in files:
+        print(f"  {path.name}")
+    return 0

@@ -63,3 +63,8 @@ def creates_table(model: SqlModel) -> bool:
     sql = _strip(model.path.read_text(encoding="utf-8")).lower()
     created = re.findall(r"create\s+or\s+replace\s+(?:table|view)\s+([a-z_]+\.[a-z0-9_]+)", sql)
     return created == [f"{model.schema}.{model.name}"]
+
+
+def references(sql: str) -> set[tuple[str, str]]:
+    """Tabellenverweise `<schema>.<tabelle>` eines SQL-Textes (ohne Kommentare und Zeichenketten)."""
+    return {(m[1], m[2]) for m in _REFERENCE.finditer(_strip(sql))}

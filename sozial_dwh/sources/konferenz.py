@@ -201,7 +201,7 @@ class _Reader:
         if "datum" not in values:  # sonst: Kopfzeile und eine Datenzeile
             for index, row in enumerate(sheet.rows[:40]):
                 keys = {c: VERANSTALTUNG_KEYS[norm(v)] for c, v in enumerate(row) if norm(v) in VERANSTALTUNG_KEYS}
-                if "datum" in keys.values() and index + 1 < len(sheet.rows):
+                if "datum" in keys.values() and len(keys) >= 2 and index + 1 < len(sheet.rows):
                     data = sheet.rows[index + 1]
                     for c, key in keys.items():
                         if c < len(data) and not is_blank(data[c]):

@@ -171,3 +171,24 @@ create table if not exists raw.konferenz_massnahmen (
     termin date,
     gremium varchar
 );
+
+-- Zeilen, die eine Prüfung (Great Expectations) zurückhält, tragen die Regel-id.
+alter table quarantine.zeilen add column if not exists pruefung varchar;
+
+-- Ergebnisse aller Prüfungen aller Läufe (abfragbare Historie).
+create table if not exists ops.pruefungen (
+    lauf_id varchar,
+    geprueft_am timestamp not null,
+    tabelle varchar not null,
+    pruefung varchar not null,
+    beschreibung varchar,
+    erwartung varchar,
+    schwere varchar not null check (schwere in ('fehler', 'warnung')),
+    blockierend boolean not null,
+    erfolgreich boolean not null,
+    zeilen bigint,
+    fehlzeilen bigint,
+    quarantaene bigint,
+    beobachtet varchar,
+    beispiele varchar  -- JSON: bis zu 20 Beispiele mit Datei, Blatt, Zeile und Wert
+);

@@ -17,7 +17,7 @@ zellen as (
 ),
 
 gebiete as (
-    select gebiet_id, gemeinde_id
+    select gebiet_id, gemeinde_id, ist_pseudo
     from core.dim_gebiet
     where ebene = 'gebiet'
 ),
@@ -27,6 +27,7 @@ final as (
         zellen.stichtag,
         zellen.gebiet_id,
         gebiete.gemeinde_id,
+        gebiete.ist_pseudo,
         zellen.alter_von,
         zellen.alter_bis,
         zellen.geschlecht,

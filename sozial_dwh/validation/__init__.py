@@ -1,0 +1,1 @@
+"""Prüfungen der Staging-Daten mit Great Expectations (DESIGN §9): Regeln, Ausführung, Bericht."""

@@ -1,0 +1,240 @@
+"""Prüfregeln mit Great Expectations auf den gespeicherten Staging-Daten ausführen (DESIGN §9).
+
+Ablauf je Staging-Tabelle: Prüfdaten aus `sql/pruefungen/<abfrage>.sql` lesen (DuckDB -> pandas), je Abfrage
+eine Validierung mit allen Regeln (ephemerer GX-Kontext), Zeilen zeilenweiser Fehlerregeln in
+`quarantine.zeilen` verschieben (Grund, Datei, Blatt, Zeile) und aus der Staging-Tabelle löschen, Ergebnisse
+in `ops.pruefungen` festhalten. Great Expectations wird erst hier importiert (teuer beim Import).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sozial_dwh.config import SQL_DIR
+from sozial_dwh.validation.regeln import Regel, regeln_fuer
+
+PRUEF_SQL = SQL_DIR / "pruefungen"
+PARAMETER_FILE = "pruefparameter.csv"
+MAX_BEISPIELE = 20
+_CONTEXT = None
+
+
+@dataclass
+class Ergebnis:
+    regel: Regel
+    erfolgreich: bool
+    zeilen: int  # geprüfte Zeilen
+    fehlzeilen: int
+    beobachtet: str
+    beispiele: list[dict] = field(default_factory=list)  # Datei, Blatt, Zeile, Wert
+    quarantaene: int = 0
+
+
+def lade_parameter(reference: Path) -> dict[str, float]:
+    """Schwellen der Prüfungen aus `pruefparameter.csv` (parameter, wert, beschreibung)."""
+    path = reference / PARAMETER_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"Prüfparameter fehlen: {path}. Bitte die Datei aus dem Repository übernehmen.")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["parameter"].strip(): float(row["wert"]) for row in csv.DictReader(handle)}
+
+
+def abfrage_sql(name: str) -> str:
+    return (PRUEF_SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _context():
+    global _CONTEXT
+    if _CONTEXT is None:
+        import great_expectations as gx
+
+        logging.getLogger("great_expectations").setLevel(logging.ERROR)
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        try:
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
+        except Exception:  # noqa: BLE001 – nur Fortschrittsbalken, die Prüfung läuft auch ohne
+            pass
+    return _CONTEXT
+
+
+def _argumente(regel: Regel, parameter: dict[str, float]) -> dict:
+    args = {}
+    for key, value in regel.argumente.items():
+        if isinstance(value, str) and value.startswith("param:"):
+            name = value[len("param:"):]
+            if name not in parameter:
+                raise KeyError(f"Prüfparameter „{name}“ fehlt in {PARAMETER_FILE} (Regel {regel.id}).")
+            value = parameter[name]
+        args[key] = value
+    if regel.erwartung.startswith("ExpectColumnPair"):
+        args.setdefault("ignore_row_if", "either_value_is_missing")
+    return args
+
+
+def _validate(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float], name: str) -> dict[str, dict]:
+    """Alle Regeln einer Abfrage in einer GX-Validierung; Ergebnis je Regel-id: success + result."""
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    context = _context()
+    suffix = f"{name}_{id(frame)}"
+    source = context.data_sources.add_pandas(f"quelle_{suffix}")
+    batch = source.add_dataframe_asset(f"daten_{suffix}").add_batch_definition_whole_dataframe(f"alles_{suffix}")
+    suite = gx.ExpectationSuite(name=f"suite_{suffix}")
+    ids = []
+    for regel in regeln:
+        expectation = getattr(gxe, regel.erwartung)(**_argumente(regel, parameter), meta={"regel": regel.id})
+        suite.add_expectation(expectation)
+        ids.append(regel.id)
+    suite = context.suites.add(suite)
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=f"v_{suffix}", data=batch, suite=suite))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["zeilen_id"]},
+            )
+    finally:
+        context.validation_definitions.delete(definition.name)
+        context.suites.delete(suite.name)
+        context.data_sources.delete(source.name)
+    out = {}
+    for item in result.results:
+        out[item.expectation_config.meta["regel"]] = {"success": bool(item.success), "result": item.result,
+                                                       "exception": item.exception_info}
+    return out
+
+
+def _plain(value: object) -> object:
+    """numpy- und pandas-Werte in einfache Python-Werte (für Metadaten und JSON)."""
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, dt.date | pd.Timestamp):
+        return str(value)[:10]
+    return value
+
+
+def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict[str, float],
+                   lauf_id: str = "", quelle: str | None = None) -> list[Ergebnis]:
+    """Prüft eine Staging-Tabelle; verschiebt Zeilen zeilenweiser Fehler in die Quarantäne."""
+    regeln = regeln_fuer(tabelle)
+    if not regeln:
+        return []
+    quelle = quelle or tabelle.split(".")[1].removeprefix("stg_")
+    con.execute("set variable veraenderung_min_basis = ?", [parameter.get("veraenderung_min_basis", 0)])
+    dateinamen = dict(con.execute("select datei_id, dateiname from ops.dateien").fetchall())
+    ergebnisse: list[Ergebnis] = []
+    quarantaene: dict[int, tuple[Regel, dict]] = {}  # zeilen_id -> erste verletzte Regel
+    for abfrage in dict.fromkeys(r.abfrage for r in regeln):
+        gruppe = [r for r in regeln if r.abfrage == abfrage]
+        frame = con.execute(abfrage_sql(abfrage)).df()
+        if frame.empty:
+            ergebnisse += [Ergebnis(r, True, 0, 0, "keine Zeilen zu prüfen") for r in gruppe]
+            continue
+        index = frame.set_index("zeilen_id", drop=False)
+        resultate = _validate(frame, gruppe, parameter, abfrage)
+        for regel in gruppe:
+            res = resultate[regel.id]
+            result = res["result"] or {}
+            fehl_ids = [int(_plain(item["zeilen_id"])) for item in result.get("unexpected_index_list") or []
+                        if item.get("zeilen_id") is not None and not pd.isna(item.get("zeilen_id"))]
+            fehl_ids = list(dict.fromkeys(fehl_ids))
+            beispiele = []
+            for nummer, zeilen_id in enumerate(fehl_ids):
+                if nummer >= MAX_BEISPIELE and not regel.zeilenweise:
+                    break
+                row = index.loc[zeilen_id]
+                row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+                datei_id = None if pd.isna(row["datei_id"]) else int(row["datei_id"])
+                beispiel = {"datei": dateinamen.get(datei_id), "datei_id": datei_id,
+                            "blatt": _plain(row.get("blatt")), "zeile": _plain(row.get("zeile"))}
+                beispiel.update({spalte: _plain(row.get(spalte)) for spalte in ("stichtag", "gebiet_id")
+                                 if spalte in row.index})
+                beispiel.update({spalte: _plain(row.get(spalte)) for spalte in _spalten(regel)})
+                if nummer < MAX_BEISPIELE:
+                    beispiele.append(beispiel)
+                if regel.zeilenweise and zeilen_id not in quarantaene:
+                    quarantaene[zeilen_id] = (regel, beispiel)
+            unexpected = result.get("unexpected_count")
+            erfolgreich = res["success"]
+            if res["exception"] and res["exception"].get("raised_exception"):
+                beobachtet = f"Prüfung nicht ausführbar: {res['exception'].get('exception_message')}"
+                erfolgreich = False
+            elif unexpected is not None:
+                beobachtet = f"{unexpected} von {result.get('element_count', len(frame))} Zeilen verletzen die Regel"
+            else:
+                beobachtet = str(_plain(result.get("observed_value")))
+            ergebnisse.append(Ergebnis(regel, erfolgreich, len(frame), len(fehl_ids) if fehl_ids else (unexpected or 0),
+                                       beobachtet, beispiele))
+    if quarantaene:
+        _in_quarantaene(con, tabelle, quelle, quarantaene)
+        for ergebnis in ergebnisse:
+            ergebnis.quarantaene = sum(1 for regel, _ in quarantaene.values() if regel.id == ergebnis.regel.id)
+    _protokollieren(con, tabelle, lauf_id, ergebnisse)
+    return ergebnisse
+
+
+def _spalten(regel: Regel) -> list[str]:
+    args = regel.argumente
+    if "column" in args:
+        return [args["column"]] + ([regel.spalte] if regel.spalte and regel.spalte != args["column"] else [])
+    if "column_list" in args:
+        return list(args["column_list"])
+    return [c for c in (args.get("column_A"), args.get("column_B")) if c]
+
+
+def _in_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str, quelle: str,
+                    zeilen: dict[int, tuple[Regel, dict]]) -> None:
+    """Zeilen mit Grund in quarantine.zeilen schreiben und aus der Staging-Tabelle löschen (eine Transaktion)."""
+    rows = []
+    for zeilen_id, (regel, beispiel) in zeilen.items():
+        datei_id = beispiel.get("datei_id")
+        wert = beispiel.get(regel.argumente.get("column", "")) if "column" in regel.argumente else None
+        rows.append([datei_id, quelle, beispiel.get("blatt"), beispiel.get("zeile"), regel.spalte,
+                     f"Prüfung {regel.id}: {regel.beschreibung} – verletzt", None if wert is None else str(wert),
+                     regel.id, zeilen_id])
+    con.execute("begin transaction")
+    try:
+        con.executemany(
+            "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert, pruefung) "
+            "values (?, ?, ?, ?, ?, ?, ?, ?)", [row[:8] for row in rows])
+        schema, name = tabelle.split(".")
+        # Tabellenname aus den Regeln im Code, nie aus Eingaben; die Zeilen-ids werden gebunden.
+        con.execute(f'delete from "{schema}"."{name}" where rowid in (select unnest(?))', [[row[8] for row in rows]])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def entferne_alte_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str) -> None:
+    """Vor einem neuen Aufbau der Staging-Tabelle: Quarantänezeilen früherer Prüfungen dieser Tabelle entfernen."""
+    ids = [r.id for r in regeln_fuer(tabelle)]
+    if ids:
+        con.execute("delete from quarantine.zeilen where pruefung in (select unnest(?))", [ids])
+
+
+def _protokollieren(con: duckdb.DuckDBPyConnection, tabelle: str, lauf_id: str, ergebnisse: list[Ergebnis]) -> None:
+    now = dt.datetime.now().replace(microsecond=0)
+    con.executemany(
+        "insert into ops.pruefungen (lauf_id, geprueft_am, tabelle, pruefung, beschreibung, erwartung, schwere, "
+        "blockierend, erfolgreich, zeilen, fehlzeilen, quarantaene, beobachtet, beispiele) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[lauf_id, now, tabelle, e.regel.id, e.regel.beschreibung, e.regel.erwartung, e.regel.schwere,
+          e.regel.blockierend, e.erfolgreich, e.zeilen, e.fehlzeilen, e.quarantaene, e.beobachtet,
+          json.dumps(e.beispiele, ensure_ascii=False, default=str)] for e in ergebnisse],
+    )
