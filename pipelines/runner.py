@@ -9,6 +9,7 @@ import dagster as dg
 
 from sozial_dwh import warehouse
 from sozial_dwh.config import Paths
+from sozial_dwh.ingest import inbox_files
 
 SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.fact_bevoelkerung",
                   "mart.indikator_werte"]
@@ -29,19 +30,29 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
     )
     seconds = time.monotonic() - clock
     if not result.success:
+        blocking = [e for e in result.get_asset_check_evaluations() if not e.passed and e.blocking]
+        for e in blocking:
+            beobachtet = e.metadata.get("beobachtet")
+            progress(f"BLOCKIERT: Prüfung {e.check_name} auf {'.'.join(e.asset_key.path)}: "
+                     f"{beobachtet.value if beobachtet else 'nicht bestanden'}")
         for event in result.all_events:
             if event.is_step_failure:
                 error = event.event_specific_data.error
+                if error.cls_name == "DagsterAssetCheckFailedError":
+                    continue  # oben mit Regel und Befund gemeldet
                 while error.cause is not None:
                     error = error.cause
                 progress(f"FEHLER in Schritt {event.step_key}: {error.message.strip()}")
+        if blocking:
+            progress("Nachgelagerte Tabellen wurden nicht neu berechnet; die Analysekopie bleibt im vorherigen Stand. "
+                     f"Prüfbericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}")
         progress(f"Lauf gescheitert nach {seconds:.1f} s. Das Warehouse bleibt im vorherigen Stand.")
         return 1
-    print(summary(paths, started, seconds))
+    print(summary(paths, started, seconds, result.run_id))
     return 0
 
 
-def summary(paths: Paths, started: dt.datetime, seconds: float) -> str:
+def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:
     with warehouse.connect(paths) as con:
         files = con.execute(
             "select status, count(*) from ops.dateien where geladen_am >= ? group by status order by status", [started]
@@ -50,6 +61,11 @@ def summary(paths: Paths, started: dt.datetime, seconds: float) -> str:
             "select dateiname, ablage from ops.dateien where geladen_am >= ? and status = 'abgelehnt'", [started]
         ).fetchall()
         tables = [(name, warehouse.table_row_count(con, *name.split("."))) for name in SUMMARY_TABLES]
+        checks = con.execute(
+            "select count(*) filter (where erfolgreich), count(*) filter (where not erfolgreich and schwere = 'warnung'), "
+            "count(*) filter (where not erfolgreich and schwere = 'fehler'), coalesce(sum(quarantaene), 0) "
+            "from ops.pruefungen where lauf_id = ?", [run_id]
+        ).fetchall()[0]
         indicators = con.execute(
             "select count(distinct indikator_id), count(distinct stichtag), count(distinct ebene) "
             "from mart.indikator_werte where wert is not null"
@@ -58,6 +74,12 @@ def summary(paths: Paths, started: dt.datetime, seconds: float) -> str:
     lines += [f"  {status}: {count}" for status, count in files] or ["  keine neuen Dateien im Eingang"]
     for name, ablage in rejected:
         lines.append(f"  abgelehnt: {name} -> Fehlerbericht {ablage}.fehler.txt")
+    waiting = inbox_files(paths)
+    if waiting:
+        lines.append(f"  noch im Eingang (wird noch geschrieben oder ist geöffnet – beim nächsten Lauf geladen): "
+                     f"{', '.join(p.name for p in waiting)}")
+    lines += ["", f"Prüfungen: {checks[0]} bestanden, {checks[1]} Warnungen, {checks[2]} Fehler "
+                  f"({checks[3]} Zeilen in Quarantäne); Bericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}"]
     lines += ["", "Tabellen:"] + [f"  {name}: {rows} Zeilen" for name, rows in tables]
     lines += [
         "",

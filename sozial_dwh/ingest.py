@@ -11,6 +11,8 @@ import datetime as dt
 import hashlib
 import re
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +21,19 @@ import pandas as pd
 
 from sozial_dwh.config import Paths
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
+from sozial_dwh.readers.safety import unfinished_files
 from sozial_dwh.readers.workbook import FileRejected, Sheet, read_sheets
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
 IGNORED_PREFIXES = ("~$", ".", "~")
+# Weitere Schreibweisen der Quelle im Blatt „Info“
+QUELLE_ALIASES = {
+    "einwohner": "bevoelkerung", "sgbii": "sgb2", "grundsicherungfuerarbeitsuchende": "sgb2",
+    "arbeitslosigkeit": "arbeitslose", "mindestsicherung": "grundsicherung", "sgbxii": "grundsicherung",
+    "kindertagesbetreuung": "kita", "kindertageseinrichtungen": "kita", "sozialraumkonferenz": "konferenz",
+}
 
 
 @dataclass
@@ -68,6 +77,7 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
     quelle = None
     if info.get("quelle"):
         quelle = norm(info["quelle"])
+        quelle = QUELLE_ALIASES.get(quelle, quelle)
         if quelle not in READERS:
             raise FileRejected(
                 f"Blatt „Info“: Quelle „{info['quelle']}“ ist unbekannt. Erlaubt: {', '.join(sorted(READERS))}."
@@ -92,21 +102,31 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
             except CellError as exc:
                 raise FileRejected(f"Dateiname: {exc}.") from exc
     if quelle is None:
-        candidates = [name for name, reader in READERS.items() if reader.matches(sheets)]
-        if len(candidates) > 1:
-            raise FileRejected(
-                f"Quelle nicht eindeutig: die Kopfzeile passt zu {', '.join(candidates)}. Bitte ein Blatt „Info“ "
-                "mit „Quelle“ anlegen oder die Datei nach dem Muster <quelle>_<JJJJ-MM-TT>.xlsx benennen."
-            )
-        if not candidates:
-            raise FileRejected(
-                "Quelle nicht erkannt: kein Blatt „Info“ mit „Quelle“, kein Dateiname wie "
-                "„bevoelkerung_2022-12-31.xlsx“ und keine bekannte Kopfzeile. "
-                f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`."
-            )
-        quelle = candidates[0]
+        quelle = _by_signature(sheets)
     ctx.quelle = quelle
     return quelle, ctx
+
+
+def _by_signature(sheets: list[Sheet]) -> str:
+    """Quelle an der Kopfzeile erkennen. Passen mehrere Quellen, gewinnt die mit mehr erkannten Spalten
+    im selben Blatt; gleich viele oder Treffer in verschiedenen Blättern sind mehrdeutig."""
+    found = {name: sig for name, reader in READERS.items() if (sig := reader.signature(sheets))}
+    if not found:
+        raise FileRejected(
+            "Quelle nicht erkannt: kein Blatt „Info“ mit „Quelle“, kein Dateiname wie "
+            "„bevoelkerung_2022-12-31.xlsx“ und keine bekannte Kopfzeile. "
+            f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`."
+        )
+    best = max(score for _, score in found.values())
+    winners = [name for name, (_, score) in found.items() if score == best]
+    if len(winners) > 1 or len({blatt for blatt, _ in found.values()}) > 1:
+        where = ", ".join(f"{name} (Blatt „{blatt}“)" if blatt else name for name, (blatt, _) in found.items())
+        raise FileRejected(
+            f"Quelle nicht eindeutig: die Kopfzeilen passen zu {where}. Bitte ein Blatt „Info“ mit „Quelle“ "
+            "anlegen, die Datei nach dem Muster <quelle>_<JJJJ-MM-TT>.xlsx benennen oder je Quelle eine "
+            "eigene Datei verwenden."
+        )
+    return winners[0]
 
 
 def inspect_file(path: Path, matcher: GebietMatcher, today: dt.date | None = None) -> Verdict:
@@ -154,19 +174,37 @@ class IngestSummary:
     abgelehnt: list[str] = field(default_factory=list)
     doppelt: list[str] = field(default_factory=list)
     quarantaene_zeilen: int = 0
+    # noch in Arbeit (wird geschrieben oder ist geöffnet): bleibt unberührt im Eingang, nächster Lauf lädt sie
+    in_arbeit: list[str] = field(default_factory=list)
+    in_arbeit_meldungen: list[str] = field(default_factory=list)
 
 
 def inbox_files(paths: Paths) -> list[Path]:
+    """Dateien im Eingang in Namensreihenfolge, ohne Sperrdateien (`~$…`, `.~lock…`) und versteckte Dateien."""
     if not paths.inbox.exists():
         return []
     return sorted(p for p in paths.inbox.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
 
 
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
-                 progress=None) -> IngestSummary:
-    """Verarbeitet alle Dateien im Eingang in Namensreihenfolge."""
+                 progress=None, pause_s: float | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> IngestSummary:
+    """Verarbeitet alle Dateien im Eingang in Namensreihenfolge.
+
+    Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
+    Lauf übersprungen (`summary.in_arbeit`): sie bleiben unberührt im Eingang, nichts wird registriert.
+    `pause_s` ist die Wartezeit der zweiten Größenprüfung (Standard: `SOZIAL_DWH_SCHREIBPAUSE_S` oder 1 s).
+    """
     summary = IngestSummary()
-    files = inbox_files(paths)
+    candidates = inbox_files(paths)
+    unfinished = unfinished_files(candidates, pause_s=pause_s, sleep=sleep)
+    for path, grund in unfinished.items():
+        meldung = f"{path.name}: {grund}"
+        summary.in_arbeit.append(path.name)
+        summary.in_arbeit_meldungen.append(meldung)
+        if progress:
+            progress(meldung)
+    files = [p for p in candidates if p not in unfinished]
     for number, path in enumerate(files, start=1):
         if progress:
             progress(f"[{number}/{len(files)}] {path.name}")
@@ -220,7 +258,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
             con.unregister("neue_zeilen")
         if result.quarantine:
             con.executemany(
-                "insert into quarantine.zeilen values (?, ?, ?, ?, ?, ?, ?)",
+                "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert) values (?, ?, ?, ?, ?, ?, ?)",
                 [[datei_id, verdict.quelle, q.blatt, q.zeile, q.spalte, q.grund, q.wert] for q in result.quarantine],
             )
         con.execute(

@@ -15,5 +15,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")  # Dateien der Tests sind fertig geschrieben
     (tmp_path / "dagster").mkdir()
     return Paths.from_env().ensure()

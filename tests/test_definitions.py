@@ -9,7 +9,9 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from sozial_dwh.config import REPO_ROOT
-from sozial_dwh.models import creates_table, discover
+from sozial_dwh.models import creates_table, discover, references
+from sozial_dwh.validation.pruefen import abfrage_sql
+from sozial_dwh.validation.regeln import regeln_fuer
 
 
 def asset_keys() -> set[dg.AssetKey]:
@@ -37,7 +39,21 @@ def test_every_sql_file_is_exactly_one_asset_with_known_deps():
         assert creates_table(model), f"{model.path} legt nicht genau {model.schema}.{model.name} an"
         for dep in model.deps:
             assert dg.AssetKey(list(dep)) in keys, f"{model.path}: unbekannte Abhängigkeit {dep}"
-        assert {dg.AssetKey(list(d)) for d in model.deps} == set(graph.get(key).parent_keys)
+        # dazu die Tabellen, die die Prüfabfragen der Staging-Tabelle lesen (z. B. Einwohner für SGB II)
+        regeln = regeln_fuer(f"{model.schema}.{model.name}")
+        extra = {dep for r in regeln for dep in references(abfrage_sql(r.abfrage))} - {model.key}
+        assert {dg.AssetKey(list(d)) for d in set(model.deps) | extra} == set(graph.get(key).parent_keys)
+
+
+def test_every_source_has_checks_some_blocking():
+    graph = defs.resolve_asset_graph()
+    checks = {}
+    for check_key in graph.asset_check_keys:
+        checks.setdefault(check_key.asset_key.path[-1], []).append(graph.get_check_spec(check_key))
+    for quelle in ("bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita", "konferenz_ergebnisse"):
+        specs = checks[f"stg_{quelle}"]
+        assert any(spec.blocking for spec in specs), quelle
+        assert any(not spec.blocking for spec in specs), quelle
 
 
 def test_every_asset_has_a_description():

@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from sozial_dwh import config
 from sozial_dwh.cli import main
 from sozial_dwh.config import Paths
-from sozial_dwh.ingest import inspect_file
+from sozial_dwh.ingest import _by_signature, inspect_file
 from sozial_dwh.parsing import norm
 from sozial_dwh.readers.workbook import read_sheets
 from sozial_dwh.reference import GebietMatcher, load_gebiete
@@ -182,20 +182,15 @@ def test_header_is_recognised_by_source_detection(written: Path, quelle: str):
     assert READERS[quelle].matches(sheets)
 
 
-# Bekannt: das lange Bevölkerungslayout (Gebiet + Altersgruppe + Anzahl) passt auch auf die Kopfzeile der
-# Mindestsicherung. Mit Blatt „Info“ oder Dateinamen wird richtig erkannt; ohne beides wäre die Datei „nicht
-# eindeutig“. Sobald bevoelkerung.LAYOUTS Tabellen mit „Leistungsart“ ausschließt, diese Markierung entfernen.
-_AMBIGUOUS = pytest.mark.xfail(strict=True, reason="Kopfzeile Mindestsicherung passt auch zu bevoelkerung (lang)")
-
-
-@pytest.mark.parametrize("quelle", [pytest.param(q, marks=_AMBIGUOUS) if q == "grundsicherung" else q for q in SIX])
+@pytest.mark.parametrize("quelle", SIX)
 def test_header_signature_is_unambiguous(written: Path, quelle: str):
-    """Ohne Blatt „Info“ und ohne Dateinamen muss die Kopfzeile allein die Quelle eindeutig bestimmen."""
-    if quelle not in READERS:
-        pytest.skip(f"Quelle {quelle} ist noch nicht in sozial_dwh.sources.READERS registriert")
+    """Ohne Blatt „Info“ und ohne Dateinamen muss die Kopfzeile allein die Quelle eindeutig bestimmen.
+
+    Die Kopfzeile der Mindestsicherung passt auch zum langen Bevölkerungslayout (Gebiet, Altersgruppe, Anzahl);
+    die Erkennung nimmt die Quelle mit den meisten erkannten Spalten (dort zusätzlich „Leistungsart“).
+    """
     sheets = [s for s in read_sheets(written / template_name(quelle)) if s.name != INFO]
-    candidates = [name for name, reader in READERS.items() if reader.matches(sheets)]
-    assert candidates == [quelle], f"Kopfzeile der Vorlage {quelle} passt zu {candidates}"
+    assert _by_signature(sheets) == quelle
 
 
 @pytest.mark.parametrize("quelle", SIX)

@@ -67,7 +67,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
                   ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
     context.log.info(
         f"Eingang: {len(summary.geladen)} geladen, {len(summary.abgelehnt)} abgelehnt, "
-        f"{len(summary.doppelt)} bereits bekannt, {summary.quarantaene_zeilen} Zeilen in Quarantäne."
+        f"{len(summary.doppelt)} bereits bekannt, {summary.quarantaene_zeilen} Zeilen in Quarantäne, "
+        f"{len(summary.in_arbeit)} noch in Arbeit (beim nächsten Lauf)."
     )
     yield dg.MaterializeResult(
         asset_key=["ops", "dateien"],
@@ -76,6 +77,9 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             "geladen": len(summary.geladen),
             "abgelehnt": len(summary.abgelehnt),
             "bereits_bekannt": len(summary.doppelt),
+            "noch_in_arbeit": len(summary.in_arbeit),
+            "noch_in_arbeit_meldungen": dg.MetadataValue.md("\n".join(f"- {m}" for m in summary.in_arbeit_meldungen)
+                                                            or "keine"),
             "dateien_dieses_laufs": dg.MetadataValue.md(dateien.to_markdown(index=False) if len(dateien) else "keine"),
             "eingang": dg.MetadataValue.path(str(paths.inbox)),
         },

@@ -1,6 +1,8 @@
 """Tabellenblätter aus xlsx/xlsm/ods/csv lesen – nur Werte, nie Makros.
 
-python-calamine liest die Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
+Vor dem Öffnen prüft `safety.check_before_reading` jede Datei (Kennwortschutz, altes .xls-Format,
+beschädigte ZIP-Datei, ZIP-Bombe, Formeln ohne gespeicherten Wert). python-calamine liest die
+Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
 `csv`-Modul gelesen, Kodierung (UTF-8 oder Windows-1252) und Trennzeichen (`;` oder `,`)
 werden erkannt.
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sozial_dwh.parsing import is_blank
+from sozial_dwh.readers.safety import UnsafeFile, check_before_reading
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".ods"}
 SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
@@ -47,11 +50,19 @@ def column_letter(index: int) -> str:
 def read_sheets(path: Path) -> list[Sheet]:
     """Alle Blätter einer Datei als Zeilenlisten (leere Zellen = None)."""
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise FileRejected(
-            f"Dateiformat „{path.suffix or '(ohne Endung)'}“ wird nicht unterstützt. "
-            "Bitte als .xlsx, .xlsm, .ods oder .csv (UTF-8 oder Windows-1252, Trennzeichen ; oder ,) speichern."
-        )
+    try:
+        if suffix == ".xls":
+            check_before_reading(path)  # altes Excel-Format oder verschlüsselt: eigene Meldung
+        if suffix not in SUPPORTED_SUFFIXES:
+            raise FileRejected(
+                f"Dateiformat „{path.suffix or '(ohne Endung)'}“ wird nicht unterstützt. "
+                "Bitte als .xlsx, .xlsm, .ods oder .csv (UTF-8 oder Windows-1252, Trennzeichen ; oder ,) speichern."
+            )
+        # vor dem Öffnen: Kennwortschutz, .xls unter falschem Namen, beschädigte ZIP-Datei, ZIP-Bombe,
+        # Formeln ohne gespeicherten Wert – nichts davon erreicht calamine
+        check_before_reading(path)
+    except UnsafeFile as exc:
+        raise FileRejected(str(exc)) from exc
     if suffix == ".csv":
         return [_read_csv(path)]
     return _read_calamine(path)
@@ -73,7 +84,11 @@ def _read_calamine(path: Path) -> list[Sheet]:
             "Bitte in Excel öffnen, ohne Kennwort neu speichern und erneut in den Eingangsordner legen."
         ) from exc
     if not any(any(v is not None for v in row) for sheet in sheets for row in sheet.rows):
-        raise FileRejected("Die Arbeitsmappe ist leer: kein Blatt enthält Werte.")
+        names = ", ".join(f"„{sheet.name}“" for sheet in sheets) or "keine"
+        raise FileRejected(
+            f"Die Arbeitsmappe ist leer: kein Blatt enthält Werte (Blätter: {names}). Wurde die richtige Datei "
+            "gespeichert? Bitte die Datei mit den Daten erneut in den Eingangsordner legen."
+        )
     return sheets
 
 

@@ -121,6 +121,8 @@ def _plain(value: object) -> object:
     """numpy- und pandas-Werte in einfache Python-Werte (für Metadaten und JSON)."""
     if value is None:
         return None
+    if pd.api.types.is_scalar(value) and pd.isna(value):
+        return None
     if hasattr(value, "item"):
         return value.item()
     if isinstance(value, dt.date | pd.Timestamp):
