@@ -26,10 +26,12 @@ def example_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 
 def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths, capsys):
     assert main(["demo", "--nur-wenn-leer"]) == 0
-    assert len(list(example_home.inbox.iterdir())) == 5
+    files = list(example_home.inbox.iterdir())
+    assert len(files) == 27  # 5 Bevölkerung, 5 SGB II, 5 Arbeitslose, 5 Mindestsicherung, 5 Kita, 2 Konferenz
     assert main(["run"]) == 0
     out = capsys.readouterr().out
-    assert "geladen: 5" in out and str(example_home.warehouse) in out
+    assert "geladen: 27" in out and str(example_home.warehouse) in out
+    assert "0 Fehler" in out and "Prüfungen:" in out
     with duckdb.connect(str(example_home.analyse), read_only=True) as con:
         rows = con.execute(
             "select indikator_id, ebene, count(distinct stichtag) from mart.indikator_werte "
@@ -40,6 +42,11 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
             "and ebene = 'gemeinde' order by stichtag"
         ).fetchall()
         statuses = con.execute("select distinct status from ops.dateien").fetchall()
+        quellen = con.execute("select quelle, count(*) from ops.dateien where status = 'geladen' "
+                              "group by quelle order by quelle").fetchall()
+        failed_checks = con.execute("select pruefung, beobachtet from ops.pruefungen "
+                                    "where not erfolgreich and schwere = 'fehler'").fetchall()
+        quarantined = con.execute("select count(*) from quarantine.zeilen").fetchall()[0][0]
         has_403_2018 = con.execute(
             "select count(*) from mart.indikator_werte where gebiet_id = '403' and stichtag = '2018-12-31'"
         ).fetchall()[0][0]
@@ -49,6 +56,10 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
             assert coverage.get((indikator, ebene)) == 5, (indikator, ebene)
     assert len(total) == 5 and all(93_000 <= wert <= 95_000 for _, wert in total)
     assert statuses == [("geladen",)]
+    # alle sechs Quellen geladen; die Beispieldaten bestehen alle Fehler-Prüfungen, nichts in Quarantäne
+    assert quellen == [("arbeitslose", 5), ("bevoelkerung", 5), ("grundsicherung", 5), ("kita", 5),
+                       ("konferenz", 2), ("sgb2", 5)]
+    assert failed_checks == [] and quarantined == 0
     assert has_403_2018 == len(SEVEN)
     # ein zweiter Lauf ohne neue Dateien ändert nichts und gelingt
     assert main(["demo", "--nur-wenn-leer"]) == 0

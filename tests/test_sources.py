@@ -363,3 +363,14 @@ def test_csv_utf8_with_commas_and_quoted_german_numbers(tmp_path: Path, matcher:
     # „1.234“ = 1234 (Tausenderpunkt), „2,0“ = 2 (Dezimalkomma, ganzzahlig)
     assert cube(verdict, "leistungsart", "alter_von", "alter_bis") == {
         ("A1", "grusi_alter", 0, None): 1234, ("A2", "hlu", 0, None): 2}
+
+
+def test_footnotes_of_official_statistics_are_skipped():
+    from sozial_dwh.readers.table import is_footnote_row
+
+    for text in ["– = nichts vorhanden", "- = nichts vorhanden", ". = Zahlenwert unbekannt oder geheim",
+                 "* = aus Datenschutzgründen gesperrt", "x = Tabellenfach gesperrt", "… = Angabe fällt später an",
+                 "© Statistik der Bundesagentur für Arbeit", "Quelle: Melderegister", "1) ohne Nebenwohnsitze"]:
+        assert is_footnote_row([text, None]), text
+    for row in [["101"], ["Zentrum-Nord"], ["A1", 5], ["Stadt insgesamt"]]:
+        assert not is_footnote_row(row), row

@@ -113,7 +113,10 @@ def canonical(header: object, candidates: list[str]) -> str | None:
     return None
 
 
-_FOOTNOTE = re.compile(r"^(quelle|anmerkung|hinweis|hinweise|stand|fussnote|erlaeuterung|\*|\d\)|¹|zeichenerklaerung|rundung)")
+_FOOTNOTE = re.compile(
+    r"^(quelle|anmerkung|hinweis|hinweise|stand|fussnote|erlaeuterung|\*|\d\)|¹|zeichenerklaerung|rundung"
+    r"|©|\(c\)|copyright|[–—\-.x*…]=|\.\.\.=)"  # „© Statistik der BA“, Zeichenerklärung „– = nichts vorhanden“
+)
 
 
 def is_footnote_row(row: list[object]) -> bool:
@@ -136,8 +139,7 @@ class Table:
 
     def data_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(Excel-Zeilennummer, Werte) je Datenzeile; Leer- und Fußnotenzeilen übersprungen."""
-        for index in range(self.header_row, len(self.sheet.rows)):
-            row = self.sheet.rows[index]
+        for index, row in enumerate(self.sheet.iter_rows(self.header_row), start=self.header_row):
             if all(is_blank(v) for v in row) or is_footnote_row(row):
                 continue
             yield index + 1, row
@@ -155,7 +157,7 @@ def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], 
     `required` ist eine Liste von Alternativen-Gruppen: aus jeder Gruppe muss mindestens eine Spalte da
     sein (z. B. [["gebiet"], ["alter", "altersgruppe"], ["anzahl"]]).
     """
-    for index, row in enumerate(sheet.rows[:max_rows]):
+    for index, row in enumerate(sheet.head[:max_rows]):
         columns: dict[str, int] = {}
         for col, value in enumerate(row):
             name = canonical(value, candidates)
@@ -205,7 +207,7 @@ def missing_columns_message(sheets: list[Sheet], layouts: list[Layout], what: st
     for sheet in sheets:
         if norm(sheet.name) == "info":
             continue
-        for index, row in enumerate(sheet.rows[:max_rows]):
+        for index, row in enumerate(sheet.head[:max_rows]):
             for layout in layouts:
                 found = {}
                 for col, value in enumerate(row):
@@ -222,7 +224,7 @@ def missing_columns_message(sheets: list[Sheet], layouts: list[Layout], what: st
     _, sheet, zeile, layout, found = best
     missing = [" oder ".join(f"„{display(n)}“" for n in group) for group in layout.required
                if not any(n in found for n in group)]
-    present = ", ".join(f"„{sheet.rows[zeile - 1][c]}“".replace("\n", " ") for c in found.values())
+    present = ", ".join(f"„{sheet.head[zeile - 1][c]}“".replace("\n", " ") for c in found.values())
     if not missing:
         return f"{what}: Kopfzeile in Blatt „{sheet.name}“, Zeile {zeile} passt nicht zum Layout ({present})."
     return (

@@ -9,9 +9,10 @@ werden erkannt.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sozial_dwh.parsing import is_blank
@@ -25,15 +26,65 @@ class FileRejected(Exception):
     """Die Datei als Ganzes kann nicht geladen werden; die Nachricht ist deutsch und sagt, was zu tun ist."""
 
 
-@dataclass
+HEAD_ROWS = 60  # so viele Zeilen hält ein Blatt für Kopfzeilensuche und Erkennung im Speicher
+
+
+def _clean(row: list[object]) -> list[object]:
+    """Leere Zellen als None, Leerzellen am Zeilenende abgeschnitten (spart Speicher bei breit formatierten Blättern)."""
+    cells = [None if is_blank(v) else v for v in row]
+    while cells and cells[-1] is None:
+        cells.pop()
+    return cells
+
+
 class Sheet:
-    name: str
-    rows: list[list[object]]
+    """Ein Tabellenblatt. Große Blätter werden nicht als Ganzes in Python-Listen gehalten: die ersten
+    `HEAD_ROWS` Zeilen liegen bereit (Kopfzeilensuche, Erkennung), die Datenzeilen werden mit `iter_rows`
+    gestreamt. `rows` liefert alle Zeilen als Liste (für kleine Blätter wie „Info“ oder die Konferenzblätter).
+    """
+
+    def __init__(self, name: str, rows: list[list[object]] | None = None,
+                 source: Callable[[], Iterator[list[object]]] | None = None):
+        if rows is None and source is None:
+            raise ValueError("Sheet braucht rows oder source")
+        self.name = name
+        self._rows = [_clean(list(r)) for r in rows] if rows is not None else None
+        self._source = source
+        self._head: list[list[object]] | None = None
+
+    def __repr__(self) -> str:
+        return f"Sheet({self.name!r})"
+
+    def iter_rows(self, start: int = 0) -> Iterator[list[object]]:
+        """Zeilen ab Index `start` (0-basiert), gestreamt."""
+        if self._rows is not None:
+            yield from self._rows[start:]
+            return
+        for index, row in enumerate(self._source()):
+            if index >= start:
+                yield _clean(row)
+
+    @property
+    def head(self) -> list[list[object]]:
+        if self._head is None:
+            self._head = self._rows[:HEAD_ROWS] if self._rows is not None else list(
+                itertools.islice(self.iter_rows(), HEAD_ROWS))
+        return self._head
+
+    @property
+    def rows(self) -> list[list[object]]:
+        if self._rows is None:
+            self._rows = list(self.iter_rows())
+        return self._rows
+
+    def is_empty(self) -> bool:
+        return not any(any(v is not None for v in row) for row in self.iter_rows())
 
     def cell(self, row: int, col: int) -> object:
         """Zelle nach 0-basierten Indizes; außerhalb = None."""
-        if row < len(self.rows) and col < len(self.rows[row]):
-            return self.rows[row][col]
+        rows = self.head if row < HEAD_ROWS else self.rows
+        if row < len(rows) and col < len(rows[row]):
+            return rows[row][col]
         return None
 
 
@@ -75,15 +126,16 @@ def _read_calamine(path: Path) -> list[Sheet]:
         workbook = CalamineWorkbook.from_path(str(path))
         sheets = []
         for name in workbook.sheet_names:
-            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append(Sheet(name, [[None if is_blank(v) else v for v in row] for row in rows]))
+            data = workbook.get_sheet_by_name(name)  # kompakt in calamine, Python-Zeilen erst beim Lesen
+            sheets.append(Sheet(name, source=lambda data=data: data.iter_rows()))
+        empty = all(sheet.is_empty() for sheet in sheets)
     except Exception as exc:  # calamine meldet beschädigte Dateien mit verschiedenen Typen
         raise FileRejected(
             f"Die Arbeitsmappe lässt sich nicht öffnen ({type(exc).__name__}: {exc}). "
             "Ist sie beschädigt, unvollständig kopiert oder mit Kennwort geschützt? "
             "Bitte in Excel öffnen, ohne Kennwort neu speichern und erneut in den Eingangsordner legen."
         ) from exc
-    if not any(any(v is not None for v in row) for sheet in sheets for row in sheet.rows):
+    if empty:
         names = ", ".join(f"„{sheet.name}“" for sheet in sheets) or "keine"
         raise FileRejected(
             f"Die Arbeitsmappe ist leer: kein Blatt enthält Werte (Blätter: {names}). Wurde die richtige Datei "
@@ -92,21 +144,33 @@ def _read_calamine(path: Path) -> list[Sheet]:
     return sheets
 
 
-def _decode(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+SAMPLE_BYTES = 1 << 20
+
+
+def _encoding(path: Path) -> str:
+    """UTF-8 (mit oder ohne BOM) oder Windows-1252, an der ganzen Datei geprüft (blockweise, ohne sie zu halten)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as handle:
+        try:
+            for block in iter(lambda: handle.read(SAMPLE_BYTES), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return "cp1252"
+    return "utf-8-sig"
 
 
 def _read_csv(path: Path) -> Sheet:
-    text = _decode(path.read_bytes())
-    if not text.strip():
+    encoding = _encoding(path)
+    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        sample = handle.read(20000)
+    if not sample.strip():
         raise FileRejected("Die CSV-Datei ist leer.")
-    sample = text[:20000]
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    rows = [
-        [None if cell.strip() == "" else cell.strip() for cell in row]
-        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    ]
-    return Sheet(path.stem, rows)
+
+    def rows() -> Iterator[list[object]]:
+        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+            for row in csv.reader(handle, delimiter=delimiter):
+                yield [None if cell.strip() == "" else cell.strip() for cell in row]
+
+    return Sheet(path.stem, source=rows)
