@@ -177,6 +177,8 @@ class IngestSummary:
     # noch in Arbeit (wird geschrieben oder ist geöffnet): bleibt unberührt im Eingang, nächster Lauf lädt sie
     in_arbeit: list[str] = field(default_factory=list)
     in_arbeit_meldungen: list[str] = field(default_factory=list)
+    # byte-gleich mit einer geladenen Datei, aber unter anderem Namen: kein Fehler, aber erwähnenswert
+    doppelt_meldungen: list[str] = field(default_factory=list)
 
 
 def inbox_files(paths: Paths) -> list[Path]:
@@ -216,12 +218,17 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
                 summary: IngestSummary) -> None:
     sha = sha256_of(path)
     known = con.execute(
-        "select datei_id, ablage from ops.dateien where sha256 = ? and status in ('geladen', 'ersetzt') "
+        "select datei_id, ablage, dateiname from ops.dateien where sha256 = ? and status in ('geladen', 'ersetzt') "
         "order by datei_id limit 1", [sha]
     ).fetchall()
     if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
         path.unlink()  # byte-gleiche Kopie liegt bereits im Archiv
         summary.doppelt.append(path.name)
+        if known[0][2] != path.name:
+            summary.doppelt_meldungen.append(
+                f"{path.name} ist byte-gleich mit der schon geladenen Datei {known[0][2]} (Nr. {known[0][0]}) und wurde "
+                "nicht noch einmal geladen. War eine andere Datei gemeint, bitte diese in den Eingang legen."
+            )
         return
     verdict = inspect_file(path, matcher)
     now = dt.datetime.now().replace(microsecond=0)

@@ -475,3 +475,16 @@ def test_valid_file_loads_with_hand_computed_numbers(home: Paths, tmp_path: Path
     assert "Blatt „Daten“, Kopfzeile 1, Layout lang: 3 Zellen gelesen." in meldungen
     assert loaded_cells(home) == {("A1", 0, 17): 10, ("A1", 18, None): 90, ("A2", 0, 17): 20}
     assert quarantined(home) == []
+
+
+def test_same_bytes_under_another_name_not_loaded_twice_but_reported(home: Paths, tmp_path: Path):
+    data = good_xlsx_bytes(tmp_path)
+    drop(home, "bevoelkerung_2022-12-31.xlsx", data)
+    run(home)
+    drop(home, "bevoelkerung_2022-12-31 (Kopie).xlsx", data)
+    summary = run(home)
+    assert summary.doppelt == ["bevoelkerung_2022-12-31 (Kopie).xlsx"]
+    assert "byte-gleich" in summary.doppelt_meldungen[0] and "bevoelkerung_2022-12-31.xlsx" in summary.doppelt_meldungen[0]
+    assert not any(home.inbox.iterdir())  # die gleiche Kopie liegt im Archiv
+    assert sha((home.archive / "bevoelkerung" / "bevoelkerung_2022-12-31.xlsx").read_bytes()) == sha(data)
+    assert [(r[0], r[1]) for r in dateien(home)] == [("bevoelkerung_2022-12-31.xlsx", "geladen")]

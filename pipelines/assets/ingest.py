@@ -65,6 +65,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         ).df()
         counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
                   ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
+    for meldung in summary.doppelt_meldungen:
+        context.log.warning(meldung)
     context.log.info(
         f"Eingang: {len(summary.geladen)} geladen, {len(summary.abgelehnt)} abgelehnt, "
         f"{len(summary.doppelt)} bereits bekannt, {summary.quarantaene_zeilen} Zeilen in Quarantäne, "
@@ -77,6 +79,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             "geladen": len(summary.geladen),
             "abgelehnt": len(summary.abgelehnt),
             "bereits_bekannt": len(summary.doppelt),
+            "bereits_bekannt_meldungen": dg.MetadataValue.md("\n".join(f"- {m}" for m in summary.doppelt_meldungen)
+                                                             or "keine"),
             "noch_in_arbeit": len(summary.in_arbeit),
             "noch_in_arbeit_meldungen": dg.MetadataValue.md("\n".join(f"- {m}" for m in summary.in_arbeit_meldungen)
                                                             or "keine"),
