@@ -27,7 +27,7 @@ from tests.fixtures import make_reference, write_xlsx
 
 D21, D22, ZUKUNFT = dt.date(2021, 12, 31), dt.date(2022, 12, 31), dt.date(2099, 12, 31)
 BANDS = ["unter 15", "15 bis 24", "25 bis 64", "65 und älter"]
-# Einwohner (m, w) je Band. A1: 1000, unter 65 = 820, 15–64 = 600; A2: 500, 350, 290; B3: 1500, 1150, 950.
+# Einwohner (m, w) je Band. A1: 900, unter 65 = 720, 15–64 = 600; A2: 500, 350, 290; B3: 1500, 1150, 950.
 POP = {
     "A1": [(60, 60), (50, 50), (250, 250), (100, 80)],
     "A2": [(30, 30), (20, 20), (120, 130), (70, 80)],

@@ -7,6 +7,16 @@ with
 
 groessen as (
     select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_bevoelkerung
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_sgb2
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_arbeitslose
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_grundsicherung
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_mindestsicherung
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_kita
 ),
 
 gebiete as (

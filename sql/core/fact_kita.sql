@@ -1,0 +1,4 @@
+-- Kindertageseinrichtungen je Stichtag (01.03.) mit Gebiet, Träger und genehmigten Plätzen U3 und Ü3.
+create or replace table core.fact_kita as
+select stichtag, gebiet_id, einrichtung, traeger, adresse, plaetze_u3, plaetze_ue3, datei_id
+from staging.stg_kita;

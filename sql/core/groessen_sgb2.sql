@@ -1,0 +1,27 @@
+-- SGB-II-Größen für die Indikatoren: eine Zeile je Stichtag × Gebiet × Größe (sgb2_lb, sgb2_elb, sgb2_nef_u15,
+-- sgb2_lb_u18, sgb2_bg, sgb2_bg_alleinerziehend). Gesperrte Werte bleiben NULL mit Hinweis.
+create or replace table core.groessen_sgb2 as
+with
+
+namen (merkmal, groesse) as (
+    values
+        ('leistungsberechtigte', 'sgb2_lb'),
+        ('elb', 'sgb2_elb'),
+        ('nef_u15', 'sgb2_nef_u15'),
+        ('lb_u18', 'sgb2_lb_u18'),
+        ('bedarfsgemeinschaften', 'sgb2_bg'),
+        ('bg_alleinerziehend', 'sgb2_bg_alleinerziehend')
+),
+
+final as (
+    select
+        f.stichtag,
+        f.gebiet_id,
+        n.groesse,
+        f.anzahl,
+        case when f.anzahl is null then 'SGB II: Wert in der Quelle gesperrt oder unbekannt' end as hinweis,
+    from core.fact_sgb2 as f
+    inner join namen as n using (merkmal)
+)
+
+select * from final;
