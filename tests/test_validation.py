@@ -110,6 +110,7 @@ CASES = {
     "konferenz_prioritaet_1_bis_3": ("A", "quarantaene", 943),
     "konferenz_ergebnis_raum_gueltig": ("A", "quarantaene", 944),
     "konferenz_ergebnis_nr_eindeutig": ("A", "blockiert", 945),
+    "konferenz_beschreibung_vorhanden": ("A", "warnung", 941),
     "konferenz_datum_nicht_in_zukunft": ("A", "blockiert", None),
     "konferenz_sektor_zulaessig": ("A", "quarantaene", 946),
     "konferenz_teilnehmende_raum_gueltig": ("A", "quarantaene", 947),
