@@ -7,10 +7,9 @@ gespeichert wird jede Zelle einmal mit ihren Ausprägungen – gezählt wird im 
 from __future__ import annotations
 
 from sozial_dwh.parsing import INSGESAMT, CellError, norm
-from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
-from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
-from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import CubeBuilder
+from sozial_dwh.readers.table import Layout, Table
+from sozial_dwh.readers.workbook import column_letter
+from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
 
 RECHTSKREISE = {"sgbii": "sgb2", "sgb2": "sgb2", "rechtskreissgbii": "sgb2",
                 "sgbiii": "sgb3", "sgb3": "sgb3", "rechtskreissgbiii": "sgb3"}
@@ -41,28 +40,18 @@ def _category(mapping: dict[str, str], value: object, what: str, allowed: str) -
     raise CellError(f"{what} „{value}“ unbekannt (erlaubt: {allowed} oder leer = insgesamt)")
 
 
-class ArbeitsloseReader:
+class ArbeitsloseReader(LayoutReader):
     quelle = "arbeitslose"
     raw_tables = ("raw.arbeitslose",)
+    layouts = LAYOUTS
+    titel = "Arbeitslose"
+    dims = ("rechtskreis", "merkmal")
 
-    def matches(self, sheets: list[Sheet]) -> bool:
-        return find_layout(sheets, LAYOUTS) is not None
+    def __init__(self) -> None:
+        self.handlers = {"lang": _read_long, "breit": _read_wide}
 
-    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
-        return layout_signature(sheets, LAYOUTS)
-
-    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = find_layout(sheets, LAYOUTS)
-        if found is None:
-            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Arbeitslose"))
-        layout, table = found
-        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, ("rechtskreis", "merkmal"),
-                              describe=lambda key: f"Rechtskreis {key[0]}, Merkmal {key[1]}")
-        (_read_long if layout.name == "lang" else _read_wide)(table, builder)
-        result = builder.finish()
-        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
-                                   f"{len(result.records)} Zellen.")
-        return result
+    def describe(self, key: tuple) -> str:
+        return f"Rechtskreis {key[0]}, Merkmal {key[1]}"
 
 
 def _read_long(table: Table, builder: CubeBuilder) -> None:

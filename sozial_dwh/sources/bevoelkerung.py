@@ -20,10 +20,9 @@ from sozial_dwh.parsing import (
     parse_category,
     parse_count,
 )
-from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
-from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
-from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import CubeBuilder
+from sozial_dwh.readers.table import Layout, Table
+from sozial_dwh.readers.workbook import column_letter
+from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
 
 LONG_COLUMNS = ["gebiet", "alter", "altersgruppe", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund",
                 "anzahl", "stichtag"]
@@ -52,32 +51,18 @@ LAYOUTS = [
 DIMS = ("alter_von", "alter_bis", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund")
 
 
-class BevoelkerungReader:
+class BevoelkerungReader(LayoutReader):
     quelle = "bevoelkerung"
     raw_tables = ("raw.bevoelkerung",)
+    layouts = LAYOUTS
+    titel = "Bevölkerung"
+    dims = DIMS
 
-    def matches(self, sheets: list[Sheet]) -> bool:
-        return find_layout(sheets, LAYOUTS) is not None
+    def __init__(self) -> None:
+        self.handlers = {"lang": _read_long, "breit": _read_wide}
 
-    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
-        return layout_signature(sheets, LAYOUTS)
-
-    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = find_layout(sheets, LAYOUTS)
-        if found is None:
-            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Bevölkerung"))
-        layout, table = found
-        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, DIMS, describe=_describe)
-        if layout.name == "lang":
-            _read_long(table, builder)
-        else:
-            _read_wide(table, builder)
-        result = builder.finish()
-        result.meldungen.insert(
-            0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
-               f"{len(result.records)} Zellen gelesen."
-        )
-        return result
+    def describe(self, key: tuple) -> str:
+        return _describe(key)
 
 
 def _age_columns(table: Table) -> dict[int, AgeBand]:

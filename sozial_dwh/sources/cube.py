@@ -21,7 +21,8 @@ from sozial_dwh.parsing import (
     parse_count,
     parse_date,
 )
-from sozial_dwh.readers.workbook import FileRejected
+from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
+from sozial_dwh.readers.workbook import FileRejected, Sheet
 from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, ohne_zuordnung_id
 from sozial_dwh.sources.base import ReadContext, ReadResult
 
@@ -31,6 +32,44 @@ TOTAL = ""  # Gebietsschlüssel einer Summenzeile
 def de_int(value: float) -> str:
     """Ganze Zahl mit deutschem Tausenderpunkt."""
     return f"{value:,.0f}".replace(",", ".")
+
+
+class LayoutReader:
+    """Gemeinsamer Rahmen der Leser mit Tabellenlayouts: Erkennung an der Kopfzeile, Meldung fehlender
+    Pflichtspalten, Würfelsammler je Layout. Unterklassen setzen `quelle`, `raw_tables`, `layouts`, `titel`,
+    `dims`, `handlers` (Layoutname -> Funktion(table, builder)) und optional `describe`."""
+
+    quelle: str
+    raw_tables: tuple[str, ...]
+    layouts: list[Layout]
+    titel: str
+    dims: tuple[str, ...] = ()
+    einheit = "Zellen"
+    handlers: dict[str, Callable] = {}
+
+    def describe(self, key: tuple) -> str:
+        return ", ".join(f"{n} {v}" for n, v in zip(self.dims, key, strict=True))
+
+    def matches(self, sheets: list[Sheet]) -> bool:
+        return find_layout(sheets, self.layouts) is not None
+
+    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
+        return layout_signature(sheets, self.layouts)
+
+    def find(self, sheets: list[Sheet]) -> tuple[Layout, Table]:
+        found = find_layout(sheets, self.layouts)
+        if found is None:
+            raise FileRejected(missing_columns_message(sheets, self.layouts, self.titel))
+        return found
+
+    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
+        layout, table = self.find(sheets)
+        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, self.dims, describe=self.describe)
+        self.handlers[layout.name](table, builder)
+        result = builder.finish()
+        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
+                                   f"{len(result.records)} {self.einheit} gelesen.")
+        return result
 
 
 class CubeBuilder:

@@ -11,13 +11,9 @@ from sozial_dwh.readers.table import (
     Layout,
     Table,
     canonical,
-    find_layout,
-    layout_signature,
-    missing_columns_message,
 )
-from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
-from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import CubeBuilder
+from sozial_dwh.readers.workbook import column_letter
+from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
 
 LEISTUNGSARTEN = ["grusi_alter", "grusi_em", "hlu", "asylblg"]
 LAYOUTS = [
@@ -27,28 +23,18 @@ LAYOUTS = [
 ]
 
 
-class GrundsicherungReader:
+class GrundsicherungReader(LayoutReader):
     quelle = "grundsicherung"
     raw_tables = ("raw.grundsicherung",)
+    layouts = LAYOUTS
+    titel = "Mindestsicherung"
+    dims = ("leistungsart", "alter_von", "alter_bis")
 
-    def matches(self, sheets: list[Sheet]) -> bool:
-        return find_layout(sheets, LAYOUTS) is not None
+    def __init__(self) -> None:
+        self.handlers = {"lang": _read_long, "breit": _read_wide}
 
-    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
-        return layout_signature(sheets, LAYOUTS)
-
-    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = find_layout(sheets, LAYOUTS)
-        if found is None:
-            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Mindestsicherung"))
-        layout, table = found
-        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, ("leistungsart", "alter_von", "alter_bis"),
-                              describe=lambda key: f"{key[0]}, Alter {key[1]}–{'' if key[2] is None else key[2]}")
-        (_read_long if layout.name == "lang" else _read_wide)(table, builder)
-        result = builder.finish()
-        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
-                                   f"{len(result.records)} Zellen.")
-        return result
+    def describe(self, key: tuple) -> str:
+        return f"{key[0]}, Alter {key[1]}–{'' if key[2] is None else key[2]}"
 
 
 def _read_long(table: Table, builder: CubeBuilder) -> None:

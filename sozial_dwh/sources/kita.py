@@ -9,10 +9,10 @@ Gebiet) geht in Quarantäne; eine Summenzeile wird gegen die Summe der Einrichtu
 from __future__ import annotations
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, is_total_label, norm, parse_count
-from sozial_dwh.readers.table import Layout, find_layout, layout_signature, missing_columns_message
-from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
+from sozial_dwh.readers.table import Layout
+from sozial_dwh.readers.workbook import Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import TOTAL, CubeBuilder, de_int
+from sozial_dwh.sources.cube import TOTAL, CubeBuilder, LayoutReader, de_int
 
 PLAETZE = {"plaetze_u3": "U3", "plaetze_ue3": "Ü3"}
 LAYOUTS = [
@@ -22,21 +22,14 @@ LAYOUTS = [
 TABLE = "raw.kita"
 
 
-class KitaReader:
+class KitaReader(LayoutReader):
     quelle = "kita"
     raw_tables = (TABLE,)
-
-    def matches(self, sheets: list[Sheet]) -> bool:
-        return find_layout(sheets, LAYOUTS) is not None
-
-    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
-        return layout_signature(sheets, LAYOUTS)
+    layouts = LAYOUTS
+    titel = "Kindertagesbetreuung"
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = find_layout(sheets, LAYOUTS)
-        if found is None:
-            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "Kindertagesbetreuung"))
-        _, table = found
+        _, table = self.find(sheets)
         # Der Würfelsammler liefert Stichtag, Gebietszuordnung und Quarantäne; Zeilen sind hier Einrichtungen.
         builder = CubeBuilder(TABLE, table.sheet.name, ctx, ())
         rows = builder.result.tables[TABLE]

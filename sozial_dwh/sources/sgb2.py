@@ -14,10 +14,9 @@ import datetime as dt
 from collections import defaultdict
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count, parse_month_end
-from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
-from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
-from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import TOTAL, CubeBuilder
+from sozial_dwh.readers.table import Layout, Table
+from sozial_dwh.readers.workbook import column_letter
+from sozial_dwh.sources.cube import TOTAL, CubeBuilder, LayoutReader
 
 MERKMALE = ["bedarfsgemeinschaften", "leistungsberechtigte", "elb", "nef", "nef_u15", "lb_u18", "bg_alleinerziehend"]
 MERKMAL_TEXT = {
@@ -37,28 +36,19 @@ LAYOUTS = [
 ]
 
 
-class Sgb2Reader:
+class Sgb2Reader(LayoutReader):
     quelle = "sgb2"
     raw_tables = ("raw.sgb2",)
+    layouts = LAYOUTS
+    titel = "SGB II"
+    dims = ("merkmal",)
+    einheit = "Gebietswerte"
 
-    def matches(self, sheets: list[Sheet]) -> bool:
-        return find_layout(sheets, LAYOUTS) is not None
+    def __init__(self) -> None:
+        self.handlers = {"personen": _read_persons, "akg": _read_akg, "aggregiert": _read_aggregated}
 
-    def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
-        return layout_signature(sheets, LAYOUTS)
-
-    def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        found = find_layout(sheets, LAYOUTS)
-        if found is None:
-            raise FileRejected(missing_columns_message(sheets, LAYOUTS, "SGB II"))
-        layout, table = found
-        builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, ("merkmal",),
-                              describe=lambda key: MERKMAL_TEXT[key[0]])
-        {"personen": _read_persons, "akg": _read_akg, "aggregiert": _read_aggregated}[layout.name](table, builder)
-        result = builder.finish()
-        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
-                                   f"{len(result.records)} Gebietswerte.")
-        return result
+    def describe(self, key: tuple) -> str:
+        return MERKMAL_TEXT[key[0]]
 
 
 def _read_aggregated(table: Table, builder: CubeBuilder) -> None:
