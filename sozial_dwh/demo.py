@@ -24,7 +24,6 @@ import csv
 import datetime as dt
 import io
 import math
-import zipfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,9 +32,9 @@ from pathlib import Path
 import numpy as np
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.writer.excel import ExcelWriter
 
 from sozial_dwh import config
+from sozial_dwh.xlsx import save_reproducible
 
 GEBIETE_FILE = "gebiete.csv"
 PROFIL_FILE = "demo_profil.csv"
@@ -47,7 +46,6 @@ STICHTAGE = tuple(dt.date(year, 12, 31) for year in range(2018, 2023))
 
 # Feste Zeitstempel, damit die xlsx-Dateien bei jedem Lauf bytegleich sind.
 FIXED_TIMESTAMP = dt.datetime(2023, 2, 15, 8, 0, 0)
-_ZIP_DATE_TIME = (2023, 2, 15, 8, 0, 0)
 
 # Größe der Stadt am ersten Stichtag und Entwicklung pro Jahr.
 CITY_TARGET = 94_600
@@ -342,24 +340,7 @@ def _new_workbook() -> Workbook:
     wb = Workbook()
     wb.properties.creator = "sozial_dwh demo"
     wb.properties.lastModifiedBy = "sozial_dwh demo"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
     return wb
-
-
-def _save_workbook(wb: Workbook, path: Path) -> Path:
-    """Speichert bytegleich: feste Dokument-Zeitstempel und feste Zeiten im Zip-Archiv."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()  # wie wb.save(), aber ohne "modified = jetzt"
-    buffer.seek(0)
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            target.writestr(info, source.read(item.filename))
-    return path
 
 
 def _header_row(ws, row: int, labels: Sequence[str]) -> None:
@@ -415,7 +396,7 @@ def _bevoelkerung_long_xlsx(path: Path, truth: Truth, day: dt.date) -> Path:
     ws.cell(row=row + 1, column=1, value="Quelle: Melderegister, Hauptwohnsitze")
     ws.cell(row=row + 2, column=1, value="*) Migrationshintergrund abgeleitet aus dem Melderegister")
     ws.column_dimensions["A"].width = 40
-    return _save_workbook(wb, path)
+    return save_reproducible(wb, path, FIXED_TIMESTAMP)
 
 
 def _bevoelkerung_long_csv(path: Path, truth: Truth, day: dt.date) -> Path:
@@ -501,7 +482,7 @@ def _bevoelkerung_wide_xlsx(path: Path, truth: Truth, day: dt.date, with_info: b
     ws.append(["Quelle: Melderegister, Hauptwohnsitze"])
     ws.append(["Rundungsdifferenzen sind nicht möglich, da Fallzahlen."])
     ws.column_dimensions["B"].width = 36
-    return _save_workbook(wb, path)
+    return save_reproducible(wb, path, FIXED_TIMESTAMP)
 
 
 # --------------------------------------------------------------------------- Abgeleitete Größen
@@ -639,7 +620,7 @@ def _write_table_xlsx(
         ws.append([note])
     for letter, width in (widths or {}).items():
         ws.column_dimensions[letter].width = width
-    return _save_workbook(wb, path)
+    return save_reproducible(wb, path, FIXED_TIMESTAMP)
 
 
 def _write_table_csv(
@@ -1570,7 +1551,7 @@ class _Konferenz:
                         cell.number_format = "DD.MM.YYYY"
             for column, width in zip("ABCDEFG", (16, 14, 40, 44, 24, 60, 12), strict=False):
                 sheet.column_dimensions[column].width = width
-        return _save_workbook(wb, path)
+        return save_reproducible(wb, path, FIXED_TIMESTAMP)
 
 
 # --------------------------------------------------------------------------- Alle Quellen

@@ -102,12 +102,12 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
             except CellError as exc:
                 raise FileRejected(f"Dateiname: {exc}.") from exc
     if quelle is None:
-        quelle = _by_signature(sheets)
+        quelle = detect_by_header(sheets)
     ctx.quelle = quelle
     return quelle, ctx
 
 
-def _by_signature(sheets: list[Sheet]) -> str:
+def detect_by_header(sheets: list[Sheet]) -> str:
     """Quelle an der Kopfzeile erkennen. Passen mehrere Quellen, gewinnt die mit mehr erkannten Spalten
     im selben Blatt; gleich viele oder Treffer in verschiedenen Blättern sind mehrdeutig."""
     found = {name: sig for name, reader in READERS.items() if (sig := reader.signature(sheets))}

@@ -51,7 +51,7 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
             sql = path.read_text(encoding="utf-8")
-            refs = {(m[1], m[2]) for m in _REFERENCE.finditer(_strip(sql))}
+            refs = references(sql)
             key = (layer, path.stem)
             refs.discard(key)
             models.append(SqlModel(layer, path.stem, path, tuple(sorted(refs)), _description(sql)))

@@ -195,6 +195,11 @@ _CATEGORY_VALUES: dict[str, dict[str, str]] = {
 }
 
 
+def category_values(dimension: str) -> list[str]:
+    """Die kanonischen Ausprägungen eines Merkmals (ohne `insgesamt`), z. B. m, w, d für das Geschlecht."""
+    return sorted(set(_CATEGORY_VALUES[dimension].values()))
+
+
 def parse_category(dimension: str, value: object) -> str:
     """Übersetzt eine Merkmalsausprägung in den Kanon; leer oder „insgesamt“ = `insgesamt`."""
     n = norm(value)

@@ -16,8 +16,6 @@ Gebietsgliederung und Code gleich sind (feste Zeitstempel in Dokument und Zip-Ar
 from __future__ import annotations
 
 import datetime as dt
-import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,13 +26,13 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from sozial_dwh import config
 from sozial_dwh.readers.table import SYNONYMS
 from sozial_dwh.reference import Gebiet, load_gebiete
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
 from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
+from sozial_dwh.xlsx import save_reproducible
 
 TEMPLATES_DIRNAME = "templates"
 ERLAEUTERUNGEN = "Erläuterungen"
@@ -42,7 +40,6 @@ INFO = "Info"
 
 # Feste Zeitstempel: gleiche Eingaben ergeben bytegleiche Dateien.
 FIXED_TIMESTAMP = dt.datetime(2023, 1, 1, 0, 0, 0)
-_ZIP_DATE_TIME = (2023, 1, 1, 0, 0, 0)
 _MAX_ROW = 1_048_576
 
 # --- Vokabulare (DESIGN §5.2) -------------------------------------------------------------------
@@ -432,7 +429,7 @@ def write_templates(folder: Path, gebiete: Sequence[Gebiet] | None = None,
     for quelle in quellen or QUELLEN:
         vorlage = VORLAGEN[quelle]
         path = folder / vorlage.dateiname
-        _save(build_workbook(vorlage, gebiete), path)
+        save_reproducible(build_workbook(vorlage, gebiete), path, FIXED_TIMESTAMP)
         paths.append(path)
     return paths
 
@@ -442,8 +439,6 @@ def build_workbook(vorlage: Vorlage, gebiete: Sequence[Gebiet]) -> Workbook:
     wb.properties.creator = _AUTHOR
     wb.properties.lastModifiedBy = _AUTHOR
     wb.properties.title = f"Vorlage {vorlage.titel} ({vorlage.quelle})"
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
     info = wb.active
     info.title = INFO
     data_sheets = [wb.create_sheet(blatt.name) for blatt in vorlage.blaetter]
@@ -787,22 +782,3 @@ class _SR:
     ags: str
     gemeinde: str
     gebiete: list[str] = field(default_factory=list)
-
-
-# --- Speichern ----------------------------------------------------------------------------------
-
-def _save(wb: Workbook, path: Path) -> Path:
-    """Speichert bytegleich: feste Dokument-Zeitstempel und feste Zeiten im Zip-Archiv (wie demo.py)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        ExcelWriter(wb, archive).write_data()  # wie wb.save(), aber ohne "modified = jetzt"
-    buffer.seek(0)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            info = zipfile.ZipInfo(item.filename, date_time=_ZIP_DATE_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            target.writestr(info, source.read(item.filename))
-    tmp.replace(path)
-    return path

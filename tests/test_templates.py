@@ -12,7 +12,7 @@ from python_calamine import CalamineWorkbook
 from sozial_dwh import config
 from sozial_dwh.cli import main
 from sozial_dwh.config import Paths
-from sozial_dwh.ingest import _by_signature, inspect_file
+from sozial_dwh.ingest import detect_by_header, inspect_file
 from sozial_dwh.parsing import norm
 from sozial_dwh.readers.workbook import read_sheets
 from sozial_dwh.reference import GebietMatcher, load_gebiete
@@ -190,7 +190,7 @@ def test_header_signature_is_unambiguous(written: Path, quelle: str):
     die Erkennung nimmt die Quelle mit den meisten erkannten Spalten (dort zusätzlich „Leistungsart“).
     """
     sheets = [s for s in read_sheets(written / template_name(quelle)) if s.name != INFO]
-    assert _by_signature(sheets) == quelle
+    assert detect_by_header(sheets) == quelle
 
 
 @pytest.mark.parametrize("quelle", SIX)

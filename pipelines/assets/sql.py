@@ -12,6 +12,7 @@ from pipelines.constants import LAYER_GROUPS
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.models import SqlModel, discover, references
+from sozial_dwh.validation.pruefen import abfrage_sql
 from sozial_dwh.validation.regeln import Regel, regeln_fuer
 
 
@@ -29,8 +30,6 @@ def _check_spec(model: SqlModel, regel: Regel) -> dg.AssetCheckSpec:
 
 
 def _rule_deps(regeln: list[Regel], own: tuple[str, str]) -> set[tuple[str, str]]:
-    from sozial_dwh.validation.pruefen import abfrage_sql
-
     deps: set[tuple[str, str]] = set()
     for abfrage in {r.abfrage for r in regeln}:
         deps |= references(abfrage_sql(abfrage))

@@ -80,13 +80,6 @@ class Sheet:
     def is_empty(self) -> bool:
         return not any(any(v is not None for v in row) for row in self.iter_rows())
 
-    def cell(self, row: int, col: int) -> object:
-        """Zelle nach 0-basierten Indizes; außerhalb = None."""
-        rows = self.head if row < HEAD_ROWS else self.rows
-        if row < len(rows) and col < len(rows[row]):
-            return rows[row][col]
-        return None
-
 
 def column_letter(index: int) -> str:
     """0 -> A, 25 -> Z, 26 -> AA (Spaltenbezeichnung wie in Excel)."""

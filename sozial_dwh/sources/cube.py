@@ -45,7 +45,7 @@ class LayoutReader:
     titel: str
     dims: tuple[str, ...] = ()
     einheit = "Zellen"
-    handlers: dict[str, Callable] = {}
+    handlers: dict[str, Callable]  # je Instanz gesetzt (Layoutname -> Funktion(table, builder))
 
     def describe(self, key: tuple) -> str:
         return ", ".join(f"{n} {v}" for n, v in zip(self.dims, key, strict=True))

@@ -6,7 +6,7 @@ hlu (SGB XII Kap. 3), asylblg (AsylbLG Regelleistungen).
 
 from __future__ import annotations
 
-from sozial_dwh.parsing import ALL_AGES, CellError, is_blank, parse_age
+from sozial_dwh.parsing import ALL_AGES, is_blank, parse_age
 from sozial_dwh.readers.table import (
     Layout,
     Table,
@@ -76,5 +76,3 @@ def _read_wide(table: Table, builder: CubeBuilder) -> None:
             builder.add(zeile, column_letter(col), stichtag, gebiet_id, (art, ALL_AGES.von, ALL_AGES.bis),
                         row[col] if col < len(row) else None)
 
-
-__all__ = ["GrundsicherungReader", "CellError"]

@@ -12,9 +12,10 @@ from sozial_dwh.parsing import CellError, code_text, is_blank, is_total_label, n
 from sozial_dwh.readers.table import Layout
 from sozial_dwh.readers.workbook import Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
-from sozial_dwh.sources.cube import TOTAL, CubeBuilder, LayoutReader, de_int
+from sozial_dwh.sources.cube import CubeBuilder, LayoutReader, de_int
 
 PLAETZE = {"plaetze_u3": "U3", "plaetze_ue3": "Ü3"}
+KENNZEICHEN = {"plaetze_u3": "kennzeichen_u3", "plaetze_ue3": "kennzeichen_ue3"}
 LAYOUTS = [
     Layout("einrichtungen", ["einrichtung", "traeger", "gebiet", "plaetze_u3", "plaetze_ue3", "adresse", "stichtag"],
            [["einrichtung"], ["gebiet"], ["plaetze_u3", "plaetze_ue3"]]),
@@ -48,9 +49,6 @@ class KitaReader(LayoutReader):
             gebiet_id = builder.gebiet(table.value(row, "gebiet"), zeile, letter["gebiet"], stichtag)
             if gebiet_id is None:
                 continue
-            if gebiet_id == TOTAL:
-                totals.append((zeile, {col: _count_or_none(table.value(row, col)) for col in PLAETZE}))
-                continue
             name = code_text(name_value)
             if not name:
                 builder.quarantine(zeile, letter["einrichtung"], "Name der Einrichtung fehlt")
@@ -63,7 +61,7 @@ class KitaReader(LayoutReader):
             for col, label in PLAETZE.items():
                 value = table.value(row, col)
                 if col not in table.columns or is_blank(value):
-                    record[col], record[f"kennzeichen_{col[8:]}"] = 0, "leer"
+                    record[col], record[KENNZEICHEN[col]] = 0, "leer"
                     blank_places += col in table.columns
                     continue
                 try:
@@ -73,7 +71,7 @@ class KitaReader(LayoutReader):
                     bad = True
                     break
                 record[col] = None if number.value is None else int(number.value)
-                record[f"kennzeichen_{col[8:]}"] = number.kennzeichen
+                record[KENNZEICHEN[col]] = number.kennzeichen
             if bad:
                 continue
             key = (stichtag, norm(name), norm(adresse) if adresse else gebiet_id)

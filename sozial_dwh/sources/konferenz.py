@@ -166,9 +166,8 @@ class _Reader:
                                                            f"Konferenz, Blatt „{sheet.name}“"))
             getattr(self, f"_{key}")(table, datum, self.result.tables[table_name])
             counts[SHEET_TITLES[key]] = len(self.result.tables[table_name])
-        if datum > self.ctx.heute and not self.result.tables["raw.konferenz_ergebnisse"]:
-            pass  # geplante Konferenz ohne Ergebnisse: zulässig
-        elif datum > self.ctx.heute:
+        # eine geplante Konferenz (Datum in der Zukunft) ist zulässig, solange sie keine Ergebnisse hat
+        if datum > self.ctx.heute and self.result.tables["raw.konferenz_ergebnisse"]:
             raise FileRejected(f"Blatt „Veranstaltung“: Datum {datum:%d.%m.%Y} liegt in der Zukunft, aber es gibt "
                                "schon Ergebnisse. Bitte das Datum prüfen.")
         self.result.stichtage.add(datum)

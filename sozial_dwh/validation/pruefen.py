@@ -58,13 +58,10 @@ def _context():
         import great_expectations as gx
 
         logging.getLogger("great_expectations").setLevel(logging.ERROR)
-        _CONTEXT = gx.get_context(mode="ephemeral")
-        try:
-            from great_expectations.data_context.types.base import ProgressBarsConfig
+        from great_expectations.data_context.types.base import ProgressBarsConfig
 
-            _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
-        except Exception:  # noqa: BLE001 – nur Fortschrittsbalken, die Prüfung läuft auch ohne
-            pass
+        _CONTEXT = gx.get_context(mode="ephemeral")
+        _CONTEXT.variables.progress_bars = ProgressBarsConfig(globally=False)
     return _CONTEXT
 
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sozial_dwh.parsing import INSGESAMT, category_values
 from sozial_dwh.sources.arbeitslose import MERKMALE as _ALO_MERKMALE
 from sozial_dwh.sources.arbeitslose import RECHTSKREISE as _RECHTSKREISE
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
 from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
 from sozial_dwh.sources.sgb2 import MERKMALE as SGB2_MERKMALE
 
-INSGESAMT = "insgesamt"
-GESCHLECHTER = ["m", "w", "d", INSGESAMT]
-STAATSANGEHOERIGKEITEN = ["deutsch", "nichtdeutsch", INSGESAMT]
-MIGRATION = ["ja", "nein", INSGESAMT]
+GESCHLECHTER = [*category_values("geschlecht"), INSGESAMT]
+STAATSANGEHOERIGKEITEN = [*category_values("staatsangehoerigkeit"), INSGESAMT]
+MIGRATION = [*category_values("migrationshintergrund"), INSGESAMT]
 RECHTSKREISE = sorted(set(_RECHTSKREISE.values()) | {INSGESAMT})
 ALO_MERKMALE = sorted(set(_ALO_MERKMALE.values()) | {INSGESAMT})
 
