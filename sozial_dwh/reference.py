@@ -184,29 +184,67 @@ class GebietMatcher:
         return self.gemeinde_by_name.get(norm(text))
 
 
+@dataclass(frozen=True)
+class ReferenzTabelle:
+    """Eine Referenzdatei, die unverändert als Tabelle `raw.<tabelle>` ins Warehouse geht."""
+
+    tabelle: str
+    datei: str
+    pflichtspalten: tuple[str, ...]
+    beschreibung: str
+
+
+# Weitere Referenztabellen neben der Gebietsgliederung (die eigens geprüft wird, load_gebiete).
+REFERENZ_TABELLEN = (
+    ReferenzTabelle("ref_indikatoren", INDIKATOREN_FILE,
+                    ("indikator_id", "name", "einheit", "polaritaet", "zaehler", "faktor", "min_nenner"),
+                    "Indikatorenkatalog: eine Zeile je Indikator."),
+    ReferenzTabelle("ref_sozialindex_indikatoren", "sozialindex_indikatoren.csv",
+                    ("indikator_id", "gewicht"),
+                    "Indikatoren des Sozialindex mit Gewicht."),
+    ReferenzTabelle("ref_sozialindex_parameter", "sozialindex_parameter.csv",
+                    ("parameter", "wert"),
+                    "Parameter des Sozialindex: Ebene, Mindesteinwohnerzahl, Jahre der Dynamik, Rundung."),
+    ReferenzTabelle("ref_sozialindex_klassen", "sozialindex_klassen.csv",
+                    ("index", "rang", "klasse", "obergrenze", "obergrenze_eingeschlossen"),
+                    "Klassengrenzen von Status- und Dynamikindex."),
+    ReferenzTabelle("ref_berichte", "berichte.csv",
+                    ("bericht_id", "titel", "stichtag", "vergleich_bericht_id", "status"),
+                    "Ausgaben des Sozialberichts mit Stichtag und Vergleichsausgabe."),
+)
+
+
 def load_reference_tables(con, reference: Path) -> dict[str, int]:
-    """Schreibt die Referenzdaten nach `raw.ref_gebiete` und `raw.ref_indikatoren` (ersetzt sie ganz)."""
+    """Schreibt die Referenzdaten nach `raw.ref_*` (ersetzt sie bei jedem Lauf ganz)."""
     import pandas as pd
 
-    gebiete = pd.DataFrame([g.__dict__ for g in load_gebiete(reference)])
-    indikatoren_path = reference / INDIKATOREN_FILE
-    if not indikatoren_path.exists():
-        raise ReferenceError(f"Indikatorenkatalog fehlt: {indikatoren_path}.")
-    indikatoren = pd.DataFrame(read_csv_rows(indikatoren_path))
-    for column in ("indikator_id", "name", "einheit", "polaritaet", "zaehler", "faktor", "min_nenner"):
-        if column not in indikatoren.columns:
-            raise ReferenceError(f"{INDIKATOREN_FILE}: Spalte {column} fehlt.")
+    frames = {"ref_gebiete": pd.DataFrame([g.__dict__ for g in load_gebiete(reference)])}
+    for ref in REFERENZ_TABELLEN:
+        path = reference / ref.datei
+        if not path.exists():
+            raise ReferenceError(f"Referenzdatei fehlt: {path}. Bitte aus data/reference/ des Repositorys "
+                                 f"übernehmen und anpassen ({ref.beschreibung}).")
+        rows = read_csv_rows(path)
+        columns = list(rows[0].keys()) if rows else _header(path)
+        missing = [c for c in ref.pflichtspalten if c not in columns]
+        if missing:
+            raise ReferenceError(f"{path.name}: Spalte {', '.join(missing)} fehlt. Erwartet: "
+                                 f"{', '.join(ref.pflichtspalten)}.")
+        frames[ref.tabelle] = pd.DataFrame(rows, columns=columns, dtype="string")
     con.execute("begin transaction")
     try:
-        con.register("ref_gebiete_df", gebiete)
-        con.execute("create or replace table raw.ref_gebiete as select * from ref_gebiete_df")
-        con.register("ref_indikatoren_df", indikatoren)
-        con.execute("create or replace table raw.ref_indikatoren as select * from ref_indikatoren_df")
+        for table, frame in frames.items():
+            con.register("ref_df", frame)
+            # Tabellennamen stammen aus REFERENZ_TABELLEN im Code, nie aus Benutzereingaben.
+            con.execute(f"create or replace table raw.{table} as select * from ref_df")
+            con.unregister("ref_df")
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("ref_gebiete_df")
-        con.unregister("ref_indikatoren_df")
-    return {"ref_gebiete": len(gebiete), "ref_indikatoren": len(indikatoren)}
+    return {table: len(frame) for table, frame in frames.items()}
+
+
+def _header(path: Path) -> list[str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return [c.strip() for c in next(csv.reader(handle), [])]

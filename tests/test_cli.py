@@ -52,6 +52,20 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
         has_403_2018 = con.execute(
             "select count(*) from mart.indikator_werte where gebiet_id = '403' and stichtag = '2018-12-31'"
         ).fetchall()[0][0]
+        # Datenwörterbuch: jede mart-Tabelle und jede mart-Spalte trägt einen deutschen Kommentar
+        ohne_kommentar = con.execute(
+            "select table_name, column_name from duckdb_columns() where schema_name = 'mart' "
+            "and (comment is null or comment = '') union all select table_name, null from duckdb_tables() "
+            "where schema_name = 'mart' and (comment is null or comment = '')").fetchall()
+        mart_tabellen = con.execute("select count(*) from duckdb_tables() where schema_name = 'mart'").fetchall()[0][0]
+        sozialindex = con.execute(
+            "select stichtag, count(*), count(*) filter (where statusklasse in ('hoch', 'mittel', 'niedrig', "
+            "'sehr niedrig') and dynamikklasse in ('positiv', 'stabil', 'negativ') and gesamtgruppe between 1 and 12) "
+            "from mart.sozialindex group by stichtag order by stichtag").fetchall()
+    assert ohne_kommentar == [] and mart_tabellen >= 5
+    # 9 Sozialräume; 2018/2019 fehlt der Vergleichswert zwei Jahre zuvor (Beispieldaten beginnen 2018)
+    assert [(str(t), n, ok) for t, n, ok in sozialindex] == [
+        ("2020-12-31", 9, 9), ("2021-12-31", 9, 9), ("2022-12-31", 9, 9)]
     coverage = {(i, e): n for i, e, n in rows}
     # alle Indikatoren des Katalogs außer bedarfe_anzahl (kommt mit dem Konferenzmodell) an allen vier Ebenen
     # für alle fünf Stichtage

@@ -9,7 +9,7 @@ from pipelines.constants import GROUP_INGEST
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.ingest import ingest_inbox
-from sozial_dwh.reference import GebietMatcher, load_gebiete, load_reference_tables
+from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS
 
 
@@ -17,8 +17,9 @@ from sozial_dwh.sources import READERS
     specs=[
         dg.AssetSpec(["raw", "ref_gebiete"], group_name=GROUP_INGEST,
                      description="Gebietsgliederung aus data/reference/gebiete.csv: eine Zeile je Gebiet."),
-        dg.AssetSpec(["raw", "ref_indikatoren"], group_name=GROUP_INGEST,
-                     description="Indikatorenkatalog aus data/reference/indikatoren.csv: eine Zeile je Indikator."),
+        *[dg.AssetSpec(["raw", ref.tabelle], group_name=GROUP_INGEST,
+                       description=f"{ref.beschreibung} Aus data/reference/{ref.datei}.")
+          for ref in REFERENZ_TABELLEN],
     ],
 )
 def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):

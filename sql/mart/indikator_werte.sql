@@ -142,6 +142,18 @@ mit_gemeinde as (
         and gw.stichtag = w.stichtag and gw.indikator_id = w.indikator_id
 ),
 
+-- Veränderung gegenüber dem Stichtag der vorigen Berichtsausgabe (nur an Stichtagen einer Ausgabe)
+mit_bericht as (
+    select
+        w.*,
+        w.wert - v.wert as veraenderung_bericht,
+    from mit_gemeinde as w
+    left join core.dim_bericht as b on b.stichtag = w.stichtag
+    left join mit_gemeinde as v
+        on v.stichtag = b.vergleich_stichtag and v.ebene = w.ebene and v.gebiet_id = w.gebiet_id
+        and v.indikator_id = w.indikator_id
+),
+
 final as (
     select
         stichtag,
@@ -155,8 +167,9 @@ final as (
         wert_gemeinde,
         case when not ist_anzahl then wert - wert_gemeinde end as abweichung,
         wert - lag(wert) over (partition by ebene, gebiet_id, indikator_id order by stichtag) as veraenderung,
+        veraenderung_bericht,
         nullif(concat_ws('; ', nullif(quell_hinweis, ''), mindest_hinweis), '') as hinweis,
-    from mit_gemeinde
+    from mit_bericht
 )
 
 select * from final
@@ -174,4 +187,5 @@ comment on column mart.indikator_werte.einheit is 'Einheit des Werts: %, je 100,
 comment on column mart.indikator_werte.wert_gemeinde is 'Wert desselben Indikators für die ganze Gemeinde am selben Stichtag (Vergleichswert).';
 comment on column mart.indikator_werte.abweichung is 'wert minus wert_gemeinde (Prozentpunkte bzw. Punkte); bei Anzahlen NULL.';
 comment on column mart.indikator_werte.veraenderung is 'wert minus wert am vorherigen Stichtag derselben Einheit (Prozentpunkte bzw. Personen).';
+comment on column mart.indikator_werte.veraenderung_bericht is 'wert minus wert am Stichtag der vorigen Berichtsausgabe (core.dim_bericht.vergleich_stichtag); nur an Stichtagen einer Ausgabe, sonst NULL.';
 comment on column mart.indikator_werte.hinweis is 'Erläuterung, z. B. warum ein Wert fehlt, oder dass Werte auf die heutige Gebietsgliederung umgerechnet wurden.';
