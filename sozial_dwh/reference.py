@@ -208,6 +208,9 @@ REFERENZ_TABELLEN = (
     ReferenzTabelle("ref_sozialindex_klassen", "sozialindex_klassen.csv",
                     ("index", "rang", "klasse", "obergrenze", "obergrenze_eingeschlossen"),
                     "Klassengrenzen von Status- und Dynamikindex."),
+    ReferenzTabelle("ref_handlungsfeld_indikatoren", "handlungsfeld_indikatoren.csv",
+                    ("handlungsfeld", "indikator_id"),
+                    "Welche Indikatoren zu einem Handlungsfeld der Sozialraumkonferenzen gehören."),
     ReferenzTabelle("ref_berichte", "berichte.csv",
                     ("bericht_id", "titel", "stichtag", "vergleich_bericht_id", "status"),
                     "Ausgaben des Sozialberichts mit Stichtag und Vergleichsausgabe."),
@@ -231,6 +234,8 @@ def load_reference_tables(con, reference: Path) -> dict[str, int]:
             raise ReferenceError(f"{path.name}: Spalte {', '.join(missing)} fehlt. Erwartet: "
                                  f"{', '.join(ref.pflichtspalten)}.")
         frames[ref.tabelle] = pd.DataFrame(rows, columns=columns, dtype="string")
+    frames["ref_vokabular"] = _vokabular()
+    _check_links(frames, reference)
     con.execute("begin transaction")
     try:
         for table, frame in frames.items():
@@ -248,3 +253,33 @@ def load_reference_tables(con, reference: Path) -> dict[str, int]:
 def _header(path: Path) -> list[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return [c.strip() for c in next(csv.reader(handle), [])]
+
+
+def _vokabular():
+    """Die festen Vokabulare der Konferenz-Arbeitsmappe (DESIGN §5.2) als Tabelle `raw.ref_vokabular`."""
+    import pandas as pd
+
+    from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
+
+    rows = [{"feld": feld, "wert": wert, "rang": rang}
+            for feld, werte in (("sektor", SEKTOREN), ("handlungsfeld", HANDLUNGSFELDER), ("art", ARTEN),
+                                ("status", STATUS))
+            for rang, wert in enumerate(werte, start=1)]
+    return pd.DataFrame(rows)
+
+
+def _check_links(frames, reference: Path) -> None:
+    """Handlungsfeld-Verknüpfungen nennen nur bekannte Handlungsfelder und Indikatoren."""
+    from sozial_dwh.sources.konferenz import HANDLUNGSFELDER
+
+    links = frames.get("ref_handlungsfeld_indikatoren")
+    if links is None:
+        return
+    known = set(frames["ref_indikatoren"]["indikator_id"])
+    for index, row in enumerate(links.itertuples(index=False), start=2):
+        if row.handlungsfeld not in HANDLUNGSFELDER:
+            raise ReferenceError(f"{reference / 'handlungsfeld_indikatoren.csv'}, Zeile {index}, Spalte handlungsfeld: "
+                                 f"„{row.handlungsfeld}“ ist kein Handlungsfeld. Erlaubt: {', '.join(HANDLUNGSFELDER)}.")
+        if row.indikator_id not in known:
+            raise ReferenceError(f"{reference / 'handlungsfeld_indikatoren.csv'}, Zeile {index}, Spalte indikator_id: "
+                                 f"„{row.indikator_id}“ steht nicht im Indikatorenkatalog (indikatoren.csv).")

@@ -49,7 +49,7 @@ def make_reference(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "gebiete.csv").write_text(GEBIETE_CSV, encoding="utf-8")
     for name in ("indikatoren.csv", "pruefparameter.csv", "sozialindex_indikatoren.csv", "sozialindex_parameter.csv",
-                 "sozialindex_klassen.csv", "berichte.csv"):
+                 "sozialindex_klassen.csv", "berichte.csv", "handlungsfeld_indikatoren.csv"):
         shutil.copy(config.REPO_ROOT / "data" / "reference" / name, folder / name)
     return folder
 

@@ -62,7 +62,21 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
             "select stichtag, count(*), count(*) filter (where statusklasse in ('hoch', 'mittel', 'niedrig', "
             "'sehr niedrig') and dynamikklasse in ('positiv', 'stabil', 'negativ') and gesamtgruppe between 1 and 12) "
             "from mart.sozialindex group by stichtag order by stichtag").fetchall()
+        konferenz = con.execute(
+            "select (select count(*) from mart.bedarfe), (select count(*) from mart.bedarfe where art = 'Bedarf'), "
+            "(select count(*) from mart.bedarfe where bestaetigt is not null), "
+            "(select count(*) from mart.massnahmen where zeilenart = 'Maßnahme' and len(ergebnis_ids) > 0), "
+            "(select count(*) from mart.massnahmen where meldungen > 1), "
+            "(select count(*) from mart.massnahmen as m, unnest(m.ergebnis_ids) as u(e) "
+            " where e not in (select ergebnis_id from mart.bedarfe)), "
+            "(select sum(wert) from mart.indikator_werte where indikator_id = 'bedarfe_anzahl' and ebene = 'gemeinde')"
+        ).fetchall()[0]
     assert ohne_kommentar == [] and mart_tabellen >= 5
+    # Beispielkonferenzen: 2022 drei Sozialräume + Gesamtstadt (je 6 bzw. 5 Ergebnisse), 2023 drei Sozialräume
+    # + Gesamtstadt (je 4); Maßnahmen verweisen nur auf vorhandene Ergebnisse, einige mit Sachstand aus 2023
+    bedarfe, davon_bedarf, bewertet, verknuepft, mit_verlauf, verwaist, anzahl = konferenz
+    assert bedarfe == 3 * 6 + 5 + 4 * 4 and davon_bedarf == anzahl and bewertet > 10
+    assert verknuepft > 10 and mit_verlauf > 3 and verwaist == 0
     # 9 Sozialräume; 2018/2019 fehlt der Vergleichswert zwei Jahre zuvor (Beispieldaten beginnen 2018)
     assert [(str(t), n, ok) for t, n, ok in sozialindex] == [
         ("2020-12-31", 9, 9), ("2021-12-31", 9, 9), ("2022-12-31", 9, 9)]

@@ -95,13 +95,17 @@ def run(home: Paths) -> None:
     assert result.success
 
 
-@pytest.fixture
-def indexstadt(home: Paths) -> Paths:
+def load_indexstadt(home: Paths) -> Paths:
     (home.reference / "gebiete.csv").write_text(GEBIETE, encoding="utf-8")
     write_files(home.inbox, dt.date(2020, 12, 31), shift=1)
     write_files(home.inbox, dt.date(2022, 12, 31), shift=0)
     run(home)
     return home
+
+
+@pytest.fixture(scope="module")
+def indexstadt(module_home: Paths) -> Paths:
+    return load_indexstadt(module_home)
 
 
 def query(paths: Paths, sql: str, params: list | None = None) -> list[tuple]:
@@ -165,7 +169,8 @@ def test_gebiet_level_and_only_allowed_classes(indexstadt: Paths):
     assert bad == [(0,)]
 
 
-def test_parameters_come_from_reference_data(indexstadt: Paths):
+def test_parameters_come_from_reference_data(home: Paths):
+    indexstadt = load_indexstadt(home)
     # Obergrenze von „niedrig“ 1,2 statt 1,5: S1 (1,258) wird „sehr niedrig“, S7 (1,560) bleibt es.
     klassen = indexstadt.reference / "sozialindex_klassen.csv"
     klassen.write_text(klassen.read_text(encoding="utf-8").replace("status,3,niedrig,1.5,", "status,3,niedrig,1.2,"),

@@ -20,6 +20,9 @@ from sozial_dwh.sources import READERS
         *[dg.AssetSpec(["raw", ref.tabelle], group_name=GROUP_INGEST,
                        description=f"{ref.beschreibung} Aus data/reference/{ref.datei}.")
           for ref in REFERENZ_TABELLEN],
+        dg.AssetSpec(["raw", "ref_vokabular"], group_name=GROUP_INGEST,
+                     description="Feste Vokabulare der Konferenz-Arbeitsmappe (Sektor, Handlungsfeld, Art, Status; "
+                                 "DESIGN §5.2), aus sozial_dwh.sources.konferenz."),
     ],
 )
 def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):

@@ -81,6 +81,10 @@ ebenen as (
         string_agg(distinct hinweis, '; '),
     from einheiten
     group by stichtag, gemeinde_id, groesse
+    union all
+    -- Größen, die direkt auf Sozialraum- oder Gemeindeebene vorliegen (benannte Bedarfe der Konferenzen)
+    select stichtag, ebene, gebiet_id, groesse, anzahl, hinweis
+    from core.groessen_konferenz
 ),
 
 katalog as (

@@ -47,6 +47,7 @@ stichtage as (
     select distinct w.stichtag, e.ebene, e.gemeinde_id, e.gebiet_id, e.name
     from mart_basis as w
     inner join einheiten as e on e.gebiet_id = w.gebiet_id and e.ebene = w.ebene
+    where w.indikator_id = 'bev_insgesamt' or w.indikator_id in (select indikator_id from index_indikatoren)
 ),
 
 einwohner as (
