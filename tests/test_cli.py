@@ -87,14 +87,14 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
         katalog = [line.split(",")[0] for line in handle.read().splitlines()[1:]]
     alle = [i for i in katalog if i != "bedarfe_anzahl"]
     assert set(SEVEN) <= set(alle) and len(alle) == 19
-    # Ausnahme mit Grund: im AkG-Layout 2021 sind Fälle „ohne Zuordnung“ mit 1–2 Personen gesperrt („*“); die
-    # Gemeindesumme bleibt dann NULL mit Hinweis statt zu klein (nie als 0 gezählt)
-    gesperrt = {("kinderarmut_u15", "gemeinde"), ("sgb2_quote_u18", "gemeinde")}
+    # Im AkG-Layout 2021 sind Fälle „ohne Zuordnung“ mit 1–2 Personen gesperrt („*“); sie werden aus der
+    # Gesamtsumme der Datei abgeleitet, so hat auch die Gemeinde jeden Wert.
     for indikator in alle:
         for ebene in ("gebiet", "sozialraum", "stadtbezirk", "gemeinde"):
-            expected = 4 if (indikator, ebene) in gesperrt else 5
-            assert coverage.get((indikator, ebene)) == expected, (indikator, ebene)
-    assert {(i, e) for i, e, h in null_gemeinde} == gesperrt and all("gesperrt" in h for _, _, h in null_gemeinde)
+            assert coverage.get((indikator, ebene)) == 5, (indikator, ebene)
+    assert null_gemeinde == []
+    # bedarfe_anzahl: je Konferenz (2) für ihre Sozialräume und die Gemeinde
+    assert coverage[("bedarfe_anzahl", "gemeinde")] == 2 and coverage[("bedarfe_anzahl", "sozialraum")] == 2
     assert len(total) == 5 and all(93_000 <= wert <= 95_000 for _, wert in total)
     assert statuses == [("geladen",)]
     # alle sechs Quellen geladen; die Beispieldaten bestehen alle Fehler-Prüfungen, nichts in Quarantäne

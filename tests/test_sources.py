@@ -67,29 +67,35 @@ def test_sgb2_aggregated_with_symbols_and_total_row(tmp_path: Path, matcher: Geb
 
 def test_sgb2_akg_layout_sum_rows_and_keine_angabe(tmp_path: Path, matcher: GebietMatcher):
     header = ["Berichtsmonat", "Gemeindeschlüssel", "Gebietsschlüssel", "Gebietsname", "Bedarfsgemeinschaften",
-              "Leistungsberechtigte"]
+              "Leistungsberechtigte", "ELB"]
     path = write_xlsx(tmp_path / "BA_AkG_Teststadt.xlsx", {"Daten": [
         ["Statistik der Grundsicherung für Arbeitsuchende nach kleinräumigen Gebieten"],
         header,
-        ["Dezember 2022", "09999999", "999990101", "Altstadt", 50, 100],
-        ["Dezember 2022", "09999999", "999990102", "Bahnhof", 10, 20],
-        ["Dezember 2022", "09999999", "9999901SUM", "Mitte zusammen", 60, 120],
-        ["Dezember 2022", "09999999", 999990203, "Berg-Bach", 40, 80],  # als Zahl gespeichert
-        ["Dezember 2022", "09999999", None, "keine Angabe", 3, "*"],
-        ["Dezember 2022", "09999999", "SUMSUMSUM", "Teststadt insgesamt", 103, 205],
+        ["Dezember 2022", "09999999", "999990101", "Altstadt", 50, 100, 70],
+        ["Dezember 2022", "09999999", "999990102", "Bahnhof", 10, 20, "*"],
+        ["Dezember 2022", "09999999", "9999901SUM", "Mitte zusammen", 60, 120, 72],
+        ["Dezember 2022", "09999999", 999990203, "Berg-Bach", 40, 80, 60],  # als Zahl gespeichert
+        ["Dezember 2022", "09999999", None, "keine Angabe", 3, "*", "*"],
+        ["Dezember 2022", "09999999", "SUMSUMSUM", "Teststadt insgesamt", 103, 205, 133],
     ]})
     verdict = inspect_file(path, matcher)
     assert verdict.ok, verdict.fehler
     assert verdict.quelle == "sgb2" and verdict.stichtag == dt.date(2022, 12, 31)  # Dezember -> Monatsende
     got = cube(verdict, "merkmal")
     assert got == {
-        ("A1", "bedarfsgemeinschaften"): 50, ("A1", "leistungsberechtigte"): 100,
-        ("A2", "bedarfsgemeinschaften"): 10, ("A2", "leistungsberechtigte"): 20,
-        ("B3", "bedarfsgemeinschaften"): 40, ("B3", "leistungsberechtigte"): 80,
-        ("09999999-oZ", "bedarfsgemeinschaften"): 3, ("09999999-oZ", "leistungsberechtigte"): None,
+        ("A1", "bedarfsgemeinschaften"): 50, ("A1", "leistungsberechtigte"): 100, ("A1", "elb"): 70,
+        ("A2", "bedarfsgemeinschaften"): 10, ("A2", "leistungsberechtigte"): 20, ("A2", "elb"): None,
+        ("B3", "bedarfsgemeinschaften"): 40, ("B3", "leistungsberechtigte"): 80, ("B3", "elb"): 60,
+        # LB „keine Angabe“ gesperrt, aber als einziges Feld: Gesamtsumme 205 − (100 + 20 + 80) = 5.
+        # ELB: zwei gesperrte Felder (Bahnhof und „keine Angabe“) -> nicht ableitbar, bleibt NULL.
+        ("09999999-oZ", "bedarfsgemeinschaften"): 3, ("09999999-oZ", "leistungsberechtigte"): 5,
+        ("09999999-oZ", "elb"): None,
     }
-    # 9999901SUM umfasst A1+A2: BG 60 ✓, LB 120 ✓. SUMSUMSUM: BG 50+10+40+3 = 103 ✓; LB enthält ein
-    # gesperrtes Feld („*“) und wird daher nicht geprüft.
+    kennzeichen = {(r["gebiet_id"], r["merkmal"]): r["kennzeichen"] for r in verdict.result.records}
+    assert kennzeichen[("09999999-oZ", "leistungsberechtigte")] == "aus Gesamtsumme abgeleitet"
+    assert kennzeichen[("09999999-oZ", "elb")] == "gesperrt"
+    # 9999901SUM umfasst A1+A2: BG 60 ✓, LB 120 ✓. SUMSUMSUM: BG 50+10+40+3 = 103 ✓; LB 100+20+80+5 = 205 ✓;
+    # ELB enthält gesperrte Felder und wird daher nicht geprüft.
     assert not [m for m in verdict.result.meldungen if m.startswith("Warnung")]
 
 

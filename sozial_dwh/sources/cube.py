@@ -23,7 +23,7 @@ from sozial_dwh.parsing import (
 )
 from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
 from sozial_dwh.readers.workbook import FileRejected, Sheet
-from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, ohne_zuordnung_id
+from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, OHNE_ZUORDNUNG_SUFFIX, ohne_zuordnung_id
 from sozial_dwh.sources.base import ReadContext, ReadResult
 
 TOTAL = ""  # Gebietsschlüssel einer Summenzeile
@@ -198,6 +198,7 @@ class CubeBuilder:
                     incomplete.add((scope, *cell))
                 else:
                     sums[(scope, *cell)] += record["anzahl"]
+        self._derive_unassigned(sums, incomplete)
         for key, (zeile, value) in sorted(self.totals.items(), key=lambda item: item[1][0]):
             if value is None or key in incomplete or value == sums.get(key, 0):
                 continue
@@ -205,3 +206,27 @@ class CubeBuilder:
                 f"Warnung: Summenzeile {zeile} ({self.describe(key[2:])}) nennt {de_int(value)}, die Gebiete "
                 f"ergeben {de_int(sums.get(key, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
             )
+
+    def _derive_unassigned(self, sums: dict[tuple, float], incomplete: set[tuple]) -> None:
+        """Gesperrter Wert „ohne Zuordnung“ (z. B. BA-„*“ in „keine Angabe“) aus der Gesamtsumme der Datei.
+
+        Liefert die Datei eine Gesamtsumme (Summenzeile ohne Teilbereich) und ist in dieser Zelle nur der Wert
+        des Pseudo-Gebiets „ohne Zuordnung“ gesperrt, ist er Gesamtsumme minus Gebiete. So bleibt der Wert der
+        Gemeinde genau der gelieferte, statt NULL zu werden; Gebietswerte werden nie abgeleitet.
+        """
+        missing: dict[tuple, list[dict]] = defaultdict(list)
+        for record in self.result.tables[self.table]:
+            if record["anzahl"] is None:
+                missing[(record["stichtag"], *(record[d] for d in self.dims))].append(record)
+        for (scope, *cell), (_zeile, value) in self.totals.items():
+            records = missing.get(tuple(cell), [])
+            if scope or value is None or len(records) != 1:
+                continue
+            record = records[0]
+            rest = value - sums.get(("", *cell), 0)
+            if not record["gebiet_id"].endswith(OHNE_ZUORDNUNG_SUFFIX) or rest < 0:
+                continue
+            record["anzahl"] = int(rest)
+            record["kennzeichen"] = "aus Gesamtsumme abgeleitet"
+            incomplete.discard(("", *cell))
+            sums[("", *cell)] = value

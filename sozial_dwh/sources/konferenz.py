@@ -7,8 +7,10 @@ Thema), `Ergebnisse` (Nr, AG, Sozialraum, Handlungsfeld, Art, Beschreibung, Prio
 
 Datenschutz: Namen und E-Mail-Adressen von Teilnehmenden werden nie gelesen – es gibt für sie keine
 Spalte im Leser, sie gelangen weder in Roh- noch in Quarantänetabellen oder Meldungen. Kommen
-Personennamen aus dem Blatt „Teilnehmende“ oder E-Mail-Adressen in Freitexten vor (Beschreibung,
-Zuständig …), werden sie beim Lesen durch „[Name entfernt]“ bzw. „[E-Mail entfernt]“ ersetzt.
+Personennamen aus dem Blatt „Teilnehmende“ oder E-Mail-Adressen in Freitexten vor (Beschreibung, AG,
+Zuständig …), werden sie beim Lesen durch „[Name entfernt]“ bzw. „[E-Mail entfernt]“ ersetzt – als ganze Zelle
+und je Namensteil („Frau Zwetschgenbaum“ bei „Wilhelmine Zwetschgenbaum“). Das gilt auch für Quarantänegründe
+und Meldungen, die einen Zellwert zitieren.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ VERANSTALTUNG_KEYS = {"titel": "titel", "datum": "datum", "ort": "ort", "format"
 PERSON_HEADERS = {"name", "vorname", "nachname", "familienname", "e-mail", "email", "mail", "e-mail-adresse",
                   "teilnehmer", "teilnehmerin", "person", "anrede"}
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# Namensteile, die für sich allein kein Name sind (Anrede, Titel, Namenszusätze)
+_KEIN_NAMENSTEIL = {"dr", "prof", "frau", "herr", "hr", "fr", "von", "van", "vom", "der", "den", "dem", "des", "zu",
+                    "zum", "zur", "und", "de", "la", "le", "di", "da", "del", "ten", "ter", "med", "phil", "dipl"}
 
 
 class KonferenzReader:
@@ -112,7 +117,9 @@ class _Reader:
     # --- Hilfen ---------------------------------------------------------------------------------
 
     def quarantine(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
-        self.result.quarantine_row(blatt, zeile, spalte, grund, None if wert is None else self.scrub(code_text(wert)))
+        # auch der Grund zitiert oft den Zellwert („„…“ ist kein zulässiger Wert“)
+        self.result.quarantine_row(blatt, zeile, spalte, self.scrub(grund),
+                                   None if wert is None else self.scrub(code_text(wert)))
 
     def scrub(self, text: str | None) -> str | None:
         """Personennamen aus „Teilnehmende“ und E-Mail-Adressen aus Freitext entfernen."""
@@ -186,9 +193,15 @@ class _Reader:
             cols = [c for c, v in enumerate(row) if norm(v) in PERSON_HEADERS and "mail" not in norm(v)]
             if not cols:
                 continue
-            names = {code_text(r[c]) for r in sheet.rows[index + 1:] for c in cols if c < len(r) and not is_blank(r[c])}
+            cells = {code_text(r[c]) for r in sheet.rows[index + 1:] for c in cols if c < len(r) and not is_blank(r[c])}
+            # ganze Zelle und jeder Namensteil: eine Spalte „Name“ mit „Dr. Wilhelmine Zwetschgenbaum“ oder
+            # „Zwetschgenbaum, Wilhelmine“, Freitext nur mit „Frau Zwetschgenbaum“; Doppelnamen auch je Teil
+            names = set(cells)
+            for cell in cells:
+                names |= {part for part in re.split(r"[\s,;/()\-]+", cell)
+                          if norm(part.rstrip(".")) not in _KEIN_NAMENSTEIL and not part.endswith(".")}
             names = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
-            self.scrub_names = [re.compile(rf"\b{re.escape(n)}\b", re.IGNORECASE) for n in names]
+            self.scrub_names = [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE) for n in names]
             return
 
     def _veranstaltung(self) -> dt.date:
@@ -212,7 +225,7 @@ class _Reader:
             try:
                 datum = parse_date(raw)
             except CellError as exc:
-                raise FileRejected(f"Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Datum: {exc}.") from exc
+                raise FileRejected(self.scrub(f"Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Datum: {exc}.")) from exc
         elif self.ctx.stichtag is not None:
             datum = self.ctx.stichtag
         else:
@@ -227,7 +240,8 @@ class _Reader:
                 found = self.ctx.matcher.sozialraum(part.strip(), self.gemeinde)
                 if found is None:
                     self.result.meldungen.append(
-                        f"Warnung: Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Sozialraum „{part.strip()}“ unbekannt.")
+                        self.scrub(f"Warnung: Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Sozialraum „{part.strip()}“ "
+                                   "unbekannt."))
                     continue
                 raeume.append(found[0])
                 if found[1] == "sozialraum" and self.gemeinde is None:
@@ -241,7 +255,8 @@ class _Reader:
             try:
                 stand = parse_date(values["stand"][0])
             except CellError:
-                self.result.meldungen.append(f"Warnung: Blatt „{blatt}“: Stand „{values['stand'][0]}“ ist kein Datum.")
+                self.result.meldungen.append(
+                    self.scrub(f"Warnung: Blatt „{blatt}“: Stand „{values['stand'][0]}“ ist kein Datum."))
 
         def text(key: str) -> str | None:
             return self.scrub(code_text(values[key][0])) if key in values else None
@@ -277,7 +292,7 @@ class _Reader:
     def _arbeitsgruppen(self, table: Table, datum: dt.date, out: list[dict]) -> None:
         blatt = table.sheet.name
         for zeile, row, letter in self._rows(table):
-            ag = code_text(table.value(row, "ag"))
+            ag = self.scrub(code_text(table.value(row, "ag")))
             if not ag:
                 self.quarantine(blatt, zeile, letter.get("ag"), "Bezeichnung der AG fehlt")
                 continue
@@ -322,7 +337,7 @@ class _Reader:
                     self.quarantine(blatt, zeile, letter["prioritaet"], "Priorität muss 1, 2 oder 3 sein", prio_value)
                     continue
             seen[nr] = zeile
-            out.append({"blatt": blatt, "zeile": zeile, "nr": nr, "ag": code_text(table.value(row, "ag")) or None,
+            out.append({"blatt": blatt, "zeile": zeile, "nr": nr, "ag": self.scrub(code_text(table.value(row, "ag"))) or None,
                         "raum_id": raum_id, "raum_ebene": ebene, "handlungsfeld": handlungsfeld, "art": art,
                         "beschreibung": self.scrub(code_text(table.value(row, "beschreibung"))) or None,
                         "prioritaet": None if prioritaet is None else int(prioritaet)})
