@@ -380,3 +380,16 @@ def test_footnotes_of_official_statistics_are_skipped():
         assert is_footnote_row([text, None]), text
     for row in [["101"], ["Zentrum-Nord"], ["A1", 5], ["Stadt insgesamt"]]:
         assert not is_footnote_row(row), row
+
+
+def test_konferenz_veranstaltung_as_header_and_data_row(home: Paths, matcher: GebietMatcher):
+    # „Titel“ in Spalte A ist hier eine Spaltenüberschrift, kein Schlüssel: der Titel ist der Wert darunter.
+    sheets = konferenz_sheets()
+    sheets["Veranstaltung"] = [["Titel", "Datum", "Ort", "Sozialräume"],
+                               ["Konferenz Land", "15.03.2023", "Saalbau", "SRB"]]
+    path = write_xlsx(home.inbox / "konferenz.xlsx", sheets)
+    verdict = inspect_file(path, matcher)
+    assert verdict.ok, verdict.fehler
+    veranstaltung = verdict.result.tables["raw.konferenz_veranstaltung"][0]
+    assert (veranstaltung["titel"], veranstaltung["datum"], veranstaltung["ort"], veranstaltung["sozialraeume"]) == (
+        "Konferenz Land", dt.date(2023, 3, 15), "Saalbau", ["SRB"])

@@ -207,18 +207,19 @@ class _Reader:
     def _veranstaltung(self) -> dt.date:
         sheet = self.sheets["veranstaltung"]
         values: dict[str, tuple[object, int, str]] = {}
-        for index, row in enumerate(sheet.rows):  # Schlüssel/Wert-Zeilen
-            if len(row) >= 2 and norm(row[0]) in VERANSTALTUNG_KEYS and not is_blank(row[1]):
-                values.setdefault(VERANSTALTUNG_KEYS[norm(row[0])], (row[1], index + 1, "B"))
-        if "datum" not in values:  # sonst: Kopfzeile und eine Datenzeile
-            for index, row in enumerate(sheet.rows[:40]):
-                keys = {c: VERANSTALTUNG_KEYS[norm(v)] for c, v in enumerate(row) if norm(v) in VERANSTALTUNG_KEYS}
-                if "datum" in keys.values() and len(keys) >= 2 and index + 1 < len(sheet.rows):
-                    data = sheet.rows[index + 1]
-                    for c, key in keys.items():
-                        if c < len(data) and not is_blank(data[c]):
-                            values.setdefault(key, (data[c], index + 2, column_letter(c)))
-                    break
+        # Kopfzeile (mindestens zwei Schlüsselwörter, darunter „Datum“) und eine Datenzeile darunter …
+        for index, row in enumerate(sheet.rows[:40]):
+            keys = {c: VERANSTALTUNG_KEYS[norm(v)] for c, v in enumerate(row) if norm(v) in VERANSTALTUNG_KEYS}
+            if "datum" in keys.values() and len(keys) >= 2 and index + 1 < len(sheet.rows):
+                data = sheet.rows[index + 1]
+                for c, key in keys.items():
+                    if c < len(data) and not is_blank(data[c]):
+                        values.setdefault(key, (data[c], index + 2, column_letter(c)))
+                break
+        if not values:  # … sonst Schlüssel/Wert-Zeilen (Spalte A Schlüssel, Spalte B Wert)
+            for index, row in enumerate(sheet.rows):
+                if len(row) >= 2 and norm(row[0]) in VERANSTALTUNG_KEYS and not is_blank(row[1]):
+                    values.setdefault(VERANSTALTUNG_KEYS[norm(row[0])], (row[1], index + 1, "B"))
         blatt = sheet.name
         if "datum" in values:
             raw, zeile, spalte = values["datum"]
