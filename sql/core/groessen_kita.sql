@@ -1,6 +1,8 @@
 -- Plätze der Kindertagesbetreuung je Gebiet (kita_plaetze_u3, kita_plaetze_ue3). Die Plätze zum 01.03. eines
 -- Jahres werden den Kindern am 31.12. des Vorjahres gegenübergestellt (letzter Bevölkerungsstand davor):
--- `stichtag` ist daher der 31.12. des Vorjahres. Gebiete ohne Einrichtung haben 0 Plätze.
+-- `stichtag` ist daher der 31.12. des Vorjahres. Gebiete ohne Einrichtung haben 0 Plätze. Einrichtungen ohne
+-- Gebietszuordnung (Pseudo-Gebiet „ohne Zuordnung“) bleiben erhalten: sie zählen in der Gemeinde, in keinem
+-- Gebiet (DESIGN §5.2).
 create or replace table core.groessen_kita as
 with
 
@@ -17,6 +19,11 @@ gebiete as (
     inner join core.dim_gebiet as d
         on d.ebene = 'gebiet' and not d.ist_pseudo
         and l.platz_stichtag >= d.gueltig_ab and l.platz_stichtag <= coalesce(d.gueltig_bis, date '9999-12-31')
+    union
+    select distinct l.platz_stichtag, l.stichtag, k.gebiet_id
+    from lieferungen as l
+    inner join core.fact_kita as k on k.stichtag = l.platz_stichtag
+    inner join core.dim_gebiet as d on d.gebiet_id = k.gebiet_id and d.ebene = 'gebiet' and d.ist_pseudo
 ),
 
 plaetze as (

@@ -1,0 +1,1 @@
+"""Berichtsausgaben des Sozialberichts (DESIGN §10): Tabellen, Geheimhaltung, Excel, CSV, Grafiken."""
