@@ -1,25 +1,124 @@
-"""Die eine Ressource: Pfade und Verbindung zum Warehouse.
+"""Die eine Ressource: Pfade und Verbindung zum Warehouse – im Lauf immer zu seiner Arbeitskopie.
 
 Pfade werden erst bei Gebrauch aufgelöst (`SOZIAL_DWH_HOME`, sonst `data/` des Repositorys);
 beim Import der Definitions wird nichts angelegt oder geöffnet.
+
+Jeder Lauf (Job `alles`, `sozial-dwh run` und jede Auswahl in der Oberfläche) arbeitet auf einer eigenen
+Arbeitskopie des Warehouse (`sozial_dwh.warehouse.RunCopy`), angelegt beim ersten `connect()`:
+
+- Das Asset `ops/analysekopie` (letzter Schritt, hängt von allen anderen Assets ab) übernimmt sie als Warehouse
+  und veröffentlicht die Analysekopie.
+- Ohne diesen Schritt entscheidet das Ende des Laufs (`teardown_after_execution`, nach allen Schritten): alle
+  Schritte gelungen oder nur von blockierenden Prüfungen angehalten -> übernehmen (Eingang, Staging und
+  Prüfergebnisse bleiben erhalten, die Analysekopie nicht); ein Fehler oder Abbruch -> verwerfen, das Warehouse
+  bleibt im vorherigen Stand und die Dateien bleiben im Eingang.
+- Stirbt der Prozess (kill -9, Absturz), bleibt nur die Arbeitskopie liegen; der nächste Lauf verwirft sie.
+
+Das setzt voraus, dass alle Schritte eines Laufs in einem Prozess laufen (In-Process-Executor in
+`pipelines/definitions.py`): Einrichtung und Abbau der Ressource geschehen dann genau einmal je Lauf.
 """
 
+from collections.abc import Iterable
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from sozial_dwh import warehouse
 from sozial_dwh.config import Paths
 
+ERFOLGREICH = "erfolgreich"
+BLOCKIERT = "blockiert"
+FEHLER = "fehler"
+
+_CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+def run_outcome(events: Iterable[dg.DagsterEvent]) -> str:
+    """Ergebnis eines Laufs aus seinen Schritt-Ereignissen: `erfolgreich`, `blockiert` oder `fehler`.
+
+    `blockiert`: gescheitert sind nur Schritte, deren blockierende Prüfung fehlschlug (nachgelagerte Schritte
+    wurden übersprungen). `fehler`: ein Schritt ist mit einer Ausnahme gescheitert oder begonnen, aber nie
+    beendet worden (Abbruch).
+    """
+    started, finished, blocked, failed = set(), set(), False, False
+    for event in events:
+        if event.is_step_start:
+            started.add(event.step_key)
+        elif event.is_step_success:
+            finished.add(event.step_key)
+        elif event.is_step_failure:
+            finished.add(event.step_key)
+            if event.event_specific_data.error.cls_name == _CHECK_FAILED:
+                blocked = True
+            else:
+                failed = True
+    if failed or started - finished:
+        return FEHLER
+    return BLOCKIERT if blocked else ERFOLGREICH
+
 
 class WarehouseResource(dg.ConfigurableResource):
-    """DuckDB-Warehouse unter `$SOZIAL_DWH_HOME/warehouse/sozial_dwh.duckdb`."""
+    """DuckDB-Warehouse unter `$SOZIAL_DWH_HOME/warehouse/sozial_dwh.duckdb`, im Lauf über eine Arbeitskopie."""
 
     home: str | None = None
     reference: str | None = None
 
+    _run: warehouse.RunCopy | None = PrivateAttr(default=None)
+    _run_id: str | None = PrivateAttr(default=None)
+
     def paths(self) -> Paths:
         return Paths.from_env(self.home, self.reference)
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run is not None:
+            self._run_id = context.run.run_id
+            self._run = warehouse.RunCopy(self.paths(), self._run_id, log=context.log.info)
+
     def connect(self) -> duckdb.DuckDBPyConnection:
-        return warehouse.connect(self.paths())
+        """Im Lauf: Verbindung zur Arbeitskopie des Laufs. Außerhalb eines Laufs: direkt zum Warehouse."""
+        if self._run is None:
+            return warehouse.connect(self.paths())
+        return self._run.connect()
+
+    def defer_inbox_removal(self, path: Path, sha256: str) -> None:
+        """Eingangsdatei erst nach der Übernahme des Laufs löschen (außerhalb eines Laufs: sofort)."""
+        if self._run is None:
+            path.unlink()
+        else:
+            self._run.defer_inbox_removal(path, sha256)
+
+    def promote(self, publish_analysis: bool = False) -> Path | None:
+        """Übernimmt die Arbeitskopie als Warehouse (und veröffentlicht die Analysekopie); gibt deren Pfad zurück."""
+        if self._run is None:
+            return warehouse.publish_analysis_copy(self.paths()) if publish_analysis else None
+        self._run.start()  # auch ein Lauf, der nur die Analysekopie veröffentlicht, braucht Sperre und Kopie
+        return self._run.promote(publish_analysis=publish_analysis)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        run = self._run
+        if run is None:
+            return
+        try:
+            if not run.pending:
+                return
+            records = context.instance.all_logs(self._run_id, of_type={
+                dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})
+            outcome = run_outcome(r.dagster_event for r in records if r.dagster_event is not None)
+            if outcome == FEHLER:
+                run.discard()
+                context.log.warning("Lauf gescheitert: die Arbeitskopie wird verworfen, das Warehouse bleibt im "
+                                    "vorherigen Stand; die Dateien dieses Laufs bleiben im Eingang.")
+                return
+            try:
+                run.promote()
+            except Exception:
+                if run.pending:  # vor dem Umbenennen gescheitert: verwerfen, die Dateien bleiben im Eingang
+                    run.discard()
+                raise
+            context.log.info("Arbeitskopie als Warehouse übernommen; die Analysekopie bleibt im vorherigen Stand "
+                             "(sie wird nur vom Asset ops/analysekopie ersetzt).")
+        finally:
+            run.release()
+            self._run = None

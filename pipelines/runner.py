@@ -1,4 +1,8 @@
-"""`sozial-dwh run`: alle Assets im selben Prozess materialisieren – mit denselben Definitions wie die Oberfläche."""
+"""`sozial-dwh run`: alle Assets im selben Prozess materialisieren – mit denselben Definitions wie die Oberfläche.
+
+Der Lauf arbeitet auf einer Arbeitskopie des Warehouse (pipelines/resources.py): gelingt er, ersetzt sie am Ende
+Warehouse und Analysekopie; scheitert er an einem Fehler oder wird er abgebrochen, bleibt beides im vorherigen Stand.
+"""
 
 
 import datetime as dt
@@ -17,6 +21,7 @@ SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.f
 
 def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
     from pipelines.definitions import defs
+    from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
 
     started = dt.datetime.now().replace(microsecond=0)
     clock = time.monotonic()
@@ -29,7 +34,12 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     seconds = time.monotonic() - clock
-    if not result.success:
+    # Fehler beim Abschluss (Übernahme der Arbeitskopie im Abbau der Ressource) lassen den Lauf in Dagster
+    # erfolgreich aussehen; hier zählen sie als Fehler.
+    teardown_errors = [e for e in result.all_events if e.event_type_value == "ENGINE_EVENT"
+                       and getattr(e.event_specific_data, "error", None) is not None]
+    outcome = FEHLER if teardown_errors else run_outcome(result.all_events)
+    if not result.success or outcome != ERFOLGREICH:
         blocking = [e for e in result.get_asset_check_evaluations() if not e.passed and e.blocking]
         for e in blocking:
             beobachtet = e.metadata.get("beobachtet")
@@ -43,17 +53,32 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
                 while error.cause is not None:
                     error = error.cause
                 progress(f"FEHLER in Schritt {event.step_key}: {error.message.strip()}")
-        if blocking:
-            progress("Nachgelagerte Tabellen wurden nicht neu berechnet; die Analysekopie bleibt im vorherigen Stand. "
+        for event in teardown_errors:
+            error = event.event_specific_data.error
+            while error.cause is not None:
+                error = error.cause
+            progress(f"FEHLER beim Abschluss des Laufs: {error.message.strip()}")
+        if outcome == BLOCKIERT:
+            progress("Eingang, Staging-Tabellen und Prüfergebnisse sind übernommen; nachgelagerte Tabellen wurden "
+                     "nicht neu berechnet, die Analysekopie bleibt im vorherigen Stand. "
                      f"Prüfbericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}")
-        progress(f"Lauf gescheitert nach {seconds:.1f} s. Das Warehouse bleibt im vorherigen Stand.")
+            progress(f"Lauf gescheitert nach {seconds:.1f} s.")
+        else:
+            progress(f"Lauf gescheitert nach {seconds:.1f} s. Warehouse und Analysekopie bleiben im vorherigen Stand; "
+                     f"die Dateien dieses Laufs bleiben im Eingang ({paths.inbox}) und werden beim nächsten Lauf geladen.")
         return 1
+    from pipelines.export import run_berichte
+
+    berichte = run_berichte(paths, progress=progress)
+    seconds = time.monotonic() - clock
     print(summary(paths, started, seconds, result.run_id))
-    return 0
+    if berichte:
+        progress("Mindestens eine Berichtsausgabe ist gescheitert (siehe oben); die Daten des Laufs sind übernommen.")
+    return berichte
 
 
 def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:
-    with warehouse.connect(paths) as con:
+    with warehouse.connect(paths, read_only=True) as con:
         files = con.execute(
             "select status, count(*) from ops.dateien where geladen_am >= ? group by status order by status", [started]
         ).fetchall()
@@ -89,4 +114,7 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
         f"Analysekopie: {paths.analyse}  (schreibgeschützt öffnen: duckdb -readonly {paths.analyse})",
         f"Exporte:      {paths.exports}",
     ]
+    for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
+        if ordner.is_dir():
+            lines.append(f"  {ordner.name}: {len([p for p in ordner.iterdir() if p.is_file()])} Dateien")
     return "\n".join(lines)

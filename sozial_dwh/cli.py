@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
 
+    export = commands.add_parser("export", help="eine Ausgabe des Sozialberichts (neu) bauen: Excel, CSV, PNG")
+    export.add_argument("--bericht", required=True, metavar="ID", help="Ausgabe aus data/reference/berichte.csv")
+    export.add_argument("--neu", action="store_true",
+                        help="auch eine freigegebene (eingefrorene) Ausgabe neu bauen")
+
     templates = commands.add_parser("templates", help="leere Vorlage je Quelle mit Erläuterungen schreiben")
     templates.add_argument("dir", nargs="?", type=Path, metavar="ORDNER",
                            help="Zielordner (Standard: $SOZIAL_DWH_HOME/templates)")
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return 2
     return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui,
-            "templates": cmd_templates}[args.command](args)
+            "templates": cmd_templates, "export": cmd_export}[args.command](args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -83,6 +88,9 @@ def _dagster_home(paths: Paths) -> Path:
     """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
     folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
     folder.mkdir(parents=True, exist_ok=True)
+    if not (folder / "dagster.yaml").exists():  # lokale Standardinstanz; ohne Datei warnt Dagster bei jedem Lauf
+        (folder / "dagster.yaml").write_text("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, "
+                                             "Abschnitt „Betrieb“.\n", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder
 
@@ -93,6 +101,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     paths = Paths.from_env()
     _dagster_home(paths)
     return run_all(paths, progress=_err)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pipelines.export import export_bericht
+
+    paths = Paths.from_env()
+    _dagster_home(paths)
+    return export_bericht(paths, args.bericht, neu=args.neu, progress=_err)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

@@ -2,7 +2,9 @@
 
 Jede Datei endet als Zeile in `ops.dateien` und byte-gleich in `archive/` (geladen) oder `rejected/`
 (abgelehnt, mit `<name>.fehler.txt`). Eine Datei wird erst aus dem Eingang entfernt, wenn ihre Kopie
-geprüft und der Datenbankeintrag festgeschrieben ist.
+geprüft und der Datenbankeintrag festgeschrieben ist. Im Dagster-Lauf (Arbeitskopie, siehe
+`sozial_dwh.warehouse.RunCopy`) wird sie dafür nur vorgemerkt (`remove`) und erst gelöscht, wenn der ganze
+Lauf übernommen ist: bricht er ab, liegt sie noch im Eingang, und der nächste Lauf lädt sie.
 """
 
 from __future__ import annotations
@@ -188,14 +190,24 @@ def inbox_files(paths: Paths) -> list[Path]:
     return sorted(p for p in paths.inbox.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
 
 
+# Entfernt eine verarbeitete Datei aus dem Eingang: (Pfad, SHA-256). Standard: sofort löschen.
+RemoveFromInbox = Callable[[Path, str], None]
+
+
+def _unlink(path: Path, sha: str) -> None:
+    path.unlink()
+
+
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> IngestSummary:
+                 sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink) -> IngestSummary:
     """Verarbeitet alle Dateien im Eingang in Namensreihenfolge.
 
     Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
     Lauf übersprungen (`summary.in_arbeit`): sie bleiben unberührt im Eingang, nichts wird registriert.
     `pause_s` ist die Wartezeit der zweiten Größenprüfung (Standard: `SOZIAL_DWH_SCHREIBPAUSE_S` oder 1 s).
+    `remove` entfernt eine fertig verarbeitete (abgelegte und registrierte) Datei aus dem Eingang; der Lauf
+    übergibt hier `RunCopy.defer_inbox_removal`, damit erst nach der Übernahme gelöscht wird.
     """
     summary = IngestSummary()
     candidates = inbox_files(paths)
@@ -210,19 +222,19 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
     for number, path in enumerate(files, start=1):
         if progress:
             progress(f"[{number}/{len(files)}] {path.name}")
-        ingest_file(paths, con, matcher, path, summary)
+        ingest_file(paths, con, matcher, path, summary, remove=remove)
     return summary
 
 
 def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, path: Path,
-                summary: IngestSummary) -> None:
+                summary: IngestSummary, remove: RemoveFromInbox = _unlink) -> None:
     sha = sha256_of(path)
     known = con.execute(
         "select datei_id, ablage, dateiname from ops.dateien where sha256 = ? and status in ('geladen', 'ersetzt') "
         "order by datei_id limit 1", [sha]
     ).fetchall()
     if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
-        path.unlink()  # byte-gleiche Kopie liegt bereits im Archiv
+        remove(path, sha)  # byte-gleiche Kopie liegt bereits im Archiv
         summary.doppelt.append(path.name)
         if known[0][2] != path.name:
             summary.doppelt_meldungen.append(
@@ -243,7 +255,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
             "groesse_bytes, ablage) values (nextval('ops.datei_id_seq'), ?, ?, ?, ?, 'abgelehnt', ?, ?, ?, ?)",
             [path.name, sha, verdict.quelle, verdict.stichtag, "\n".join(meldungen), now, size, str(target)],
         )
-        path.unlink()
+        remove(path, sha)
         summary.abgelehnt.append(path.name)
         return
     result = verdict.result
@@ -286,7 +298,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     except Exception:
         con.execute("rollback")
         raise
-    path.unlink()
+    remove(path, sha)
     summary.geladen.append(path.name)
     summary.quarantaene_zeilen += len(result.quarantine)
 

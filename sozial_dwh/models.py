@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sozial_dwh.config import SQL_DIR
 
-LAYERS = ("staging", "core", "mart", "bericht")
-SCHEMAS = ("raw", "ops", "quarantine", *LAYERS)
+LAYERS = ("staging", "core", "mart")  # je Datei eine Tabelle; sql/bericht/ sind Abfragen je Berichtsausgabe
+SCHEMAS = ("raw", "ops", "quarantine", *LAYERS, "bericht")
 
 _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _STRING = re.compile(r"'(?:[^']|'')*'")

@@ -192,6 +192,7 @@ class ReferenzTabelle:
     datei: str
     pflichtspalten: tuple[str, ...]
     beschreibung: str
+    optionale_spalten: tuple[str, ...] = ()  # fehlen sie, werden sie leer ergänzt
 
 
 # Weitere Referenztabellen neben der Gebietsgliederung (die eigens geprüft wird, load_gebiete).
@@ -213,7 +214,8 @@ REFERENZ_TABELLEN = (
                     "Welche Indikatoren zu einem Handlungsfeld der Sozialraumkonferenzen gehören."),
     ReferenzTabelle("ref_berichte", "berichte.csv",
                     ("bericht_id", "titel", "stichtag", "vergleich_bericht_id", "status"),
-                    "Ausgaben des Sozialberichts mit Stichtag und Vergleichsausgabe."),
+                    "Ausgaben des Sozialberichts mit Stichtag und Vergleichsausgabe.",
+                    ("freigegeben_am", "geheimhaltung_max")),
 )
 
 
@@ -233,7 +235,8 @@ def load_reference_tables(con, reference: Path) -> dict[str, int]:
         if missing:
             raise ReferenceError(f"{path.name}: Spalte {', '.join(missing)} fehlt. Erwartet: "
                                  f"{', '.join(ref.pflichtspalten)}.")
-        frames[ref.tabelle] = pd.DataFrame(rows, columns=columns, dtype="string")
+        columns += [c for c in ref.optionale_spalten if c not in columns]
+        frames[ref.tabelle] = pd.DataFrame(rows, columns=columns, dtype="string").fillna("")
     frames["ref_vokabular"] = _vokabular()
     _check_links(frames, reference)
     con.execute("begin transaction")

@@ -1,11 +1,33 @@
-"""Zugriff auf die DuckDB-Datei des Warehouse und auf die SQL-Modelle in `sql/`."""
+"""Zugriff auf die DuckDB-Datei des Warehouse und auf die SQL-Modelle in `sql/`.
+
+Ein Lauf ändert das Warehouse nie direkt (DESIGN §4, §9). Er arbeitet auf einer Arbeitskopie
+`warehouse/.lauf-<lauf_id>.duckdb` (`RunCopy`), die erst am Ende mit `os.replace` an die Stelle von
+`sozial_dwh.duckdb` tritt. Stirbt der Prozess vorher (Absturz, `kill -9`, Stromausfall), bleibt nur eine
+verwaiste Arbeitskopie liegen; der nächste Lauf räumt sie weg (`recover`). Dateien aus dem Eingang werden
+erst nach der Übernahme gelöscht, bis dahin liegen sie im Eingang *und* als Kopie in `archive/`/`rejected/`.
+
+Dateien im Ordner `warehouse/` je Lauf (Reihenfolge des Entstehens):
+
+- `.lauf-<id>.duckdb.kopie`: die Kopie des Warehouse, während sie geschrieben wird;
+- `.lauf-<id>.duckdb` (und `.wal`): die Arbeitskopie. Solange sie existiert, ist der Lauf **nicht** übernommen;
+- `.lauf-<id>.eingang`: Eingangsdateien (Name, SHA-256), die nach der Übernahme aus dem Eingang entfernt werden;
+- `.lauf-<id>.analyse`: die vorbereitete Analysekopie, die nach der Übernahme `sozial_dwh_analyse.duckdb` ersetzt.
+
+`.lauf.lock` sorgt dafür, dass immer nur ein Lauf arbeitet (zwei Läufe auf zwei Kopien würden sich beim
+Übernehmen gegenseitig überschreiben).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 from pathlib import Path
+from typing import IO
 
 import duckdb
 
@@ -13,13 +35,33 @@ from sozial_dwh.config import SQL_DIR, Paths
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
 
+RUN_PREFIX = ".lauf-"
+LOCK_NAME = ".lauf.lock"
+_RUN_FILE = re.compile(r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse)$")
+_OLD_TMP = re.compile(r"^\.analyse-.*\.duckdb\.tmp$")  # Reste von publish_analysis_copy
+
+
+class WarehouseBusy(RuntimeError):
+    """Ein anderer Lauf arbeitet gerade am Warehouse."""
+
+
+class WarehouseChanged(RuntimeError):
+    """Das Warehouse wurde während eines Laufs von außen verändert; der Lauf wird nicht übernommen."""
+
 
 def connect(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Verbindung zum Warehouse; legt Ordner und Grundgerüst an, wenn sie fehlen."""
+    """Verbindung direkt zum Warehouse (ohne Arbeitskopie); legt Ordner und Grundgerüst an, wenn sie fehlen.
+
+    Für Werkzeuge und Tests. Die Dagster-Läufe arbeiten über `RunCopy` auf einer Arbeitskopie.
+    """
     if read_only:
         return duckdb.connect(str(paths.warehouse), read_only=True)
     paths.ensure()
-    con = duckdb.connect(str(paths.warehouse))
+    return _open(paths.warehouse)
+
+
+def _open(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
     con.execute(INIT_SQL.read_text(encoding="utf-8"))
     return con
 
@@ -47,22 +89,301 @@ def table_row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
 
 
 def publish_analysis_copy(paths: Paths) -> Path:
-    """Ersetzt die Analysekopie atomar durch eine Kopie des Warehouse (DESIGN §4).
+    """Ersetzt die Analysekopie atomar durch eine Kopie des Warehouse (DESIGN §4), ohne Arbeitskopie.
 
     Die Kopie entsteht zuerst als temporäre Datei im selben Ordner und wird dann mit `os.replace`
     an ihren Platz gebracht: Lesende sehen entweder die alte oder die neue Datei, nie eine halbe.
     """
-    con = duckdb.connect(str(paths.warehouse))
-    try:
-        con.execute("checkpoint")
-    finally:
-        con.close()
+    _checkpoint(paths.warehouse)
     handle, tmp_name = tempfile.mkstemp(prefix=".analyse-", suffix=".duckdb.tmp", dir=paths.warehouse_dir)
     os.close(handle)
     try:
-        shutil.copyfile(paths.warehouse, tmp_name)
+        _copy_durable(paths.warehouse, Path(tmp_name))
         os.replace(tmp_name, paths.analyse)
+        _fsync_dir(paths.warehouse_dir)
     finally:
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return paths.analyse
+
+
+# --- Arbeitskopie je Lauf ------------------------------------------------------------------------
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """Identität und Stand einer Datei (Inode, Größe, Änderungszeit); None, wenn sie fehlt."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _checkpoint(path: Path) -> None:
+    """Schreibt das Write-Ahead-Log einer Datenbank in die Datei selbst (danach gibt es kein `.wal` mehr)."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("checkpoint")
+    finally:
+        con.close()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # Windows kennt kein fsync auf Ordnern
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _copy_durable(source: Path, target: Path) -> None:
+    """Kopiert byte-gleich und auf die Platte geschrieben, mit den Zugriffsrechten der Quelle."""
+    shutil.copyfile(source, target)
+    os.chmod(target, stat.S_IMODE(source.stat().st_mode))  # mkstemp legt 0600 an; Lesende brauchen Zugriff
+    _fsync_file(target)
+
+
+def _try_lock(handle: IO) -> bool:
+    """Exklusive Sperre auf eine offene Datei, ohne zu warten. Wird mit dem Schließen der Datei frei."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _remove_from_inbox(paths: Paths, list_file: Path) -> list[str]:
+    """Entfernt die vorgemerkten Dateien aus dem Eingang, wenn sie noch dieselben Bytes haben.
+
+    Scheitert das Löschen (z. B. Datei gesperrt), bleibt der Eintrag für den nächsten Lauf stehen.
+    """
+    from sozial_dwh.ingest import sha256_of
+
+    removed: list[str] = []
+    if not list_file.exists():
+        return removed
+    remaining = []
+    for line in list_file.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:  # halb geschriebene Zeile: die Datei bleibt im Eingang, nichts geht verloren
+            continue
+        path = paths.inbox / entry["name"]
+        try:
+            # Liegt unter dem Namen inzwischen eine andere Datei, bleibt sie für den nächsten Lauf liegen.
+            if path.is_file() and sha256_of(path) == entry["sha256"]:
+                path.unlink()
+                removed.append(entry["name"])
+        except OSError:
+            remaining.append(line)
+    if remaining:
+        list_file.write_text("\n".join(remaining) + "\n", encoding="utf-8")
+    else:
+        list_file.unlink()
+    return removed
+
+
+def recover(paths: Paths, keep: str | None = None) -> list[str]:
+    """Räumt Reste früherer Läufe weg und gibt an, was geschehen ist (deutsche Meldungen).
+
+    Nur aufrufen, wenn die Sperre `.lauf.lock` gehalten wird (sonst könnte ein laufender Lauf betroffen sein).
+    - Arbeitskopie noch da: der Lauf wurde nicht übernommen (abgebrochen) -> alle seine Dateien löschen; seine
+      Eingangsdateien liegen noch im Eingang und werden neu geladen.
+    - Arbeitskopie weg, aber Eingangsliste oder Analysekopie da: der Lauf wurde übernommen, ist aber vor dem
+      Aufräumen gestorben -> Analysekopie einsetzen und Eingang aufräumen.
+    """
+    folder = paths.warehouse_dir
+    if not folder.exists():
+        return []
+    runs: dict[str, set[str]] = {}
+    meldungen = []
+    for entry in folder.iterdir():
+        match = _RUN_FILE.match(entry.name)
+        if match and match["lauf"] != keep:
+            runs.setdefault(match["lauf"], set()).add(match["art"])
+        elif _OLD_TMP.match(entry.name):
+            entry.unlink(missing_ok=True)
+    for lauf, arten in sorted(runs.items()):
+        files = {art: folder / f"{RUN_PREFIX}{lauf}.{art}" for art in
+                 ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse")}
+        if "duckdb" in arten:
+            for art in ("eingang", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):  # Arbeitskopie zuletzt
+                files[art].unlink(missing_ok=True)
+            meldungen.append(f"Arbeitskopie des abgebrochenen Laufs {lauf} verworfen; das Warehouse war nicht "
+                             "verändert, seine Eingangsdateien werden neu geladen.")
+            continue
+        files["duckdb.kopie"].unlink(missing_ok=True)
+        files["duckdb.wal"].unlink(missing_ok=True)
+        if "analyse" in arten:
+            try:
+                os.replace(files["analyse"], paths.analyse)
+                _fsync_dir(folder)
+                meldungen.append(f"Analysekopie des Laufs {lauf} nachträglich veröffentlicht.")
+            except OSError as exc:  # z. B. unter Windows geöffnet: der nächste erfolgreiche Lauf ersetzt sie
+                files["analyse"].unlink(missing_ok=True)
+                meldungen.append(f"Analysekopie des Laufs {lauf} konnte nicht nachträglich veröffentlicht werden ({exc}).")
+        if "eingang" in arten:
+            removed = _remove_from_inbox(paths, files["eingang"])
+            meldungen.append(f"Übernahme des Laufs {lauf} abgeschlossen: {len(removed)} Dateien aus dem Eingang entfernt.")
+    return meldungen
+
+
+class RunCopy:
+    """Die Arbeitskopie des Warehouse für genau einen Lauf.
+
+    `start()` (auch implizit über `connect()`) nimmt die Sperre, räumt Reste früherer Läufe weg und kopiert das
+    Warehouse. `promote()` bringt die Arbeitskopie an die Stelle des Warehouse (und veröffentlicht auf Wunsch die
+    Analysekopie), `discard()` verwirft sie, `release()` gibt die Sperre frei. Alles in einem Prozess: die
+    Dagster-Definitions verwenden den In-Process-Executor.
+    """
+
+    def __init__(self, paths: Paths, run_id: str, log=None) -> None:
+        self.paths = paths
+        self.run_id = re.sub(r"[^A-Za-z0-9_-]", "_", run_id)
+        self._log = log
+        self._lock: IO | None = None
+        self._origin: tuple[int, int, int] | None = None
+        self._origin_known = False
+
+    def _file(self, art: str) -> Path:
+        return self.paths.warehouse_dir / f"{RUN_PREFIX}{self.run_id}.{art}"
+
+    @property
+    def path(self) -> Path:
+        return self._file("duckdb")
+
+    @property
+    def pending(self) -> bool:
+        """Gibt es eine Arbeitskopie, die weder übernommen noch verworfen ist?"""
+        return self.path.exists()
+
+    def _say(self, message: str) -> None:
+        if self._log:
+            self._log(message)
+
+    def start(self) -> Path:
+        """Sperre nehmen und die Arbeitskopie anlegen (einmal je Lauf; weitere Aufrufe tun nichts)."""
+        if self._lock is None:
+            self.paths.ensure()
+            handle = open(self.paths.warehouse_dir / LOCK_NAME, "a+", encoding="utf-8")
+            handle.seek(0)  # Windows sperrt ab der aktuellen Position: immer Byte 0
+            if not _try_lock(handle):
+                try:
+                    owner = handle.read().strip() or "unbekannt"
+                except OSError:
+                    owner = "unbekannt"
+                handle.close()
+                raise WarehouseBusy(
+                    f"Ein anderer Lauf arbeitet gerade am Warehouse ({owner}). Es kann immer nur ein Lauf "
+                    "arbeiten; bitte warten, bis er fertig ist, und dann erneut starten."
+                )
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"Lauf {self.run_id}, Prozess {os.getpid()}\n")
+            handle.flush()
+            self._lock = handle
+            for meldung in recover(self.paths, keep=self.run_id):
+                self._say(meldung)
+        if not self.path.exists():
+            self._create()
+        return self.path
+
+    def _create(self) -> None:
+        warehouse = self.paths.warehouse
+        partial = self._file("duckdb.kopie")
+        if warehouse.exists():
+            if _wal(warehouse).exists():  # ein direkter Schreiber ist abgestürzt: Log erst einarbeiten
+                _checkpoint(warehouse)
+            self._origin = _stamp(warehouse)
+            _copy_durable(warehouse, partial)
+            os.replace(partial, self.path)
+            _fsync_dir(self.paths.warehouse_dir)
+        else:
+            self._origin = None
+            _open(self.path).close()
+        self._origin_known = True
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """Verbindung zur Arbeitskopie (legt sie beim ersten Aufruf an)."""
+        self.start()
+        return _open(self.path)
+
+    def defer_inbox_removal(self, path: Path, sha256: str) -> None:
+        """Merkt eine Eingangsdatei vor: sie wird erst gelöscht, wenn der Lauf übernommen ist."""
+        with open(self._file("eingang"), "a", encoding="utf-8") as handle:
+            handle.write(json.dumps({"name": path.name, "sha256": sha256}, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def promote(self, publish_analysis: bool = False) -> Path | None:
+        """Übernimmt die Arbeitskopie als Warehouse; mit `publish_analysis` auch als neue Analysekopie.
+
+        Gibt den Pfad der Analysekopie zurück (oder None). Ohne Arbeitskopie geschieht nichts.
+        """
+        if not self.pending:
+            return None
+        _checkpoint(self.path)
+        if _wal(self.path).exists():
+            raise RuntimeError(f"Arbeitskopie {self.path} ist noch geöffnet (Write-Ahead-Log nicht eingearbeitet).")
+        warehouse = self.paths.warehouse
+        if self._origin_known and (_stamp(warehouse) != self._origin or _wal(warehouse).exists()):
+            raise WarehouseChanged(
+                f"Das Warehouse {warehouse} wurde während des Laufs von einem anderen Programm verändert. Die "
+                "Ergebnisse dieses Laufs werden nicht übernommen, damit nichts überschrieben wird; die Dateien "
+                "bleiben im Eingang. Bitte den Lauf wiederholen."
+            )
+        _fsync_file(self.path)
+        analyse = self._file("analyse")
+        if publish_analysis:
+            _copy_durable(self.path, analyse)
+        os.replace(self.path, warehouse)  # ab hier gilt der Lauf als übernommen
+        _fsync_dir(self.paths.warehouse_dir)
+        self._origin, self._origin_known = _stamp(warehouse), True
+        if publish_analysis:
+            try:
+                os.replace(analyse, self.paths.analyse)
+            except OSError as exc:
+                raise OSError(
+                    f"Das Warehouse ist übernommen, aber die Analysekopie {self.paths.analyse} konnte nicht ersetzt "
+                    f"werden ({exc}). Ist sie in einem Programm ohne Schreibschutz geöffnet? Der nächste Lauf "
+                    "versucht es erneut."
+                ) from exc
+            _fsync_dir(self.paths.warehouse_dir)
+        _remove_from_inbox(self.paths, self._file("eingang"))
+        return self.paths.analyse if publish_analysis else None
+
+    def discard(self) -> None:
+        """Verwirft die Arbeitskopie: das Warehouse bleibt im vorherigen Stand, die Eingangsdateien bleiben liegen."""
+        for art in ("eingang", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):
+            self._file(art).unlink(missing_ok=True)
+
+    def release(self) -> None:
+        if self._lock is not None:
+            with contextlib.suppress(OSError):
+                self._lock.seek(0)
+                self._lock.truncate()
+            self._lock.close()
+            self._lock = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import openpyxl
 import pytest
 
 from sozial_dwh import config
@@ -102,6 +103,14 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
                        ("konferenz", 2), ("sgb2", 5)]
     assert failed_checks == [] and quarantined == 0
     assert has_403_2018 == len(alle)
+    # Berichtsausgaben: run baut beide (2020 freigegeben, 2022 Entwurf); export baut 2022 erneut
+    assert main(["export", "--bericht", "2022"]) == 0
+    ziel = example_home.exports / "sozialbericht_2022"
+    namen = sorted(p.name for p in ziel.iterdir())
+    assert len([n for n in namen if n.endswith(".csv")]) >= 5 and len([n for n in namen if n.endswith(".png")]) == 3
+    blaetter = openpyxl.load_workbook(ziel / "sozialbericht_2022.xlsx", read_only=True).sheetnames
+    assert blaetter[0] == "Info" and blaetter[-1] == "Methodik" and len(blaetter) - 2 >= 5
+    assert main(["export", "--bericht", "1999"]) == 1
     # ein zweiter Lauf ohne neue Dateien ändert nichts und gelingt
     assert main(["demo", "--nur-wenn-leer"]) == 0
     assert not any(example_home.inbox.iterdir())

@@ -28,7 +28,7 @@ def test_definitions_load_and_job_covers_all_assets():
 
 def test_every_sql_file_is_exactly_one_asset_with_known_deps():
     models = discover()
-    files = sorted(p.relative_to(REPO_ROOT / "sql") for layer in ("staging", "core", "mart", "bericht")
+    files = sorted(p.relative_to(REPO_ROOT / "sql") for layer in ("staging", "core", "mart")
                    for p in (REPO_ROOT / "sql" / layer).glob("*.sql"))
     assert len(models) == len(files) >= 5
     keys = asset_keys()

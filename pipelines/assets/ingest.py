@@ -5,6 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
+from pipelines.assets.bericht import ausgaben_anmelden
 from pipelines.constants import GROUP_INGEST
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
@@ -30,6 +31,10 @@ def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseReso
     paths = warehouse_db.paths()
     with warehouse_db.connect() as con:
         counts = load_reference_tables(con, paths.reference)
+        ids = [r[0] for r in con.execute("select bericht_id from raw.ref_berichte").fetchall()]
+    neu = ausgaben_anmelden(context.instance, ids)
+    if neu:
+        context.log.info(f"Berichtsausgaben als Partitionen angemeldet: {', '.join(neu)}")
     for name, rows in counts.items():
         yield dg.MaterializeResult(
             asset_key=["raw", name],
@@ -62,7 +67,9 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
     started = dt.datetime.now().replace(microsecond=0)
     matcher = GebietMatcher(load_gebiete(paths.reference))
     with warehouse_db.connect() as con:
-        summary = ingest_inbox(paths, con, matcher, progress=context.log.info)
+        # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
+        summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
+                               remove=warehouse_db.defer_inbox_removal)
         dateien = con.execute(
             "select dateiname, quelle, stichtag, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
             "where geladen_am >= ? order by datei_id", [started]

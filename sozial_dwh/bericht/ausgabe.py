@@ -1,0 +1,351 @@
+"""Eine Ausgabe des Sozialberichts bauen (DESIGN §10): Tabellen in `bericht.*` und Dateien in
+`$SOZIAL_DWH_HOME/exports/sozialbericht_<ID>/` – Excel-Arbeitsmappe, CSV je Tabelle, PNG-Grafiken.
+
+Veröffentlicht wird nur, was die Geheimhaltung passiert hat (Fallzahlen 1 bis `geheimhaltung_max` und die
+darauf beruhenden Quoten als „*“, sekundäre Sperrung). Eine freigegebene Ausgabe ist eingefroren: spätere
+Läufe lassen ihre Tabellen und Dateien unverändert, außer sie wird ausdrücklich neu gebaut (`neu=True`).
+Die Inhalts-Prüfsumme (SHA-256 über die CSV-Dateien) steht im Blatt `Info` und in `manifest.json`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from sozial_dwh.bericht import dateien
+from sozial_dwh.bericht.modell import Tabelle
+from sozial_dwh.bericht.tabellen import TABELLEN
+from sozial_dwh.config import SQL_DIR, Paths
+
+BERICHT_SQL = SQL_DIR / "bericht"
+MANIFEST = "manifest.json"
+
+
+class BerichtFehler(ValueError):
+    """Die Ausgabe lässt sich nicht bauen; die Nachricht sagt auf Deutsch, was zu tun ist."""
+
+
+@dataclass(frozen=True)
+class Ausgabe:
+    bericht_id: str
+    titel: str
+    stichtag: dt.date
+    vergleich_bericht_id: str | None
+    vergleich_stichtag: dt.date | None
+    status: str
+    freigegeben_am: dt.date | None
+    geheimhaltung_max: int
+
+    @property
+    def freigegeben(self) -> bool:
+        return self.status == "freigegeben"
+
+
+@dataclass
+class Ergebnis:
+    ausgabe: Ausgabe
+    ordner: Path
+    eingefroren: bool
+    pruefsumme: str
+    dateien: list[Path] = field(default_factory=list)
+    zeilen: dict[str, int] = field(default_factory=dict)
+    gesperrt: dict[str, int] = field(default_factory=dict)
+
+
+def ordner(paths: Paths, bericht_id: str) -> Path:
+    return paths.exports / f"sozialbericht_{bericht_id}"
+
+
+def lade_ausgabe(con: duckdb.DuckDBPyConnection, bericht_id: str) -> Ausgabe:
+    rows = con.execute(
+        "select bericht_id, titel, stichtag, vergleich_bericht_id, vergleich_stichtag, status, freigegeben_am, "
+        "geheimhaltung_max from core.dim_bericht where bericht_id = ?", [bericht_id]).fetchall()
+    if not rows:
+        bekannt = [r[0] for r in con.execute("select bericht_id from core.dim_bericht order by stichtag").fetchall()]
+        raise BerichtFehler(
+            f"Die Berichtsausgabe „{bericht_id}“ steht nicht in data/reference/berichte.csv "
+            f"(bekannt: {', '.join(bekannt) or 'keine'}). Bitte dort eine Zeile ergänzen und `sozial-dwh run` starten.")
+    return Ausgabe(*rows[0])
+
+
+def ausgaben(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("select bericht_id from core.dim_bericht order by stichtag").fetchall()]
+
+
+def ist_eingefroren(paths: Paths, ausgabe: Ausgabe) -> bool:
+    """Freigegeben und schon gebaut? Maßgeblich sind die veröffentlichten Dateien (manifest.json)."""
+    return ausgabe.freigegeben and (ordner(paths, ausgabe.bericht_id) / MANIFEST).exists()
+
+
+def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: bool = False,
+         jetzt: dt.datetime | None = None, fortschritt=None) -> Ergebnis:
+    """Baut eine Ausgabe (oder lässt eine eingefrorene unverändert) und gibt das Ergebnis zurück."""
+    melde = fortschritt or (lambda text: None)
+    _anlegen(con)
+    ausgabe = lade_ausgabe(con, bericht_id)
+    ziel = ordner(paths, bericht_id)
+    if not neu and ist_eingefroren(paths, ausgabe):
+        manifest = json.loads((ziel / MANIFEST).read_text(encoding="utf-8"))
+        # Fehlt der Registereintrag (z. B. Lauf nach dem Schreiben der Dateien abgebrochen), aus dem Manifest
+        con.execute(
+            "insert into bericht.ausgaben select ?, ?, ?, ?, ?, ?, ?, ? where not exists "
+            "(select 1 from bericht.ausgaben where bericht_id = ?)",
+            [bericht_id, ausgabe.titel, ausgabe.stichtag, ausgabe.vergleich_stichtag, ausgabe.status,
+             dt.datetime.fromisoformat(manifest["erstellt_am"]), manifest["pruefsumme"], str(ziel), bericht_id])
+        melde(f"Ausgabe {bericht_id} ist freigegeben und eingefroren (Prüfsumme {manifest['pruefsumme'][:12]}…); "
+              f"unverändert. Neu bauen nur mit `sozial-dwh export --bericht {bericht_id} --neu`.")
+        return Ergebnis(ausgabe, ziel, True, manifest["pruefsumme"], sorted(p for p in ziel.iterdir() if p.is_file()))
+
+    jetzt = (jetzt or dt.datetime.now()).replace(microsecond=0)
+    from sozial_dwh.bericht.geheimhaltung import sperren
+
+    tabellen: list[tuple[Tabelle, pd.DataFrame, pd.DataFrame]] = []
+    params = {"stichtag": ausgabe.stichtag}
+    for tabelle in TABELLEN:
+        sql = (BERICHT_SQL / f"{tabelle.name}.sql").read_text(encoding="utf-8")
+        frame = con.execute(sql, params).df()
+        fehlend = [s.name for s in tabelle.spalten if s.name not in frame.columns]
+        if fehlend:
+            raise BerichtFehler(f"sql/bericht/{tabelle.name}.sql liefert die Spalten {', '.join(fehlend)} nicht.")
+        frame = frame[[s.name for s in tabelle.spalten]]
+        maske = sperren(frame, tabelle, ausgabe.geheimhaltung_max)
+        tabellen.append((tabelle, frame, maske))
+        melde(f"Tabelle {tabelle.name}: {len(frame)} Zeilen, {int(maske.to_numpy().sum())} Zellen gesperrt")
+
+    with tempfile.TemporaryDirectory(prefix=f".sozialbericht_{bericht_id}-", dir=paths.exports) as tmp:
+        neu_ordner = Path(tmp) / "ausgabe"
+        neu_ordner.mkdir()
+        csvs = [dateien.schreibe_csv(frame, maske, t, neu_ordner / f"{t.name}.csv") for t, frame, maske in tabellen]
+        pruefsumme = _pruefsumme(csvs)
+        grafiken = _grafiken(con, ausgabe, tabellen, neu_ordner)
+        untertitel = _untertitel(ausgabe)
+        quelle = "Quelle: " + ", ".join(_quellen_namen(con, ausgabe)) + f"; eigene Berechnung (Sozialplanung), Stand {jetzt:%d.%m.%Y}"
+        mappe = dateien.schreibe_arbeitsmappe(
+            neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,
+            info=_info(ausgabe, jetzt, pruefsumme),
+            info_tabellen=[("Quellen", ["Quelle", "Datei", "Stichtag/Stand", "geladen am", "SHA-256"],
+                            _quellen(con, ausgabe))],
+            methodik=_methodik(con, ausgabe),
+            methodik_tabellen=_methodik_tabellen(con),
+            untertitel=untertitel, quelle=quelle, zeitpunkt=jetzt,
+        )
+        alle = [*csvs, *grafiken, mappe]
+        manifest = {
+            "bericht_id": bericht_id, "titel": ausgabe.titel, "stichtag": ausgabe.stichtag.isoformat(),
+            "status": ausgabe.status, "erstellt_am": jetzt.isoformat(), "pruefsumme": pruefsumme,
+            "dateien": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(alle)},
+        }
+        (neu_ordner / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        _tabellen_speichern(con, ausgabe, tabellen, jetzt, pruefsumme, ziel)
+        _ersetzen(neu_ordner, ziel)
+    melde(f"Ausgabe {bericht_id} geschrieben: {ziel} ({len(alle) + 1} Dateien, Prüfsumme {pruefsumme[:12]}…)")
+    return Ergebnis(
+        ausgabe, ziel, False, pruefsumme, sorted(p for p in ziel.iterdir() if p.is_file()),
+        {t.name: len(f) for t, f, _ in tabellen}, {t.name: int(m.to_numpy().sum()) for t, _, m in tabellen},
+    )
+
+
+# --- Warehouse -----------------------------------------------------------------------------------------
+
+def _anlegen(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists bericht")
+    con.execute(
+        "create table if not exists bericht.ausgaben (bericht_id varchar primary key, titel varchar, stichtag date, "
+        "vergleich_stichtag date, status varchar, erstellt_am timestamp, pruefsumme varchar, ordner varchar)")
+
+
+def _tabellen_speichern(con, ausgabe: Ausgabe, tabellen, jetzt: dt.datetime, pruefsumme: str, ziel: Path) -> None:
+    """Veröffentlichter Stand je Tabelle in bericht.<name> (gesperrte Zellen NULL, Liste in gesperrte_spalten)."""
+    con.execute("begin transaction")
+    try:
+        for tabelle, frame, maske in tabellen:
+            veroeffentlicht = frame.mask(maske)
+            veroeffentlicht.insert(0, "bericht_id", ausgabe.bericht_id)
+            veroeffentlicht["gesperrte_spalten"] = [
+                [c for c in maske.columns if maske.at[i, c]] for i in maske.index]
+            con.register("veroeffentlicht_df", veroeffentlicht)
+            name = tabelle.name  # aus TABELLEN im Code, nie aus Benutzereingaben
+            vorhanden = con.execute("select count(*) from duckdb_tables() where schema_name = 'bericht' "
+                                    "and table_name = ?", [name]).fetchall()[0][0]
+            if vorhanden:
+                con.execute(f"create or replace table bericht.{name} as select * from bericht.{name} "
+                            "where bericht_id <> ? union all by name select * from veroeffentlicht_df",
+                            [ausgabe.bericht_id])
+            else:
+                con.execute(f"create table bericht.{name} as select * from veroeffentlicht_df")
+            # COMMENT ON nimmt keine gebundenen Werte; der Text stammt aus TABELLEN im Code.
+            kommentar = (f"{tabelle.titel} – veröffentlichter Stand je Berichtsausgabe (gesperrte Zellen NULL, "
+                         "siehe gesperrte_spalten).").replace("'", "''")
+            con.execute(f"comment on table bericht.{name} is '{kommentar}'")
+            con.unregister("veroeffentlicht_df")
+        con.execute("delete from bericht.ausgaben where bericht_id = ?", [ausgabe.bericht_id])
+        con.execute("insert into bericht.ausgaben values (?, ?, ?, ?, ?, ?, ?, ?)", [
+            ausgabe.bericht_id, ausgabe.titel, ausgabe.stichtag, ausgabe.vergleich_stichtag, ausgabe.status, jetzt,
+            pruefsumme, str(ziel)])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+# --- Dateien -------------------------------------------------------------------------------------------
+
+def _pruefsumme(csvs: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(csvs):
+        digest.update(path.name.encode("utf-8") + b"\n")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _ersetzen(neu: Path, ziel: Path) -> None:
+    """Neuen Ordner an die Stelle des alten bringen; der alte wird erst danach entfernt."""
+    alt = ziel.with_name(ziel.name + ".alt")
+    if alt.exists():
+        shutil.rmtree(alt)
+    if ziel.exists():
+        ziel.rename(alt)
+    shutil.move(str(neu), str(ziel))
+    if alt.exists():
+        shutil.rmtree(alt)
+
+
+def _untertitel(ausgabe: Ausgabe) -> str:
+    text = f"{ausgabe.titel}, Stichtag {ausgabe.stichtag:%d.%m.%Y}"
+    if ausgabe.vergleich_stichtag:
+        text += f"; Veränderungen gegenüber {ausgabe.vergleich_stichtag:%d.%m.%Y} (Ausgabe {ausgabe.vergleich_bericht_id})"
+    return text
+
+
+def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
+    from sozial_dwh.bericht import grafiken
+
+    nach_name = {t.name: (frame.mask(maske), t) for t, frame, maske in tabellen}
+    quelle = f"Quelle: eigene Berechnung, Stichtag {ausgabe.stichtag:%d.%m.%Y}; * gesperrt oder nicht verfügbar"
+    pfade = []
+    leistungen, _ = nach_name["sozialleistungen"]
+    teile = leistungen[leistungen["ebene"] == "sozialraum"]
+    gemeinde = leistungen.loc[leistungen["ebene"] == "gemeinde", "sgb2_quote"]
+    if len(teile):
+        pfade.append(grafiken.balken_mit_gemeinde(
+            pd.DataFrame({"name": teile["raum"], "wert": pd.to_numeric(teile["sgb2_quote"], errors="coerce")}),
+            None if gemeinde.empty or pd.isna(gemeinde.iloc[0]) else float(gemeinde.iloc[0]),
+            f"SGB-II-Quote nach Sozialräumen, {ausgabe.stichtag:%d.%m.%Y}", "%",
+            ordner_ / "sgb2_quote_sozialraeume.png", quelle))
+    index, _ = nach_name["sozialindex"]
+    if len(index):
+        grenzen = [(k, None if g is None else float(g)) for k, g in con.execute(
+            "select klasse, try_cast(nullif(obergrenze, '') as double) from raw.ref_sozialindex_klassen "
+            "where index = 'status' order by cast(rang as integer)").fetchall()]
+        pfade.append(grafiken.sozialindex_klassen(
+            pd.DataFrame({"name": index["raum"], "statusindex": pd.to_numeric(index["statusindex"]),
+                          "statusklasse": index["statusklasse"]}),
+            f"Sozialindex: Statusklassen der Sozialräume, {ausgabe.stichtag:%d.%m.%Y}",
+            ordner_ / "sozialindex_klassen.png", grenzen, quelle))
+    reihe, _ = nach_name["zeitreihe"]
+    if len(reihe):
+        pfade.append(grafiken.zeitreihe(
+            pd.DataFrame({"stichtag": pd.to_datetime(reihe["stichtag"]).dt.date, "reihe": reihe["raum"],
+                          "wert": pd.to_numeric(reihe["sgb2_quote"], errors="coerce")}),
+            "SGB-II-Quote im Zeitverlauf", "%", ordner_ / "sgb2_quote_zeitreihe.png",
+            hervorheben=str(reihe.loc[reihe["ebene"] == "gemeinde", "raum"].iloc[0])
+            if (reihe["ebene"] == "gemeinde").any() else None, quelle=quelle))
+    return pfade
+
+
+# --- Info und Methodik ---------------------------------------------------------------------------------
+
+def _quellen_rows(con, ausgabe: Ausgabe) -> list[tuple]:
+    return con.execute(
+        "select quelle, dateiname, stichtag, geladen_am, sha256 from ops.dateien where status = 'geladen' "
+        "and (stichtag <= ? or (quelle = 'kita' and stichtag <= ? + interval 3 month)) "
+        "and not (quelle = 'konferenz' and stichtag > ?) order by quelle, stichtag, dateiname",
+        [ausgabe.stichtag, ausgabe.stichtag, ausgabe.stichtag]).fetchall()
+
+
+def _quellen(con, ausgabe: Ausgabe) -> list[list[object]]:
+    return [[q, d, s, g, h] for q, d, s, g, h in _quellen_rows(con, ausgabe)]
+
+
+QUELLEN_NAMEN = {
+    "bevoelkerung": "Einwohnermelderegister", "sgb2": "Statistik der Bundesagentur für Arbeit (SGB II)",
+    "arbeitslose": "Statistik der Bundesagentur für Arbeit (Arbeitslose)",
+    "grundsicherung": "Sozialamt (SGB XII, AsylbLG)", "kita": "Kita-Bedarfsplanung",
+    "konferenz": "Sozialraumkonferenzen",
+}
+
+
+def _quellen_namen(con, ausgabe: Ausgabe) -> list[str]:
+    quellen = sorted({r[0] for r in _quellen_rows(con, ausgabe)})
+    return [QUELLEN_NAMEN.get(q, q) for q in quellen]
+
+
+def _info(ausgabe: Ausgabe, jetzt: dt.datetime, pruefsumme: str) -> list[tuple[str, object]]:
+    return [
+        ("Ausgabe", ausgabe.bericht_id),
+        ("Titel", ausgabe.titel),
+        ("Stichtag", ausgabe.stichtag),
+        ("Vergleichsausgabe", f"{ausgabe.vergleich_bericht_id} (Stichtag {ausgabe.vergleich_stichtag:%d.%m.%Y})"
+         if ausgabe.vergleich_stichtag else "keine"),
+        ("Status", ausgabe.status + (f" am {ausgabe.freigegeben_am:%d.%m.%Y}" if ausgabe.freigegeben_am else "")),
+        ("Erstellt am", jetzt),
+        ("Inhalts-Prüfsumme (SHA-256 der CSV-Dateien)", pruefsumme),
+        ("Geheimhaltung", f"Fallzahlen 1 bis {ausgabe.geheimhaltung_max} und darauf beruhende Quoten sind gesperrt (*)."),
+        ("Eingefroren", "ja: spätere Läufe ändern diese Ausgabe nicht (neu bauen nur mit "
+                        f"`sozial-dwh export --bericht {ausgabe.bericht_id} --neu`)" if ausgabe.freigegeben
+         else "nein: Entwurf, wird bei jedem Lauf neu gebaut"),
+    ]
+
+
+def _methodik(con, ausgabe: Ausgabe) -> list[tuple[str, object]]:
+    from sozial_dwh.bericht.geheimhaltung import REGEL_TEXT
+
+    p = dict(con.execute("select parameter, wert from raw.ref_sozialindex_parameter").fetchall())
+    indikatoren = ", ".join(r[0] for r in con.execute(
+        "select k.name from raw.ref_sozialindex_indikatoren as s join core.dim_indikator as k using (indikator_id) "
+        "order by k.name").fetchall())
+    return [
+        ("Quoten", "Jeder Wert eines Sozialraums oder der Gemeinde ist Summe der Zähler / Summe der Nenner der "
+                   "zugehörigen Gebiete, nie ein Mittelwert von Quoten. Liegt der Nenner unter der Mindestgröße "
+                   "des Katalogs, bleibt der Wert leer (kleinräumig instabil)."),
+        ("Gebietsgliederung", "Werte früherer Jahre sind auf die heutigen Gebiete umgerechnet (aufgelöste Gebiete "
+                              "zählen für ihren Nachfolger)."),
+        ("Kindertagesbetreuung", "Plätze zum 01.03. eines Jahres werden den Kindern am 31.12. des Vorjahres "
+                                 "gegenübergestellt."),
+        ("Sozialindex", f"Nach dem Berliner Monitoring Soziale Stadtentwicklung 2021. Indikatoren: {indikatoren}. "
+                        "Jeder Indikator wird über die Sozialräume z-standardisiert (Mittel 0, Standardabweichung 1, "
+                        "höher = mehr Bedarf), die gewichtete Summe erneut standardisiert = Statusindex. Klassen: "
+                        "hoch < −1,0 ≤ mittel ≤ +1,0 < niedrig ≤ +1,5 < sehr niedrig. Dynamikindex ebenso aus den "
+                        f"Veränderungen in Prozentpunkten über {p.get('dynamik_jahre', '2')} Jahre: positiv < −1,0 ≤ "
+                        "stabil ≤ +1,0 < negativ. Gesamtklasse = Status- und Dynamikklasse (12 Gruppen). Sozialräume "
+                        f"mit weniger als {p.get('mindest_einwohner', '300')} Einwohnern gehen nicht ein."),
+        ("Konferenzergebnisse", "Ein Bedarf gilt als durch die Daten bestätigt, wenn die Indikatoren seines "
+                                "Handlungsfelds den Sozialraum am letzten Stichtag vor der Konferenz schlechter als die "
+                                "Gemeinde zeigen (teilweise: nur einige). Maßnahmen mit Status laut jüngster Meldung."),
+        ("Geheimhaltung", REGEL_TEXT.format(max_anzahl=ausgabe.geheimhaltung_max)),
+    ]
+
+
+def _methodik_tabellen(con) -> list[tuple[str, list[str], list[list[object]]]]:
+    indikatoren = con.execute(
+        "select indikator_id, name, einheit, definition, polaritaet, min_nenner, quelle from core.dim_indikator "
+        "order by indikator_id").fetchall()
+    klassen = con.execute(
+        "select index, klasse, obergrenze, obergrenze_eingeschlossen from raw.ref_sozialindex_klassen "
+        "order by index desc, cast(rang as integer)").fetchall()
+    gewichte = con.execute("select indikator_id, gewicht from raw.ref_sozialindex_indikatoren order by 1").fetchall()
+    return [
+        ("Indikatoren", ["Kennung", "Name", "Einheit", "Definition", "Polarität (+1 = höher mehr Bedarf)",
+                         "Mindestnenner", "Quelle"], [list(r) for r in indikatoren]),
+        ("Sozialindex: Indikatoren und Gewichte", ["Indikator", "Gewicht"], [list(r) for r in gewichte]),
+        ("Sozialindex: Klassengrenzen", ["Index", "Klasse", "Obergrenze", "Obergrenze eingeschlossen"],
+         [list(r) for r in klassen]),
+    ]

@@ -1,0 +1,200 @@
+"""Die Dateien einer Berichtsausgabe: eine Excel-Arbeitsmappe (ein Blatt je Tabelle, `Info`, `Methodik`) und
+eine CSV-Datei je Tabelle. Gesperrte Zellen erscheinen als „*“; alle anderen Zahlen bleiben Zahlen (mit
+Zahlenformat), damit Excel und LibreOffice rechnen und mit Dezimalkomma anzeigen können.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from sozial_dwh.bericht.modell import Spalte, Tabelle
+from sozial_dwh.xlsx import save_reproducible
+
+GESPERRT = "*"
+FUSSNOTE_GESPERRT = "* gesperrt (statistische Geheimhaltung, siehe Blatt „Methodik“)"
+_KOPF = Font(bold=True, color="FFFFFF")
+_KOPF_FUELLUNG = PatternFill("solid", fgColor="1F4E79")
+_TITEL = Font(bold=True, size=13)
+_SUMME = Font(bold=True)
+_LINIE = Border(top=Side(style="thin", color="1F4E79"))
+
+
+def zahlenformat(spalte: Spalte) -> str | None:
+    stellen = "." + "0" * spalte.nachkommastellen if spalte.nachkommastellen else ""
+    if spalte.art == "anzahl":
+        return "#,##0"
+    if spalte.art in ("quote", "index"):
+        return f"#,##0{stellen}"
+    if spalte.art == "veraenderung":
+        return f"+#,##0{stellen};-#,##0{stellen};0{stellen}"
+    if spalte.art == "datum":
+        return "DD.MM.YYYY"
+    return None
+
+
+def _leer(value: object) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def zellwert(spalte: Spalte, value: object) -> object:
+    """Python-Wert für eine Excel-Zelle: Zahlen als Zahlen, Daten als Datum, leere Werte als None."""
+    if _leer(value):
+        return None
+    if spalte.art == "datum":
+        return pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
+    if spalte.art == "anzahl":
+        return int(value)
+    if spalte.art in ("quote", "index", "veraenderung"):
+        return round(float(value), spalte.nachkommastellen)
+    if spalte.art == "schluessel" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return str(value) if not isinstance(value, str) else value
+
+
+def _de_zahl(value: float, stellen: int, vorzeichen: bool = False) -> str:
+    text = f"{value:+,.{stellen}f}" if vorzeichen else f"{value:,.{stellen}f}"
+    return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
+
+
+def csv_text(spalte: Spalte, value: object, gesperrt: bool) -> str:
+    if gesperrt:
+        return GESPERRT
+    value = zellwert(spalte, value)
+    if value is None:
+        return ""
+    if spalte.art == "datum":
+        return value.strftime("%d.%m.%Y")
+    if spalte.art == "anzahl":
+        return str(value)
+    if spalte.art in ("quote", "index", "veraenderung"):
+        return _de_zahl(value, spalte.nachkommastellen).replace(".", "")
+    return str(value)
+
+
+def schreibe_csv(frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, pfad: Path) -> Path:
+    """CSV für Excel in deutscher Einstellung: UTF-8 mit BOM, Semikolon, Dezimalkomma, „*“ für gesperrt."""
+    buffer = io.StringIO()
+    spalten = tabelle.sichtbare
+    buffer.write(";".join(_csv_feld(s.ueberschrift) for s in spalten) + "\r\n")
+    for index in frame.index:
+        felder = [csv_text(s, frame.at[index, s.name], bool(maske.at[index, s.name])) for s in spalten]
+        buffer.write(";".join(_csv_feld(f) for f in felder) + "\r\n")
+    pfad.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+    return pfad
+
+
+def _csv_feld(text: str) -> str:
+    if any(c in text for c in ';"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, untertitel: str,
+                   quelle: str) -> None:
+    ws = wb.create_sheet(tabelle.blatt[:31])
+    spalten = tabelle.sichtbare
+    ws.cell(row=1, column=1, value=tabelle.titel).font = _TITEL
+    ws.cell(row=2, column=1, value=untertitel)
+    kopf = 4
+    for c, s in enumerate(spalten, start=1):
+        cell = ws.cell(row=kopf, column=c, value=s.ueberschrift)
+        cell.font = _KOPF
+        cell.fill = _KOPF_FUELLUNG
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[kopf].height = 45
+    summe = tabelle.summe_spalte
+    r = kopf
+    for r, index in enumerate(frame.index, start=kopf + 1):
+        ist_summe = summe is not None and summe in frame.columns and frame.at[index, summe] == tabelle.summe_wert
+        for c, s in enumerate(spalten, start=1):
+            if bool(maske.at[index, s.name]):
+                cell = ws.cell(row=r, column=c, value=GESPERRT)
+                cell.alignment = Alignment(horizontal="right")
+            else:
+                cell = ws.cell(row=r, column=c, value=zellwert(s, frame.at[index, s.name]))
+                fmt = zahlenformat(s)
+                if fmt:
+                    cell.number_format = fmt
+                if s.art == "text" and (s.breite or 0) >= 30:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if ist_summe:
+                cell.font = _SUMME
+                cell.border = _LINIE
+    fuss = r + 2
+    if maske.to_numpy().any():
+        ws.cell(row=fuss, column=1, value=FUSSNOTE_GESPERRT)
+        fuss += 1
+    if tabelle.beschreibung:
+        ws.cell(row=fuss, column=1, value=tabelle.beschreibung)
+        fuss += 1
+    if quelle:
+        ws.cell(row=fuss, column=1, value=quelle)
+    for c, s in enumerate(spalten, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = s.breite or max(12, min(22, len(s.ueberschrift) * 0.8))
+    ws.freeze_panes = ws.cell(row=kopf + 1, column=1)
+    ws.auto_filter.ref = f"A{kopf}:{get_column_letter(len(spalten))}{max(r, kopf)}"
+
+
+def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str, object]],
+                           tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> None:
+    ws = wb.create_sheet(titel)
+    ws.cell(row=1, column=1, value=titel).font = _TITEL
+    r = 3
+    for key, value in zeilen:
+        ws.cell(row=r, column=1, value=key).font = _SUMME
+        cell = ws.cell(row=r, column=2, value=value)
+        if isinstance(value, dt.datetime):
+            cell.number_format = "DD.MM.YYYY HH:MM"
+        elif isinstance(value, dt.date):
+            cell.number_format = "DD.MM.YYYY"
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        r += 1
+    for ueberschrift, kopf, daten in tabellen:
+        r += 1
+        ws.cell(row=r, column=1, value=ueberschrift).font = _TITEL
+        r += 1
+        for c, text in enumerate(kopf, start=1):
+            cell = ws.cell(row=r, column=c, value=text)
+            cell.font = _KOPF
+            cell.fill = _KOPF_FUELLUNG
+        for zeile in daten:
+            r += 1
+            for c, value in enumerate(zeile, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, dt.datetime):
+                    cell.number_format = "DD.MM.YYYY HH:MM"
+                elif isinstance(value, dt.date):
+                    cell.number_format = "DD.MM.YYYY"
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        r += 1
+    for column, width in zip("ABCDEFG", (30, 70, 24, 24, 40, 20, 20), strict=False):
+        ws.column_dimensions[column].width = width
+
+
+def schreibe_arbeitsmappe(
+    pfad: Path,
+    tabellen: Sequence[tuple[Tabelle, pd.DataFrame, pd.DataFrame]],
+    info: Sequence[tuple[str, object]],
+    info_tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]],
+    methodik: Sequence[tuple[str, object]],
+    methodik_tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]],
+    untertitel: str,
+    quelle: str,
+    zeitpunkt: dt.datetime,
+) -> Path:
+    wb = Workbook()
+    wb.remove(wb.active)
+    _blatt_schluessel_wert(wb, "Info", info, info_tabellen)
+    for tabelle, frame, maske in tabellen:
+        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quelle)
+    _blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen)
+    return save_reproducible(wb, pfad, zeitpunkt)

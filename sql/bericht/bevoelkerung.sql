@@ -1,0 +1,31 @@
+-- Berichtstabelle „Bevölkerung“: Einwohner und Altersstruktur je Sozialraum und für die Gemeinde. Parameter: $stichtag.
+with
+
+w as (
+    select * from mart.indikator_werte where stichtag = $stichtag and ebene in ('sozialraum', 'gemeinde')
+),
+
+raeume as (
+    select gebiet_id, ebene, name from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
+)
+
+select
+    w.ebene,
+    w.gebiet_id as raum_id,
+    case when w.ebene = 'gemeinde' then 'Gemeinde ' || any_value(r.name) else any_value(r.name) end as raum,
+    max(w.zaehler) filter (where w.indikator_id = 'bev_insgesamt') as einwohner,
+    max(w.veraenderung_bericht) filter (where w.indikator_id = 'bev_insgesamt') as einwohner_veraenderung,
+    max(w.zaehler) filter (where w.indikator_id = 'anteil_u18') as unter_18,
+    max(w.wert) filter (where w.indikator_id = 'anteil_u18') as anteil_u18,
+    max(w.zaehler) filter (where w.indikator_id = 'anteil_65plus') as ab_65,
+    max(w.wert) filter (where w.indikator_id = 'anteil_65plus') as anteil_65plus,
+    max(w.wert) filter (where w.indikator_id = 'jugendquotient') as jugendquotient,
+    max(w.wert) filter (where w.indikator_id = 'altenquotient') as altenquotient,
+    max(w.zaehler) filter (where w.indikator_id = 'auslaenderanteil') as auslaender,
+    max(w.wert) filter (where w.indikator_id = 'auslaenderanteil') as auslaenderanteil,
+    max(w.zaehler) filter (where w.indikator_id = 'migrationsanteil') as migration,
+    max(w.wert) filter (where w.indikator_id = 'migrationsanteil') as migrationsanteil,
+from w
+inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
+group by w.ebene, w.gebiet_id
+order by w.ebene desc, w.gebiet_id

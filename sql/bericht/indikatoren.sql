@@ -1,0 +1,27 @@
+-- Berichtstabelle „Indikatoren“: jeder Indikator je Sozialraum und für die Gemeinde am Stichtag der Ausgabe,
+-- mit Gemeindewert, Abweichung und Veränderung seit der vorigen Ausgabe. Parameter: $stichtag.
+with
+
+raeume as (
+    select gebiet_id, ebene, name from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
+)
+
+select
+    k.indikator_id,
+    k.name as indikator,
+    w.ebene,
+    w.gebiet_id as raum_id,
+    case when w.ebene = 'gemeinde' then 'Gemeinde ' || r.name else r.name end as raum,
+    w.wert,
+    w.einheit,
+    w.wert_gemeinde,
+    w.abweichung,
+    w.veraenderung_bericht,
+    w.zaehler,
+    w.nenner,
+    w.hinweis,
+from mart.indikator_werte as w
+inner join core.dim_indikator as k using (indikator_id)
+inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
+where w.stichtag = $stichtag and w.ebene in ('sozialraum', 'gemeinde') and k.indikator_id <> 'bedarfe_anzahl'
+order by k.indikator_id, w.ebene desc, w.gebiet_id
