@@ -20,19 +20,15 @@ SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.f
 
 
 def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
-    from pipelines.definitions import defs
+    from pipelines.ausfuehren import alles_ausfuehren
     from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
 
     started = dt.datetime.now().replace(microsecond=0)
     clock = time.monotonic()
     progress(f"Lauf gestartet: Warehouse {paths.warehouse}")
-    job = defs.resolve_job_def("alles")
     instance = dg.DagsterInstance.get()
-    result = job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
+    result = alles_ausfuehren(instance, paths, raise_on_error=False,
+                              run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     seconds = time.monotonic() - clock
     # Fehler beim Abschluss (Übernahme der Arbeitskopie im Abbau der Ressource) lassen den Lauf in Dagster
     # erfolgreich aussehen; hier zählen sie als Fehler.

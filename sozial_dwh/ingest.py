@@ -131,6 +131,23 @@ def detect_by_header(sheets: list[Sheet]) -> str:
     return winners[0]
 
 
+def erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, list[dt.date]]:
+    """Quelle und Stichtag(e) einer Datei, ohne sie zu laden (für Sensor und Läufe je Stichtag).
+
+    Steht der Stichtag im Blatt „Info“ oder im Dateinamen, genügt das; sonst wird die Datei gelesen. Ist die Datei
+    nicht erkennbar, ist die Quelle None – ein Lauf lädt sie dann und legt sie mit Fehlerbericht ab.
+    """
+    try:
+        sheets = read_sheets(path)
+        quelle, ctx = detect(path, sheets, matcher)
+        if ctx.stichtag is not None:
+            return quelle, [ctx.stichtag]
+    except FileRejected:
+        return None, []
+    verdict = inspect_file(path, matcher)
+    return verdict.quelle, sorted(verdict.result.stichtage) if verdict.result else []
+
+
 def inspect_file(path: Path, matcher: GebietMatcher, today: dt.date | None = None) -> Verdict:
     """Liest und prüft eine Datei vollständig, ohne sie zu laden (für `check` und den Lauf)."""
     verdict = Verdict(path)
@@ -181,6 +198,8 @@ class IngestSummary:
     in_arbeit_meldungen: list[str] = field(default_factory=list)
     # byte-gleich mit einer geladenen Datei, aber unter anderem Namen: kein Fehler, aber erwähnenswert
     doppelt_meldungen: list[str] = field(default_factory=list)
+    # in einem Lauf für einen anderen Stichtag nicht ausgewählt: bleibt unberührt im Eingang
+    zurueckgestellt: list[str] = field(default_factory=list)
 
 
 def inbox_files(paths: Paths) -> list[Path]:
@@ -200,7 +219,8 @@ def _unlink(path: Path, sha: str) -> None:
 
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
-                 sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink) -> IngestSummary:
+                 sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink,
+                 auswahl: Callable[[Path], bool] | None = None) -> IngestSummary:
     """Verarbeitet alle Dateien im Eingang in Namensreihenfolge.
 
     Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
@@ -219,6 +239,9 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
         if progress:
             progress(meldung)
     files = [p for p in candidates if p not in unfinished]
+    if auswahl is not None:
+        summary.zurueckgestellt = [p.name for p in files if not auswahl(p)]
+        files = [p for p in files if p.name not in summary.zurueckgestellt]
     for number, path in enumerate(files, start=1):
         if progress:
             progress(f"[{number}/{len(files)}] {path.name}")

@@ -20,6 +20,10 @@ _STRING = re.compile(r"'(?:[^']|'')*'")
 _REFERENCE = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
 
+# Kopfzeile, mit der eine Modelldatei sich als nach Stichtag partitioniert kennzeichnet (Spalte `stichtag`).
+PARTITION_MARKER = re.compile(r"^--\s*Partition:\s*stichtag\s*$", re.MULTILINE | re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class SqlModel:
     schema: str
@@ -27,6 +31,7 @@ class SqlModel:
     path: Path
     deps: tuple[tuple[str, str], ...]
     description: str
+    partitioniert: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -42,7 +47,8 @@ def _description(sql: str) -> str:
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
-        lines.append(line[2:].strip())
+        if not PARTITION_MARKER.match(line):
+            lines.append(line[2:].strip())
     return " ".join(lines)
 
 
@@ -54,7 +60,8 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
             refs = references(sql)
             key = (layer, path.stem)
             refs.discard(key)
-            models.append(SqlModel(layer, path.stem, path, tuple(sorted(refs)), _description(sql)))
+            models.append(SqlModel(layer, path.stem, path, tuple(sorted(refs)), _description(sql),
+                                   bool(PARTITION_MARKER.search(sql.split("create", 1)[0]))))
     return models
 
 

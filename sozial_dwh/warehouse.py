@@ -387,3 +387,41 @@ class RunCopy:
                 self._lock.truncate()
             self._lock.close()
             self._lock = None
+
+
+_CREATE_AS = re.compile(r"^\s*create\s+or\s+replace\s+table\s+([a-z_]+\.[a-z0-9_]+)\s+as\s+", re.IGNORECASE)
+_LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n)+")
+
+
+def run_sql_partition(con: duckdb.DuckDBPyConnection, path: Path, stichtage: list) -> dict:
+    """Baut nur die Zeilen bestimmter Stichtage einer nach Stichtag partitionierten Modelldatei neu.
+
+    Die Datei bleibt ein gewöhnliches `create or replace table … as select …` (ohne Partition läuft sie ganz).
+    Hier wird ihr `select` genommen: die Zeilen der Stichtage werden gelöscht und neu eingefügt, alle anderen
+    Stichtage bleiben unberührt. Alles in einer Transaktion. Gibt {stichtag: zeilen} zurück.
+    """
+    statements = con.extract_statements(path.read_text(encoding="utf-8"))
+    query = _LEADING_COMMENTS.sub("", statements[0].query)
+    match = _CREATE_AS.match(query)
+    if not match:
+        raise ValueError(f"{path}: beginnt nicht mit „create or replace table <schema>.<tabelle> as“.")
+    table, select = match.group(1), query[match.end():].rstrip().rstrip(";")
+    # Tabellenname aus der Modelldatei im Repository, nie aus Benutzereingaben; Stichtage gebunden.
+    con.execute("begin transaction")
+    try:
+        exists = con.execute("select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
+                             [table]).fetchall()[0][0]
+        if not exists:
+            con.execute(f"create table {table} as select * from ({select}) where false")
+        con.execute(f"delete from {table} where stichtag in (select unnest(?))", [stichtage])
+        con.execute(f"insert into {table} by name select * from ({select}) where stichtag in (select unnest(?))",
+                    [stichtage])
+        for statement in statements[1:]:
+            con.execute(statement.query)
+        counts = dict(con.execute(f"select stichtag, count(*) from {table} where stichtag in (select unnest(?)) "
+                                  "group by stichtag", [stichtage]).fetchall())
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return counts

@@ -17,6 +17,7 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.ausfuehren import alles_ausfuehren
 from pipelines.definitions import defs
 from sozial_dwh.config import Paths
 from tests import test_konferenz_modell as basis
@@ -51,7 +52,7 @@ def gebaut(module_home: Paths):
     write_sgb2(module_home.inbox, dt.date(2022, 12, 31), SGB2_2022)
     basis.write_conferences(module_home.inbox)
     instance = dg.DagsterInstance.ephemeral()
-    assert defs.resolve_job_def("alles").execute_in_process(instance=instance).success
+    assert alles_ausfuehren(instance=instance).success
     assert sorted(instance.get_dynamic_partitions("berichtsausgabe")) == ["2021", "2022"]
     bauen(instance, "2021")
     bauen(instance, "2022")
@@ -154,7 +155,7 @@ def test_released_edition_stays_byte_identical(gebaut):
     # Geänderte Eingabe: eine korrigierte SGB-II-Lieferung zum 31.12.2021 (LB in A1 150 statt 120)
     korrigiert = dict(basis.SGB2, A1=[75, 150, 100, 50, 36, 40, 10])
     write_sgb2(paths.inbox, dt.date(2021, 12, 31), korrigiert, titel="Stand 31.12.2021 (korrigiert)")
-    assert defs.resolve_job_def("alles").execute_in_process(instance=instance).success
+    assert alles_ausfuehren(instance=instance).success
     bauen(instance, "2021")
     bauen(instance, "2022")
     nachher = {p.name: p.read_bytes() for p in ziel.iterdir()}

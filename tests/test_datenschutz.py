@@ -38,7 +38,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.fixtures import make_reference, write_xlsx
 from tests.test_validation import write_base_files
@@ -202,7 +202,7 @@ def lauf(tmp_path_factory: pytest.TempPathFactory):
         instance = dg.DagsterInstance.ephemeral()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                result = defs.resolve_job_def("alles").execute_in_process(instance=instance)
+                result = alles_ausfuehren(instance=instance)
         finally:
             root.removeHandler(sammler)
             root.setLevel(old_level)

@@ -68,3 +68,11 @@ def test_dagster_validates_the_workspace():
         cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_every_asset_has_a_german_description_and_a_layer_group():
+    graph = defs.resolve_asset_graph()
+    ohne = [k.to_user_string() for k in graph.get_all_asset_keys() if not (graph.get(k).description or "").strip()]
+    assert ohne == []
+    gruppen = {graph.get(k).group_name for k in graph.get_all_asset_keys()}
+    assert gruppen == {"ingest", "staging", "core", "mart", "bericht"}

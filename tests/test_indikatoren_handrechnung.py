@@ -55,7 +55,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.fixtures import make_reference, write_xlsx
 
@@ -153,7 +153,7 @@ def werte(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, 
         (base / "dagster").mkdir()
         paths = Paths.from_env().ensure()
         write_inputs(paths.inbox)
-        result = defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+        result = alles_ausfuehren(instance=dg.DagsterInstance.ephemeral())
         assert result.success
         with duckdb.connect(str(paths.analyse), read_only=True) as con:
             rows = con.execute(

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.test_validation import write_base_files
 
@@ -21,7 +21,7 @@ AGS = "09999999"
 @pytest.fixture
 def loaded(home: Paths) -> Paths:
     write_base_files(home.inbox)
-    result = defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = alles_ausfuehren(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     return home
 

@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.fixtures import write_xlsx
 
@@ -99,7 +99,7 @@ def write_conferences(inbox) -> None:
 def loaded(module_home: Paths) -> Paths:
     write_statistics(module_home.inbox)
     write_conferences(module_home.inbox)
-    result = defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = alles_ausfuehren(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     return module_home
 

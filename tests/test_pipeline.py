@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.fixtures import write_long_2019, write_wide_2022, write_xlsx
 
@@ -19,7 +19,7 @@ AGS = "09999999"
 
 
 def run_all() -> dg.ExecuteInProcessResult:
-    result = defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = alles_ausfuehren(instance=dg.DagsterInstance.ephemeral())
     assert result.success
     return result
 

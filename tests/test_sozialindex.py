@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from tests.fixtures import write_xlsx
 
@@ -91,7 +91,7 @@ def write_files(inbox, day: dt.date, shift: int) -> None:
 
 
 def run(home: Paths) -> None:
-    result = defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral())
+    result = alles_ausfuehren(instance=dg.DagsterInstance.ephemeral())
     assert result.success
 
 

@@ -20,7 +20,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import alles_ausfuehren
 from sozial_dwh.config import Paths
 from sozial_dwh.validation.regeln import REGELN
 from tests.fixtures import make_reference, write_xlsx
@@ -225,7 +225,7 @@ def corrupt_b(con) -> None:
 
 
 def run() -> dg.ExecuteInProcessResult:
-    return defs.resolve_job_def("alles").execute_in_process(instance=dg.DagsterInstance.ephemeral(),
+    return alles_ausfuehren(instance=dg.DagsterInstance.ephemeral(),
                                                             raise_on_error=False)
 
 

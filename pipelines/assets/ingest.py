@@ -7,9 +7,10 @@ import dagster as dg
 
 from pipelines.assets.bericht import ausgaben_anmelden
 from pipelines.constants import GROUP_INGEST
+from pipelines.partitions import PARTITIONIERTE_QUELLEN, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
-from sozial_dwh.ingest import ingest_inbox
+from sozial_dwh.ingest import erkenne_lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS
 
@@ -66,16 +67,33 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
     paths = warehouse_db.paths()
     started = dt.datetime.now().replace(microsecond=0)
     matcher = GebietMatcher(load_gebiete(paths.reference))
+    auswahl = None
+    if context.has_partition_key:
+        # Lauf für einen Stichtag: Dateien anderer Stichtage (partitionierter Quellen) warten auf ihren Lauf
+        stichtag = dt.date.fromisoformat(context.partition_key)
+
+        def auswahl(path) -> bool:
+            quelle, stichtage = erkenne_lieferung(path, matcher)
+            return quelle not in PARTITIONIERTE_QUELLEN or not stichtage or stichtag in stichtage
+
     with warehouse_db.connect() as con:
         # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
         summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
-                               remove=warehouse_db.defer_inbox_removal)
+                               remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)
+        neue_stichtage = [r[0] for r in con.execute(
+            "select distinct unnest(stichtage) from ops.dateien where geladen_am >= ? and status = 'geladen' "
+            "and quelle in (select unnest(?))", [started, list(PARTITIONIERTE_QUELLEN)]).fetchall()]
         dateien = con.execute(
             "select dateiname, quelle, stichtag, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
             "where geladen_am >= ? order by datei_id", [started]
         ).df()
         counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
                   ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
+    neu = stichtage_anmelden(context.instance, neue_stichtage)
+    if neu:
+        context.log.info(f"Neue Stichtag-Partitionen: {', '.join(neu)}")
+    if summary.zurueckgestellt:
+        context.log.info(f"Für andere Stichtage im Eingang gelassen: {', '.join(summary.zurueckgestellt)}")
     for meldung in summary.doppelt_meldungen:
         context.log.warning(meldung)
     context.log.info(

@@ -6,9 +6,13 @@ blockierende Fehler halten die nachgelagerten Assets an.
 """
 
 
+import datetime as dt
+
 import dagster as dg
+import duckdb
 
 from pipelines.constants import LAYER_GROUPS
+from pipelines.partitions import STICHTAGE, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.models import SqlModel, discover, references
@@ -59,10 +63,58 @@ def _check_results(model: SqlModel, ergebnisse, bericht: str) -> list[dg.AssetCh
     return results
 
 
+def _quelle(model: SqlModel) -> str | None:
+    if model.schema != "staging" or not model.name.startswith("stg_"):
+        return None
+    name = model.name[4:]
+    return "konferenz" if name.startswith("konferenz_") else name
+
+
+def _dateien(con, quelle: str, stichtage: list | None) -> str:
+    """Markdown-Tabelle der Lieferungen einer Quelle (Datei, Stichtag, SHA-256, Status) für die Oberfläche."""
+    sql = ("select dateiname, stichtag, left(sha256, 12) || '…', status, zeilen_geladen, zeilen_quarantaene "
+           "from ops.dateien where quelle = ?")
+    params: list = [quelle]
+    if stichtage:
+        sql += " and stichtag in (select unnest(?))"
+        params.append(stichtage)
+    rows = con.execute(sql + " order by stichtag, datei_id", params).fetchall()
+    lines = ["| Datei | Stichtag | SHA-256 | Status | Zeilen | Quarantäne |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _verdaechtige(warehouse_db: WarehouseResource, quelle: str | None, stichtage: list | None) -> str:
+    """Die zuletzt geladenen Dateien der Quelle (und des Stichtags) – dort liegt der Fehler meist."""
+    if not quelle:
+        return ("Meist liegt es an einer neuen Lieferung: `sozial-dwh check <Datei>` zeigt Blatt, Zeile und Spalte. ")
+    try:
+        with warehouse_db.connect() as con:
+            sql = "select dateiname from ops.dateien where quelle = ? and status = 'geladen'"
+            params: list = [quelle]
+            if stichtage:
+                sql += " and stichtag in (select unnest(?))"
+                params.append(stichtage)
+            namen = [r[0] for r in con.execute(sql + " order by geladen_am desc limit 3", params).fetchall()]
+    except Exception:  # Meldung nicht an einer zweiten Störung scheitern lassen
+        namen = []
+    if not namen:
+        return "Bitte die Lieferungen dieser Quelle mit `sozial-dwh check <Datei>` prüfen. "
+    return (f"Zuletzt geladene Dateien dieser Quelle: {', '.join(namen)}. Bitte sie mit `sozial-dwh check <Datei>` "
+            "prüfen (Blatt, Zeile, Spalte), korrigiert erneut in den Eingang legen und den Lauf wiederholen. ")
+
+
+def _transient(exc: Exception) -> bool:
+    """Vorübergehende Fehler (Datei gesperrt, Netzlaufwerk kurz weg): der Schritt wird wiederholt."""
+    return isinstance(exc, (duckdb.IOException, TimeoutError)) or (
+        isinstance(exc, OSError) and not isinstance(exc, (FileNotFoundError, PermissionError)))
+
+
 def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     table = f"{model.schema}.{model.name}"
     regeln = regeln_fuer(table)
     deps = set(model.deps) | _rule_deps(regeln, model.key)
+    quelle = _quelle(model)
 
     @dg.asset(
         key=list(model.key),
@@ -71,38 +123,72 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         description=model.description or None,
         kinds={"duckdb", "sql"},
         check_specs=[_check_spec(model, regel) for regel in regeln],
+        partitions_def=STICHTAGE if model.partitioniert else None,
+        # Mehrere Stichtage (Nachberechnung in der Oberfläche) in einem Lauf: es arbeitet immer nur ein Lauf
+        backfill_policy=dg.BackfillPolicy.single_run() if model.partitioniert else None,
     )
     def _sql_asset(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
+        # Partition: nur diese Stichtage neu; ohne Partition (Job „alles“): die ganze Tabelle
+        stichtage = None
+        if model.partitioniert and (context.has_partition_key or context.has_partition_key_range):
+            stichtage = [dt.date.fromisoformat(k) for k in context.partition_keys]
         ergebnisse = []
         bericht = ""
-        with warehouse_db.connect() as con:
-            warehouse.run_sql_file(con, model.path)
-            if regeln:
-                from sozial_dwh.validation.bericht import schreibe_bericht
-                from sozial_dwh.validation.pruefen import (
-                    entferne_alte_quarantaene,
-                    lade_parameter,
-                    pruefe_tabelle,
-                )
+        try:
+            with warehouse_db.connect() as con:
+                if stichtage is None:
+                    warehouse.run_sql_file(con, model.path)
+                else:
+                    warehouse.run_sql_partition(con, model.path, stichtage)
+                if regeln:
+                    from sozial_dwh.validation.bericht import schreibe_bericht
+                    from sozial_dwh.validation.pruefen import (
+                        entferne_alte_quarantaene,
+                        lade_parameter,
+                        pruefe_tabelle,
+                    )
 
-                entferne_alte_quarantaene(con, table)
-                ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
-                                            lauf_id=context.run_id)
-                bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
-                for e in ergebnisse:
-                    if not e.erfolgreich:
-                        context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
-            rows = warehouse.table_row_count(con, model.schema, model.name)
-            preview = _preview(con, model)
-        context.log.info(f"{table}: {rows} Zeilen")
+                    entferne_alte_quarantaene(con, table, stichtage)
+                    ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
+                                                lauf_id=context.run_id)
+                    bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
+                    for e in ergebnisse:
+                        if not e.erfolgreich:
+                            context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
+                rows = warehouse.table_row_count(con, model.schema, model.name)
+                preview = _preview(con, model)
+                dateien = _dateien(con, quelle, stichtage) if quelle else None
+                je_stichtag = (con.execute(f'select stichtag, count(*) from "{model.schema}"."{model.name}" '
+                                           "group by stichtag order by stichtag").fetchall()
+                               if model.partitioniert and stichtage is None else [])
+        except Exception as exc:
+            if _transient(exc):
+                raise dg.RetryRequested(max_retries=2, seconds_to_wait=3) from exc
+            wo = f" für Stichtag {', '.join(map(str, stichtage))}" if stichtage else ""
+            raise dg.Failure(
+                description=f"{table}{wo} ließ sich nicht berechnen: {exc}. Das Warehouse bleibt im vorherigen Stand. "
+                            f"{_verdaechtige(warehouse_db, quelle, stichtage)}"
+                            f"Die SQL-Datei ist {model.path.relative_to(model.path.parents[2])}.",
+            ) from exc
+        context.log.info(f"{table}: {rows} Zeilen" + (f" (neu berechnet: Stichtag {', '.join(map(str, stichtage))})"
+                                                     if stichtage else ""))
         metadata = {
             "dagster/row_count": rows,
             "sql": dg.MetadataValue.path(str(model.path)),
             "vorschau": dg.MetadataValue.md(preview),
         }
+        if dateien:
+            metadata["dateien"] = dg.MetadataValue.md(dateien)
         if regeln:
             metadata["pruefbericht"] = dg.MetadataValue.path(bericht)
             metadata["quarantaene_zeilen"] = sum(e.quarantaene for e in ergebnisse)
+        if je_stichtag:
+            # Lauf ohne Partition: jede vorhandene Stichtag-Partition als materialisiert melden
+            stichtage_anmelden(context.instance, [s for s, _ in je_stichtag])
+            for stichtag, anzahl in je_stichtag:
+                context.log_event(dg.AssetMaterialization(
+                    asset_key=context.asset_key, partition=str(stichtag),
+                    metadata={"dagster/row_count": anzahl, "vollstaendig_neu_berechnet": True}))
         yield dg.MaterializeResult(metadata=metadata)
         yield from _check_results(model, ergebnisse, bericht)
 

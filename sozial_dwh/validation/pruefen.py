@@ -220,11 +220,20 @@ def _in_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str, quelle: str,
         raise
 
 
-def entferne_alte_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str) -> None:
-    """Vor einem neuen Aufbau der Staging-Tabelle: Quarantänezeilen früherer Prüfungen dieser Tabelle entfernen."""
+def entferne_alte_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str, stichtage: list | None = None) -> None:
+    """Vor einem neuen Aufbau der Staging-Tabelle: Quarantänezeilen früherer Prüfungen dieser Tabelle entfernen.
+
+    Mit `stichtage` (Lauf für eine Partition) nur die der Dateien dieser Stichtage: die Zeilen der übrigen
+    Stichtage werden nicht neu aufgebaut, ihre Quarantäne bleibt.
+    """
     ids = [r.id for r in regeln_fuer(tabelle)]
-    if ids:
+    if not ids:
+        return
+    if stichtage is None:
         con.execute("delete from quarantine.zeilen where pruefung in (select unnest(?))", [ids])
+    else:
+        con.execute("delete from quarantine.zeilen where pruefung in (select unnest(?)) and datei_id in "
+                    "(select datei_id from ops.dateien where stichtag in (select unnest(?)))", [ids, stichtage])
 
 
 def _protokollieren(con: duckdb.DuckDBPyConnection, tabelle: str, lauf_id: str, ergebnisse: list[Ergebnis]) -> None:

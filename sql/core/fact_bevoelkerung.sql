@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Bevölkerungswürfel mit expliziten Randsummen: eine Zeile je Stichtag × Gebiet × Altersband ×
 -- Geschlecht × Staatsangehörigkeit × Migrationshintergrund; „insgesamt“ ist ein Wert.
 -- Fehlt in der Quelle eine Randsumme („insgesamt“), wird sie aus vollständigen Teilen gebildet

@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Empfängerinnen und Empfänger von Mindestsicherung je Stichtag × Gebiet × Leistungsart (grusi_alter,
 -- grusi_em, hlu, asylblg) × Altersband (alter_von/alter_bis; 0/NULL = alle Alter).
 create or replace table core.fact_grundsicherung as

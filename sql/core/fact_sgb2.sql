@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- SGB II je Stichtag × Gebiet × Merkmal (Bedarfsgemeinschaften, Leistungsberechtigte, ELB, NEF, NEF unter 15,
 -- Leistungsberechtigte unter 18, Alleinerziehende BG). „ohne Zuordnung“ ist ein Pseudo-Gebiet der Gemeinde.
 -- anzahl NULL = vom Lieferanten gesperrt oder unbekannt (kennzeichen nennt den Grund).

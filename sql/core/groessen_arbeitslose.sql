@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Arbeitslosen-Größen: alo_insgesamt, alo_langzeit, alo_u25 je Stichtag × Gebiet. Je Merkmal gilt die
 -- Zelle über beide Rechtskreise („insgesamt“); fehlt sie, die Summe aus SGB II und SGB III. So wird nichts
 -- doppelt gezählt, auch wenn eine Datei Zellen verschiedener Feinheit enthält.

@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Bevölkerungsgrößen, aus denen die Indikatoren gebildet werden: eine Zeile je Stichtag × Gebiet × Größe
 -- (z. B. bev_u18 = Einwohner von 0 bis 17 Jahren). Eine Altersgrenze wird nur aus Altersbändern der Quelle
 -- gebildet, die sie lückenlos und ohne Überschneidung abdecken; sonst ist die Größe NULL mit Hinweis

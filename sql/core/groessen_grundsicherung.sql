@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Mindestsicherungs-Größen je Stichtag × Gebiet: grusi_alter, grusi_em, hlu, asylblg (alle Alter). Gilt die
 -- Zelle „alle Alter“ der Quelle; fehlt sie, die Summe der Altersbänder, wenn diese lückenlos von 0 bis offen
 -- reichen – sonst NULL mit Hinweis (nie geschätzt, nichts doppelt).

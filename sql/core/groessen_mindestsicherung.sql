@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Mindestsicherung insgesamt je Stichtag × Gebiet: SGB-II-Leistungsberechtigte + Grundsicherung im Alter +
 -- bei Erwerbsminderung + Hilfe zum Lebensunterhalt + AsylbLG. Fehlt ein Teil oder ist er gesperrt, ist die
 -- Summe NULL mit Hinweis (kein Teil wird als 0 gezählt). Ausnahme: das Pseudo-Gebiet „ohne Zuordnung“ – liefert

@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- SGB-II-Größen für die Indikatoren: eine Zeile je Stichtag × Gebiet × Größe (sgb2_lb, sgb2_elb, sgb2_nef_u15,
 -- sgb2_lb_u18, sgb2_bg, sgb2_bg_alleinerziehend). Gesperrte Werte bleiben NULL mit Hinweis.
 create or replace table core.groessen_sgb2 as

@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- Bevölkerung, typisiert und auf die gültige Lieferung reduziert: eine Zeile je Würfelzelle der Quelle
 -- (Stichtag × Gebiet × Alter × Geschlecht × Staatsangehörigkeit × Migrationshintergrund).
 -- Liefern zwei geladene Dateien denselben Stichtag einer Gemeinde, gilt die zuletzt geladene.

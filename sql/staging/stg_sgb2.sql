@@ -1,3 +1,4 @@
+-- Partition: stichtag
 -- SGB II je Gebiet und Merkmal (Bedarfsgemeinschaften, Leistungsberechtigte, ELB, NEF …), typisiert und auf die gültige Lieferung reduziert: eine Zeile je Würfelzelle der Quelle.
 -- Liefern zwei geladene Dateien denselben Stichtag einer Gemeinde, gilt die zuletzt geladene.
 -- „ohne Zuordnung“ (Fälle ohne verwertbare Adresse) bleibt als Pseudo-Gebiet der Gemeinde erhalten.

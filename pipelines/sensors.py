@@ -1,0 +1,100 @@
+"""Sensor für den Eingangsordner (DESIGN §11): neue oder geänderte Dateien starten einen Lauf.
+
+- Eine Datei gilt als neu oder geändert, wenn Größe oder Änderungszeit sich gegenüber dem Cursor unterscheiden.
+  Der Cursor liegt in der Dagster-Instanz und übersteht Neustarts.
+- Dateien, die gerade noch geschrieben werden (jünger als `SOZIAL_DWH_SCHREIBPAUSE_S`, Sperrdatei `~$…`
+  daneben), bleiben für den nächsten Takt liegen und kommen nicht in den Cursor.
+- Betreffen alle fertigen Dateien genau einen Stichtag partitionierter Quellen, startet ein Lauf nur für diese
+  Partition (`stichtag_lauf`); sonst (mehrere Stichtage, Kita, Konferenz, nicht erkennbare Dateien) ein Lauf
+  über alle Stichtage (`alles`, ein Bereich von Partitionen).
+- Solange ein Lauf arbeitet, wartet der Sensor (es arbeitet immer nur ein Lauf am Warehouse).
+"""
+
+
+import json
+import time
+
+import dagster as dg
+
+from pipelines.ausfuehren import bereich_tags, stichtage_im_eingang
+from pipelines.partitions import STICHTAGE
+from sozial_dwh.config import Paths
+from sozial_dwh.ingest import inbox_files
+from sozial_dwh.readers.safety import lock_files, schreibpause_s
+
+AKTIV = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+         dg.DagsterRunStatus.STARTED)
+
+
+def _signatur(path) -> str:
+    stat = path.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def _in_arbeit(path, pause_s: float, jetzt: float) -> bool:
+    """Jünger als die Schreibpause oder mit Sperrdatei daneben (in Excel/LibreOffice geöffnet)."""
+    return jetzt - path.stat().st_mtime < pause_s or bool(lock_files(path))
+
+
+def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
+              jetzt: float | None = None) -> dg.SensorResult | dg.SkipReason:
+    """Die Entscheidung des Sensors (ohne Sensor-Kontext testbar)."""
+    gesehen: dict[str, str] = json.loads(cursor) if cursor else {}
+    dateien = inbox_files(paths)
+    namen = {p.name for p in dateien}
+    gesehen = {name: sig for name, sig in gesehen.items() if name in namen}  # verarbeitete Dateien vergessen
+    pause_s = schreibpause_s()
+    jetzt = time.time() if jetzt is None else jetzt
+    neu, wartend = [], []
+    for path in dateien:
+        if gesehen.get(path.name) == _signatur(path):
+            continue
+        (wartend if _in_arbeit(path, pause_s, jetzt) else neu).append(path)
+    if not neu:
+        grund = "Keine neuen oder geänderten Dateien im Eingang."
+        if wartend:
+            grund += f" Noch in Arbeit (nächster Takt): {', '.join(p.name for p in wartend)}."
+        return dg.SkipReason(grund)
+    if instance.get_runs(filters=dg.RunsFilter(statuses=list(AKTIV)), limit=1):
+        return dg.SkipReason(f"Ein Lauf arbeitet noch; {len(neu)} neue Datei(en) warten auf den nächsten Takt.")
+
+    stichtage = stichtage_im_eingang(paths, neu)
+    erkannt = {s for name in stichtage for s in stichtage[name]}
+    sigs = {p.name: _signatur(p) for p in neu}
+    run_key = "eingang:" + ",".join(f"{n}={s}" for n, s in sorted(sigs.items()))
+    liste = ", ".join(sorted(sigs))
+    vorhanden = set(instance.get_dynamic_partitions(STICHTAGE.name))
+    neue_partitionen = sorted(erkannt - vorhanden)
+    if len(erkannt) == 1 and len(stichtage) == len(neu):
+        stichtag = next(iter(erkannt))
+        anfrage = dg.RunRequest(run_key=run_key, job_name="stichtag_lauf", partition_key=stichtag,
+                                tags={"sozial_dwh/dateien": liste[:1000], "sozial_dwh/anlass": "Eingang"})
+    else:
+        keys = sorted(vorhanden | erkannt)
+        anfrage = dg.RunRequest(run_key=run_key, job_name="alles",
+                                tags={**bereich_tags(keys), "sozial_dwh/dateien": liste[:1000],
+                                      "sozial_dwh/anlass": "Eingang"})
+    return dg.SensorResult(
+        run_requests=[anfrage],
+        cursor=json.dumps({**gesehen, **sigs}, sort_keys=True),
+        dynamic_partitions_requests=[STICHTAGE.build_add_request(neue_partitionen)] if neue_partitionen else [],
+    )
+
+
+def build_eingang_sensor(jobs: list) -> dg.SensorDefinition:
+    """Der Sensor für die Jobs `alles` und `stichtag_lauf` (aus definitions.py übergeben)."""
+
+    @dg.sensor(
+        name="eingang_sensor",
+        jobs=jobs,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Beobachtet $SOZIAL_DWH_HOME/inbox: neue oder geänderte Dateien starten einen Lauf – nur für "
+                    "ihren Stichtag, wenn es genau einer ist, sonst über alle Stichtage. Dateien, die noch "
+                    "geschrieben werden, warten auf den nächsten Takt. Standardmäßig aus; einschalten unter "
+                    "Automation.",
+    )
+    def eingang_sensor(context: dg.SensorEvaluationContext):
+        return auswerten(context.instance, context.cursor, Paths.from_env())
+
+    return eingang_sensor

@@ -1,0 +1,162 @@
+"""Partitionen nach Stichtag und Eingangssensor (DESIGN §11) an echten Läufen.
+
+Teststadt mit Bevölkerung und SGB II zum 31.12.2021 und 31.12.2022 (wie tests/test_konferenz_modell.py).
+Dann kommt eine Lieferung zum 31.12.2023: der Sensor startet einen Lauf nur für diese Partition; Staging und
+Core werden nur für 2023 neu gebaut (die Zeilen von 2021/2022 bleiben physisch unberührt, gleiche rowid),
+Mart und Analysekopie danach neu.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.ausfuehren import alles_ausfuehren
+from pipelines.definitions import defs
+from pipelines.partitions import STICHTAGE
+from pipelines.sensors import auswerten
+from sozial_dwh.config import Paths
+from tests import test_konferenz_modell as basis
+from tests.fixtures import write_xlsx
+from tests.test_bericht import write_sgb2
+
+D23 = dt.date(2023, 12, 31)
+
+
+def write_population(inbox, day: dt.date) -> None:
+    rows = [[f"Stand {day:%d.%m.%Y}"], ["Gebiet", "Altersgruppe", "Geschlecht", "Anzahl"]]
+    for gebiet, werte in basis.POP.items():
+        for band, anzahl in zip(basis.BANDS, werte, strict=True):
+            rows += [[gebiet, band, "männlich", anzahl // 2], [gebiet, band, "weiblich", anzahl // 2]]
+    write_xlsx(inbox / f"bevoelkerung_{day}.xlsx", {"Daten": rows})
+
+
+def rowids(paths: Paths, table: str) -> dict[str, list[int]]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        rows = con.execute(f"select stichtag, list(rowid order by rowid) from {table} group by stichtag").fetchall()
+    return {str(s): ids for s, ids in rows}
+
+
+def alt(paths: Paths) -> float:
+    """Alle Dateien im Eingang als „fertig geschrieben“ markieren (älter als die Schreibpause)."""
+    stamp = time.time() - 60
+    for p in paths.inbox.iterdir():
+        os.utime(p, (stamp, stamp))
+    return time.time()
+
+
+@pytest.fixture
+def zwei_jahre(home: Paths) -> tuple[Paths, dg.DagsterInstance]:
+    basis.write_statistics(home.inbox)
+    instance = dg.DagsterInstance.ephemeral()
+    assert alles_ausfuehren(instance).success
+    assert instance.get_dynamic_partitions(STICHTAGE.name) == ["2021-12-31", "2022-12-31"]
+    return home, instance
+
+
+def test_full_run_marks_every_stichtag_partition(zwei_jahre):
+    _, instance = zwei_jahre
+    for key in (["staging", "stg_sgb2"], ["core", "fact_bevoelkerung"], ["core", "groessen_mindestsicherung"]):
+        assert instance.get_materialized_partitions(dg.AssetKey(key)) == {"2021-12-31", "2022-12-31"}, key
+
+
+def test_new_stichtag_file_materialises_only_its_partition(zwei_jahre):
+    paths, instance = zwei_jahre
+    vorher = {t: rowids(paths, t) for t in ("staging.stg_sgb2", "core.fact_sgb2", "core.groessen_bevoelkerung")}
+    write_population(paths.inbox, D23)
+    write_sgb2(paths.inbox, D23, basis.SGB2)
+    jetzt = alt(paths)
+
+    ergebnis = auswerten(instance, None, paths, jetzt=jetzt)
+    assert isinstance(ergebnis, dg.SensorResult)
+    [anfrage] = ergebnis.run_requests
+    assert (anfrage.job_name, anfrage.partition_key) == ("stichtag_lauf", "2023-12-31")
+    assert [r.partition_keys for r in ergebnis.dynamic_partitions_requests] == [["2023-12-31"]]
+
+    instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31"])
+    result = defs.resolve_job_def("stichtag_lauf").execute_in_process(instance=instance, partition_key="2023-12-31")
+    assert result.success
+    materialisiert = {(tuple(e.asset_key.path), e.partition) for e in result.get_asset_materialization_events()}
+    partitioniert = {k for k, p in materialisiert if p is not None}
+    # nur die Partition 2023 der partitionierten Assets …
+    assert {p for _, p in materialisiert if p is not None} == {"2023-12-31"}
+    assert {("staging", "stg_sgb2"), ("core", "fact_bevoelkerung"), ("core", "groessen_sgb2")} <= partitioniert
+    # … und die nachgelagerten, nicht partitionierten Assets
+    assert {("mart", "indikator_werte"), ("ops", "analysekopie")} <= {k for k, p in materialisiert if p is None}
+    # Zeilen von 2021 und 2022 physisch unberührt, 2023 neu
+    for table, ids in vorher.items():
+        nachher = rowids(paths, table)
+        assert {s: nachher[s] for s in ids} == ids, table
+        assert "2023-12-31" in nachher, table
+    with duckdb.connect(str(paths.analyse), read_only=True) as con:
+        # SGB-II-Quote SRA 2023: (120 + 40) / (800 + 400) = 13,33 %
+        wert = con.execute("select wert from mart.indikator_werte where indikator_id = 'sgb2_quote' and "
+                           "gebiet_id = 'SRA' and stichtag = ?", [D23]).fetchall()
+    assert wert == [(pytest.approx(160 / 1200 * 100),)]
+    assert not any(paths.inbox.iterdir())
+
+
+def test_partition_run_leaves_other_stichtage_in_inbox(zwei_jahre):
+    paths, instance = zwei_jahre
+    write_sgb2(paths.inbox, D23, basis.SGB2)
+    write_sgb2(paths.inbox, dt.date(2024, 12, 31), basis.SGB2)
+    jetzt = alt(paths)
+    # zwei Stichtage -> ein Lauf über alle Partitionen (Bereich), nicht zwei konkurrierende Läufe
+    ergebnis = auswerten(instance, None, paths, jetzt=jetzt)
+    [anfrage] = ergebnis.run_requests
+    assert anfrage.job_name == "alles"
+    assert (anfrage.tags["dagster/asset_partition_range_start"], anfrage.tags["dagster/asset_partition_range_end"]) \
+        == ("2021-12-31", "2024-12-31")
+    # ein Lauf nur für 2023 lädt die Datei zu 2024 nicht: sie wartet im Eingang auf ihren Lauf
+    instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31"])
+    assert defs.resolve_job_def("stichtag_lauf").execute_in_process(instance=instance, partition_key="2023-12-31").success
+    assert [p.name for p in paths.inbox.iterdir()] == ["sgb2_2024-12-31.xlsx"]
+
+
+def test_sensor_cursor_and_files_still_being_written(zwei_jahre, monkeypatch: pytest.MonkeyPatch):
+    paths, instance = zwei_jahre
+    write_sgb2(paths.inbox, D23, basis.SGB2)
+    # gerade geschrieben (jünger als die Schreibpause): nichts starten, nichts merken
+    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "5")
+    warten = auswerten(instance, None, paths, jetzt=time.time())
+    assert isinstance(warten, dg.SkipReason) and "Noch in Arbeit" in warten.skip_message
+    jetzt = alt(paths)
+    erster = auswerten(instance, None, paths, jetzt=jetzt)
+    assert isinstance(erster, dg.SensorResult) and len(erster.run_requests) == 1
+    # derselbe Cursor (z. B. nach einem Neustart aus der Instanz gelesen): kein zweiter Lauf
+    zweiter = auswerten(instance, erster.cursor, paths, jetzt=jetzt)
+    assert isinstance(zweiter, dg.SkipReason)
+    # geänderte Datei (korrigierte Lieferung, gleicher Name): neuer Lauf
+    write_sgb2(paths.inbox, D23, dict(basis.SGB2, A1=[61, 121, 81, 40, 36, 40, 10]))
+    jetzt = alt(paths)
+    dritter = auswerten(instance, erster.cursor, paths, jetzt=jetzt)
+    assert isinstance(dritter, dg.SensorResult) and dritter.run_requests[0].partition_key == "2023-12-31"
+
+
+def test_definitions_have_partitions_sensor_and_schedule():
+    graph = defs.resolve_asset_graph()
+    partitioniert = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def == STICHTAGE]
+    assert len(partitioniert) >= 10
+    assert defs.resolve_sensor_def("eingang_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_failing_step_names_the_files_and_the_fix(zwei_jahre):
+    paths, instance = zwei_jahre
+    # Eine kaputte Rohtabelle (Spalte fehlt, wie nach einem fehlerhaften Handimport): stg_sgb2 scheitert
+    with duckdb.connect(str(paths.warehouse)) as con:
+        con.execute("alter table raw.sgb2 drop column merkmal")
+        vorher = con.execute("select count(*) from mart.indikator_werte").fetchall()
+    result = alles_ausfuehren(instance, raise_on_error=False)
+    assert not result.success
+    [fehler] = [e.event_specific_data.error for e in result.all_events
+                if e.is_step_failure and e.step_key == "staging__stg_sgb2"]
+    text = fehler.message
+    assert "staging.stg_sgb2" in text and "sgb2_2022-12-31.xlsx" in text and "sozial-dwh check" in text
+    # der Lauf wird verworfen: die Tabellen bleiben im Stand vor dem Lauf (keine halb neu berechneten)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from mart.indikator_werte").fetchall() == vorher
