@@ -25,7 +25,7 @@ _WENN_DATEI_FEHLT = (
 
 
 def _zeitplan(name: str, cron: str, anlass: str, beschreibung: str) -> dg.ScheduleDefinition:
-    return dg.ScheduleDefinition(
+    @dg.schedule(
         name=name,
         cron_schedule=cron,
         job_name=JOB,
@@ -34,6 +34,18 @@ def _zeitplan(name: str, cron: str, anlass: str, beschreibung: str) -> dg.Schedu
         tags={ANLASS_TAG: anlass},
         description=f"{beschreibung} {_WENN_DATEI_FEHLT}",
     )
+    def _plan(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        # „alles“ läuft über den Bereich aller Stichtag-Partitionen (die vorhandenen und die der Dateien im Eingang)
+        tags = {ANLASS_TAG: anlass}
+        instance = context.instance_ref and context.instance
+        if instance is not None:
+            from pipelines.ausfuehren import bekannte_stichtage, bereich_tags
+            from sozial_dwh.config import Paths
+
+            tags.update(bereich_tags(bekannte_stichtage(instance, Paths.from_env())))
+        return dg.RunRequest(tags=tags)
+
+    return _plan
 
 
 ZEITPLAENE: list[dg.ScheduleDefinition] = [

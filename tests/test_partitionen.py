@@ -160,3 +160,13 @@ def test_failing_step_names_the_files_and_the_fix(zwei_jahre):
     # der Lauf wird verworfen: die Tabellen bleiben im Stand vor dem Lauf (keine halb neu berechneten)
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from mart.indikator_werte").fetchall() == vorher
+
+
+def test_schedule_runs_alles_over_all_stichtag_partitions(zwei_jahre):
+    _, instance = zwei_jahre
+    zeitplan = defs.resolve_schedule_def("sgb2_mai")
+    kontext = dg.build_schedule_context(instance=instance,
+                                        scheduled_execution_time=dt.datetime(2025, 5, 20, 6, 0))
+    [anfrage] = zeitplan.evaluate_tick(kontext).run_requests
+    assert anfrage.tags["dagster/asset_partition_range_start"] == "2021-12-31"
+    assert anfrage.tags["dagster/asset_partition_range_end"] == "2022-12-31"
