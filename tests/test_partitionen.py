@@ -163,10 +163,11 @@ def test_failing_step_names_the_files_and_the_fix(zwei_jahre):
 
 
 def test_schedule_runs_alles_over_all_stichtag_partitions(zwei_jahre):
-    _, instance = zwei_jahre
     zeitplan = defs.resolve_schedule_def("sgb2_mai")
-    kontext = dg.build_schedule_context(instance=instance,
-                                        scheduled_execution_time=dt.datetime(2025, 5, 20, 6, 0))
-    [anfrage] = zeitplan.evaluate_tick(kontext).run_requests
+    # eine Instanz mit Verweis (wie im Dagster-Daemon); die Stichtage kommen aus dem Warehouse
+    with dg.instance_for_test() as instance:
+        kontext = dg.build_schedule_context(instance=instance,
+                                            scheduled_execution_time=dt.datetime(2025, 5, 20, 6, 0))
+        [anfrage] = zeitplan.evaluate_tick(kontext).run_requests
     assert anfrage.tags["dagster/asset_partition_range_start"] == "2021-12-31"
     assert anfrage.tags["dagster/asset_partition_range_end"] == "2022-12-31"
