@@ -67,7 +67,10 @@ def test_zeitplaene_passen_zu_den_definitions():
     probe = dg.Definitions(assets=defs.assets, asset_checks=defs.asset_checks, jobs=defs.jobs,
                            resources=defs.resources, executor=defs.executor, sensors=defs.sensors,
                            schedules=[*(defs.schedules or []), *zusatz])
-    repo = probe.get_repository_def()
+    # Eine frische Instanz für das Bauen: frühere Tests lassen ephemere Instanzen liegen, deren (tote)
+    # Zustandsablage Dagster sonst beim Laden von Definitions anfragt.
+    with dg.instance_for_test():
+        repo = probe.get_repository_def()
     for name in eigene:
         assert repo.get_schedule_def(name).job_name == "alles"
         assert repo.get_job("alles").name == "alles"
