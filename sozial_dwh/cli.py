@@ -33,11 +33,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="Beispieldateien aller Quellen in den Eingangsordner schreiben")
     demo.add_argument("--inbox", type=Path, help="Zielordner (Standard: $SOZIAL_DWH_HOME/inbox)")
-    demo.add_argument("--scale", type=int, default=1, help="Umfang (nur 1; größere Umfänge folgen mit dem Benchmark)")
+    demo.add_argument("--scale", type=int, default=1, metavar="N",
+                      help="Zahl der Gemeinden in der Größe des Beispiels (Standard 1 = das Beispiel); ab 2 mit "
+                           "eigener Gebietsgliederung (--referenz) und SGB II als Personendatensätze")
+    demo.add_argument("--referenz", type=Path, metavar="ORDNER",
+                      help="bei --scale ab 2: Ordner für die passende Gebietsgliederung und die übrigen Referenzdateien "
+                           "(Standard: $SOZIAL_DWH_HOME/referenz_<N>_gemeinden); mit SOZIAL_DWH_REFERENCE nutzen")
     demo.add_argument("--nur-wenn-leer", action="store_true",
                       help="nur schreiben, wenn Eingang und Archiv leer sind (für `make run`)")
 
     commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
+
+    bench = commands.add_parser("bench", help="Benchmark: Lesen, Prüfen, Modelle, Export für N Gemeinden messen")
+    bench.add_argument("--scale", type=int, required=True, metavar="N", help="Zahl der Gemeinden (Größe des Beispiels)")
+    bench.add_argument("--json", type=Path, metavar="DATEI", help="Ergebnis zusätzlich als JSON-Datei schreiben")
+    bench.add_argument("--wiederholungen", type=int, metavar="K",
+                       help="Durchgänge, aus denen der Median gebildet wird (Standard: 3, ab 20 Gemeinden 1)")
+    bench.add_argument("--ordner", type=Path, metavar="ORDNER",
+                       help="Ort des temporären Arbeitsordners (Standard: Temp-Ordner des Systems)")
+    bench.add_argument("--behalten", action="store_true", help="Arbeitsordner mit Daten und Warehouse nicht löschen")
 
     check = commands.add_parser("check", help="Dateien gegen ihren Vertrag prüfen, ohne zu laden")
     check.add_argument("files", nargs="+", type=Path, metavar="DATEI")
@@ -61,14 +75,17 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return 2
     return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui,
-            "templates": cmd_templates, "export": cmd_export}[args.command](args)
+            "templates": cmd_templates, "export": cmd_export, "bench": cmd_bench}[args.command](args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sozial_dwh.demo import write_demo
+    from sozial_dwh.demo import write_demo, write_reference
 
-    if args.scale != 1:
-        _err("--scale: derzeit wird nur der Umfang 1 erzeugt.")
+    if args.scale < 1:
+        _err("--scale: die Zahl der Gemeinden muss mindestens 1 sein.")
+        return 2
+    if args.referenz and args.scale == 1:
+        _err("--referenz gilt nur mit --scale ab 2 (das Beispiel nutzt data/reference).")
         return 2
     paths = Paths.from_env()
     inbox = args.inbox or paths.inbox
@@ -77,10 +94,39 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if used:
             print(f"Beispieldaten nicht geschrieben: {used[0]} ist nicht leer.")
             return 0
-    files = write_demo(inbox)
-    print(f"{len(files)} Beispieldateien geschrieben nach {inbox}:")
-    for path in files:
+    referenz = None
+    if args.scale > 1:
+        referenz = write_reference(args.referenz or paths.home / f"referenz_{args.scale}_gemeinden", args.scale)
+    files = write_demo(inbox, scale=args.scale)
+    print(f"{len(files)} Beispieldateien geschrieben nach {inbox}" + (":" if args.scale == 1 else
+          f" ({args.scale} Gemeinden, je {len(files) // args.scale} Dateien)."))
+    for path in files if args.scale == 1 else []:
         print(f"  {path.name}")
+    if referenz is not None:
+        print(f"Gebietsgliederung für alle {args.scale} Gemeinden: {referenz}\n"
+              f"Vor `sozial-dwh run` setzen: SOZIAL_DWH_REFERENCE={referenz}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from sozial_dwh.bench import BenchFehler, run_bench, zusammenfassung
+
+    if args.scale < 1:
+        _err("--scale: die Zahl der Gemeinden muss mindestens 1 sein.")
+        return 2
+    wiederholungen = args.wiederholungen if args.wiederholungen is not None else (3 if args.scale < 20 else 1)
+    if wiederholungen < 1:
+        _err("--wiederholungen: mindestens 1.")
+        return 2
+    try:
+        ergebnis = run_bench(args.scale, wiederholungen, json_path=args.json, ordner=args.ordner,
+                             behalten=args.behalten, progress=_err)
+    except BenchFehler as exc:
+        _err(f"Benchmark gescheitert: {exc}")
+        return 1
+    print(zusammenfassung(ergebnis))
+    if args.json:
+        print(f"\nJSON: {args.json}")
     return 0
 
 

@@ -16,6 +16,11 @@ Statistikstelle ankommen (Titelzeilen, Fußnoten, Zahlen als Text, DIN-55301-Zei
 - `konferenz`: Sozialraumkonferenz der Sozialräume mit Profil „hoch“ (21.09.2022) und eine Folgekonferenz
   (15.03.2023), die den Stand einiger Maßnahmen der ersten fortschreibt.
 Quoten hängen von der Bedarfsstufe des Sozialraums ab; Gebietsabweichungen sind über die Jahre autokorreliert.
+
+Für den Benchmark (`sozial_dwh.bench`) vervielfacht `write_demo(..., scale=N)` das Beispiel auf N Gemeinden
+gleicher Größe (eigener AGS, eigene Gebietsschlüssel und Namen, `gemeinden_zeilen`), mit SGB II in allen fünf
+Jahren als Personendatensätze; `write_reference` schreibt die passende Gebietsgliederung, `write_stichtag` einen
+sechsten Stichtag. Umfang 1 ohne diese Schalter bleibt bytegleich das Beispiel.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ import csv
 import datetime as dt
 import io
 import math
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -151,24 +158,174 @@ class Truth:
 # --------------------------------------------------------------------------- public API
 
 
-def write_demo(inbox: Path, reference: Path | None = None) -> list[Path]:
-    """Writes the example files into `inbox` (created if missing) and returns their paths."""
+def write_demo(inbox: Path, reference: Path | None = None, scale: int = 1,
+               sgb2_personen: bool | None = None) -> list[Path]:
+    """Writes the example files into `inbox` (created if missing) and returns their paths.
+
+    `scale` = 1 ist das Beispiel der Gebietsgliederung in `reference` (Standard: data/reference), bytegleich bei
+    jedem Aufruf. `scale` = N schreibt N Gemeinden dieser Größe (`gemeinden_zeilen`: eigener AGS, eigene
+    Gebietsschlüssel und Namen), jede mit allen Quellen; die Dateinamen tragen dann den AGS (`…_05962025.xlsx`).
+    Die Gebietsgliederung dazu schreibt `write_reference`. `sgb2_personen` (Standard: ab 2 Gemeinden) liefert
+    SGB II in allen fünf Jahren als pseudonymisierte Personendatensätze (2022 als CSV, sonst xlsx).
+    """
     reference = Path(reference) if reference is not None else config.reference_dir()
+    if scale < 1:
+        raise ValueError("scale muss mindestens 1 sein.")
+    personen = scale > 1 if sgb2_personen is None else sgb2_personen
     inbox = Path(inbox)
     inbox.mkdir(parents=True, exist_ok=True)
-    world = _World(build_truth(reference))
-    paths: list[Path] = []
-    for source in _SOURCES:
-        paths.extend(source(inbox, world))
+    if scale == 1 and not personen:
+        world = _World(build_truth(reference))
+        paths: list[Path] = []
+        for source in _SOURCES:
+            paths.extend(source(inbox, world))
+        return paths
+    sources = tuple(_write_sgb2_personen if source is _write_sgb2 else source for source in _SOURCES) \
+        if personen else _SOURCES
+    paths = []
+    for rows, profile in _gemeinden(reference, scale):
+        world = _World(_population(_areas_from_rows(rows), profile))
+        paths.extend(_write_with_suffix(inbox, f"_{rows[0]['gemeinde_ags']}", world, sources))
     return paths
 
 
-def build_truth(reference: Path | None = None) -> Truth:
-    """Erzeugt die Bevölkerung für alle Gebiete und Stichtage (ohne Dateien zu schreiben)."""
+def write_stichtag(inbox: Path, day: dt.date, reference: Path | None = None, scale: int = 1) -> list[Path]:
+    """Ein weiterer Stichtag nach den fünf des Beispiels (z. B. 31.12.2023) für alle Gemeinden von `write_demo`:
+    Bevölkerung (Strukturtabelle) und SGB-II-Personendatensätze je Gemeinde – wie eine neue Jahreslieferung."""
+    reference = Path(reference) if reference is not None else config.reference_dir()
+    if day <= STICHTAGE[-1]:
+        raise ValueError(f"Der Stichtag {day} liegt nicht nach {STICHTAGE[-1]}.")
+    stichtage = (*STICHTAGE, day)
+
+    def sources(inbox: Path, world: _World) -> list[Path]:
+        return [
+            _bevoelkerung_wide_xlsx(inbox / f"bevoelkerung_{day.isoformat()}.xlsx", world.truth, day),
+            _sgb2_persons_xlsx(inbox / f"sgb2_{day.isoformat()}.xlsx", world, day),
+        ]
+
+    inbox = Path(inbox)
+    inbox.mkdir(parents=True, exist_ok=True)
+    paths: list[Path] = []
+    for rows, profile in _gemeinden(reference, scale):
+        world = _World(_population(_areas_from_rows(rows), profile, stichtage))
+        paths.extend(_write_with_suffix(inbox, f"_{rows[0]['gemeinde_ags']}", world, (sources,)))
+    return paths
+
+
+def write_reference(target: Path, scale: int, reference: Path | None = None) -> Path:
+    """Referenzordner für `write_demo(..., scale)`: `gebiete.csv` und `demo_profil.csv` mit allen Gemeinden,
+    die übrigen Referenzdateien unverändert kopiert. Für `SOZIAL_DWH_REFERENCE`; data/reference bleibt das
+    Beispiel mit einer Gemeinde."""
+    reference = Path(reference) if reference is not None else config.reference_dir()
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(reference.iterdir()):
+        if path.is_file() and path.name not in (GEBIETE_FILE, PROFIL_FILE):
+            shutil.copy2(path, target / path.name)
+    gemeinden = _gemeinden(reference, scale)
+    with (reference / GEBIETE_FILE).open(encoding="utf-8-sig", newline="") as handle:
+        columns = [c.strip() for c in next(csv.reader(handle)) if c.strip()]
+    _write_csv(target / GEBIETE_FILE, columns, [row for rows, _ in gemeinden for row in rows])
+    profile = [{"sozialraum_id": sr, "bedarf": level} for _, levels in gemeinden for sr, level in levels.items()]
+    if profile:
+        _write_csv(target / PROFIL_FILE, ["sozialraum_id", "bedarf"], profile)
+    return target
+
+
+def gemeinde_ags(basis: str, index: int) -> str:
+    """AGS der Gemeinde Nr. `index` (0 = die des Beispiels) einer vervielfachten Gliederung: fortlaufend ab `basis`."""
+    return f"{int(basis) + index:08d}"
+
+
+def gemeinden_zeilen(rows: Sequence[dict[str, str]], index: int) -> list[dict[str, str]]:
+    """Die Zeilen von gebiete.csv als Gemeinde Nr. `index` (0 = unverändert): eigener AGS und Gemeindename
+    („Beispielgemeinde 002“), eigene Gebietsschlüssel (Nummer davor: 101 -> 2101), Sozialraum-Schlüssel
+    (SR01 -> G002-SR01) und Namen („Zentrum-Nord – Beispielgemeinde 002“); AkG-Schlüssel entfallen.
+
+    Kein „(… 002)“ am Namensende: `parsing.norm` nimmt „2)“ als Fußnotenzeichen, die Namen würden gleich."""
+    if index == 0:
+        return [dict(row) for row in rows]
+    ags_basis = sorted({row["gemeinde_ags"] for row in rows})
+    namen = {ags: f"Beispielgemeinde {index + 1:03d}" + (f"-{j + 1}" if len(ags_basis) > 1 else "")
+             for j, ags in enumerate(ags_basis)}
+    neue_ags = {ags: gemeinde_ags(ags, index * len(ags_basis) + j) for j, ags in enumerate(ags_basis)}
+
+    def gebiet(value: str) -> str:
+        if not value:
+            return value
+        return f"{index + 1}{value}" if value.isdigit() and not value.startswith("0") else f"{value}-{index + 1}"
+
+    result = []
+    for row in rows:
+        name = namen[row["gemeinde_ags"]]
+        new = dict(row)
+        new.update(
+            gebiet_id=gebiet(row["gebiet_id"]), nachfolger_id=gebiet(row.get("nachfolger_id", "")),
+            name=f"{row['name']} – {name}", sozialraum_id=f"G{index + 1:03d}-{row['sozialraum_id']}",
+            sozialraum=f"{row['sozialraum']} – {name}" if row.get("sozialraum") else "",
+            stadtbezirk=f"{row['stadtbezirk']} – {name}" if row.get("stadtbezirk") else "",
+            gemeinde_ags=neue_ags[row["gemeinde_ags"]], gemeinde=name,
+        )
+        if "akg_code" in new:
+            new["akg_code"] = ""
+        if new.get("stadtbezirk_id"):
+            new["stadtbezirk_id"] = f"{new['stadtbezirk_id']}-{index + 1}"
+        result.append(new)
+    return result
+
+
+def _gemeinden(reference: Path, scale: int) -> list[tuple[list[dict[str, str]], dict[str, str]]]:
+    """Je Gemeinde: Zeilen der Gebietsgliederung und Bedarfsstufe je Sozialraum."""
+    rows = _read_csv(reference / GEBIETE_FILE)
+    if not rows:
+        raise ValueError(f"{reference / GEBIETE_FILE}: keine Gebiete.")
+    bedarf = _read_profile(reference / PROFIL_FILE)
+    result = []
+    ids: set[str] = set()
+    for index in range(scale):
+        own = gemeinden_zeilen(rows, index)
+        mapping = {old["sozialraum_id"]: new["sozialraum_id"] for old, new in zip(rows, own, strict=True)}
+        new_ids = {row["gebiet_id"] for row in own}
+        if ids & new_ids:
+            raise ValueError(f"Gebietsschlüssel der Gemeinde {index + 1} doppelt: {sorted(ids & new_ids)[:5]}")
+        ids |= new_ids
+        result.append((own, {mapping[sr]: level for sr, level in bedarf.items() if sr in mapping}))
+    return result
+
+
+def _write_csv(path: Path, columns: Sequence[str], rows: Sequence[dict[str, str]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns), extrasaction="ignore", lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _write_with_suffix(inbox: Path, suffix: str, world: _World,
+                       sources: Sequence[Callable[[Path, _World], list[Path]]]) -> list[Path]:
+    """Schreibt die Quellen in einen Nebenordner und verschiebt sie mit `suffix` im Namen in den Eingang
+    (je Datei ein Umbenennen: im Eingang liegt nie eine halb geschriebene Datei)."""
+    staging = Path(tempfile.mkdtemp(prefix=".demo-", dir=inbox.parent))
+    try:
+        paths = []
+        for source in sources:
+            for path in source(staging, world):
+                target = inbox / f"{path.stem}{suffix}{path.suffix}"
+                path.replace(target)
+                paths.append(target)
+        return paths
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def build_truth(reference: Path | None = None, stichtage: Sequence[dt.date] = STICHTAGE) -> Truth:
+    """Erzeugt die Bevölkerung für alle Gebiete und Stichtage (ohne Dateien zu schreiben).
+
+    Weitere Stichtage nach den fünf des Beispiels (`stichtage`) lassen die ersten fünf unverändert.
+    """
     reference = Path(reference) if reference is not None else config.reference_dir()
     areas = _read_areas(reference / GEBIETE_FILE)
     bedarf = _read_profile(reference / PROFIL_FILE)
-    return _population(areas, bedarf)
+    return _population(areas, bedarf, stichtage)
 
 
 # --------------------------------------------------------------------------- Referenzdaten
@@ -180,8 +337,15 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def _read_areas(path: Path) -> tuple[Area, ...]:
+    areas = _areas_from_rows(_read_csv(path))
+    if not areas:
+        raise ValueError(f"{path}: keine Gebiete.")
+    return areas
+
+
+def _areas_from_rows(rows: Sequence[dict[str, str]]) -> tuple[Area, ...]:
     areas = []
-    for row in _read_csv(path):
+    for row in rows:
         areas.append(Area(
             gebiet_id=row["gebiet_id"],
             name=row["name"],
@@ -195,8 +359,6 @@ def _read_areas(path: Path) -> tuple[Area, ...]:
             gemeinde=row.get("gemeinde", ""),
             akg_code=row.get("akg_code", ""),
         ))
-    if not areas:
-        raise ValueError(f"{path}: keine Gebiete.")
     return tuple(areas)
 
 
@@ -281,7 +443,7 @@ def _probabilities(area: Area, level: str) -> np.ndarray:
     return p / p.sum()
 
 
-def _population(areas: Sequence[Area], bedarf: dict[str, str]) -> Truth:
+def _population(areas: Sequence[Area], bedarf: dict[str, str], stichtage: Sequence[dt.date] = STICHTAGE) -> Truth:
     lineage = _Lineage(areas)
     own_areas = [area for area in areas if lineage.has_own(area)]
     raw = {a.gebiet_id: np.random.default_rng(_seed("groesse", a.gebiet_id)).random() ** 1.2 for a in own_areas}
@@ -303,7 +465,7 @@ def _population(areas: Sequence[Area], bedarf: dict[str, str]) -> Truth:
         probs = _probabilities(area, bedarf.get(area.sozialraum_id, DEFAULT_BEDARF))
         trend_rng = np.random.default_rng(_seed("trend", area.gebiet_id))
         trend = TREND_MEAN + trend_rng.normal(0.0, TREND_AREA_SD)
-        for index, day in enumerate(STICHTAGE):
+        for index, day in enumerate(stichtage):
             if index:
                 size *= 1 + trend + trend_rng.normal(0.0, TREND_YEAR_SD)
             draw_rng = np.random.default_rng(_seed("zaehlung", area.gebiet_id, day.isoformat()))
@@ -311,7 +473,7 @@ def _population(areas: Sequence[Area], bedarf: dict[str, str]) -> Truth:
 
     counts = {}
     for area in areas:
-        for day in STICHTAGE:
+        for day in stichtage:
             value = lineage.aggregate(area, day, lambda x, d=day: own_counts[x.gebiet_id, d])
             if not isinstance(value, np.ndarray):  # weder eigene Bevölkerung noch aufgegangene Vorgänger
                 value = np.zeros((MAX_AGE + 1, 2, 2, 2), dtype=np.int64)
@@ -692,7 +854,7 @@ def _sgb2_people(world: _World, area: Area, day: dt.date, target: int | None = N
     ages = world.ages(area, day)
     need = world.need(area)
     if target is None:
-        quote = world.rate("sgb2", area, need.sgb2_quote) * YEAR_SGB2[day.year] * rng.uniform(0.98, 1.02)
+        quote = world.rate("sgb2", area, need.sgb2_quote) * YEAR_SGB2.get(day.year, YEAR_SGB2[2022]) * rng.uniform(0.98, 1.02)
         target = round(quote * ages[:65].sum())
     cube = world.truth.counts[area.gebiet_id, day]
     share_nd = cube[:, :, NICHTDEUTSCH].sum() / max(cube.sum(), 1)
@@ -863,10 +1025,28 @@ def _sgb2_akg_xlsx(path: Path, world: _World, day: dt.date) -> Path:
     )
 
 
+_PERSONEN_HEADER = ("BG-Nummer", "Person-Nummer", "Alter", "Geschlecht", "Status", "Staatsangehörigkeit",
+                    "Alleinerziehend", "Gebiet")
+_PERSONEN_QUELLE = "Quelle: Statistik der Bundesagentur für Arbeit, Datenlieferung nach § 53 SGB II (pseudonymisiert)"
+
+
 def _sgb2_persons_csv(path: Path, world: _World, day: dt.date) -> Path:
     """Pseudonymisierte Personendatensätze (eine Zeile je Person), UTF-8 mit Semikolon."""
-    header = ("BG-Nummer", "Person-Nummer", "Alter", "Geschlecht", "Status", "Staatsangehörigkeit",
-              "Alleinerziehend", "Gebiet")
+    return _write_table_csv(
+        path, [f"Pseudonymisierte Personendatensätze SGB II, Berichtsmonat Dezember {day.year}"], _PERSONEN_HEADER,
+        _sgb2_person_rows(world, day), [_PERSONEN_QUELLE], encoding="utf-8-sig",
+    )
+
+
+def _sgb2_persons_xlsx(path: Path, world: _World, day: dt.date) -> Path:
+    """Dieselben Personendatensätze als Arbeitsmappe (Export aus dem Fachverfahren), ein Blatt „Personen“."""
+    return _write_table_xlsx(
+        path, "Personen", [f"Pseudonymisierte Personendatensätze SGB II, Berichtsmonat Dezember {day.year}"],
+        _PERSONEN_HEADER, _sgb2_person_rows(world, day), [_PERSONEN_QUELLE], widths={"A": 14, "B": 16},
+    )
+
+
+def _sgb2_person_rows(world: _World, day: dt.date) -> list[list[object]]:
     rows: list[list[object]] = []
     serial = 0
     for area in world.truth.valid_areas(day):
@@ -880,11 +1060,7 @@ def _sgb2_persons_csv(path: Path, world: _World, day: dt.date) -> Path:
                 "ja" if person.alleinerziehend else "nein", area.gebiet_id,
             ])
     rows.sort(key=lambda row: (row[0], row[1]))
-    return _write_table_csv(
-        path, [f"Pseudonymisierte Personendatensätze SGB II, Berichtsmonat Dezember {day.year}"], header, rows,
-        ["Quelle: Statistik der Bundesagentur für Arbeit, Datenlieferung nach § 53 SGB II (pseudonymisiert)"],
-        encoding="utf-8-sig",
-    )
+    return rows
 
 
 # --------------------------------------------------------------------------- Quelle: Arbeitslose
@@ -1559,6 +1735,12 @@ class _Konferenz:
 
 def _write_bevoelkerung_world(inbox: Path, world: _World) -> list[Path]:
     return _write_bevoelkerung(inbox, world.truth)
+
+
+def _write_sgb2_personen(inbox: Path, world: _World) -> list[Path]:
+    """SGB II in allen fünf Jahren als Personendatensätze (2022 als CSV wie im Beispiel, sonst als Arbeitsmappe)."""
+    return [_sgb2_persons_csv(inbox / f"sgb2_{day.isoformat()}.csv", world, day) if day == STICHTAGE[-1]
+            else _sgb2_persons_xlsx(inbox / f"sgb2_{day.isoformat()}.xlsx", world, day) for day in STICHTAGE]
 
 
 _SOURCES: tuple[Callable[[Path, _World], list[Path]], ...] = (

@@ -8,6 +8,7 @@ Altersgrenzen übersetzen, Summenzeilen erkennen.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -38,7 +39,13 @@ def norm(text: object) -> str:
     """
     if text is None:
         return ""
-    s = str(text).replace("\u00ad", "").replace("\u00a0", " ")
+    return _norm(text if isinstance(text, str) else str(text))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _norm(s: str) -> str:
+    """`norm` für Text; zwischengespeichert, denn in Tabellen wiederholen sich Kopfzeilen und Ausprägungen."""
+    s = s.replace("\u00ad", "").replace("\u00a0", " ")
     s = re.sub(r"-\s*[\r\n]+\s*", "", s)  # Silbentrennung am Zeilenumbruch
     s = s.lower().translate(_UMLAUTS)
     s = re.sub(r"(\s*\*\)|\s*\d\)|[¹²³⁴⁵⁶⁷⁸⁹]+)$", "", s.strip())
@@ -94,6 +101,9 @@ def parse_number(value: object) -> Number:
 
 def parse_count(value: object) -> Number:
     """Wie `parse_number`, verlangt aber eine nicht negative ganze Zahl (Fallzahl)."""
+    cls = value.__class__
+    if (cls is int or cls is float) and 0 <= value <= _MAX_EXACT and (cls is int or value.is_integer()):
+        return _count(float(value))  # häufigster Fall: Zahlzelle mit ganzer Zahl, ohne Umweg
     number = parse_number(value)
     if number.value is None:
         return number
@@ -102,6 +112,14 @@ def parse_count(value: object) -> Number:
     if number.value != int(number.value):
         raise CellError(f"„{value}“ ist keine ganze Zahl; Anzahlen müssen ganzzahlig sein")
     return Number(float(int(number.value)))
+
+
+_MAX_EXACT = 2 ** 53
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _count(value: float) -> Number:
+    return Number(value)  # unveränderlich, darf geteilt werden
 
 
 TOTAL_LABELS = {"insgesamt", "summe", "gesamt", "stadtinsgesamt", "gesamtstadt", "zusammen", "stadtgesamt"}
@@ -144,6 +162,17 @@ def parse_age(value: object) -> AgeBand | None:
     Einzeljahre (`17`, `100+`), Bänder (`0-2`, `0 bis 2`, `0 bis unter 3`, `unter 3`, `75+`,
     `>=75`, `75 und älter`); `insgesamt` bedeutet alle Alter. None, wenn es keine Altersangabe ist.
     """
+    if isinstance(value, str | int | float):  # Langformat: dieselben Angaben in jeder Zeile
+        return _parse_age_cached(value)
+    return _parse_age(value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _parse_age_cached(value: str | int | float) -> AgeBand | None:
+    return _parse_age(value)
+
+
+def _parse_age(value: object) -> AgeBand | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float) and not (isinstance(value, float) and math.isnan(value)):
@@ -202,6 +231,17 @@ def category_values(dimension: str) -> list[str]:
 
 def parse_category(dimension: str, value: object) -> str:
     """Übersetzt eine Merkmalsausprägung in den Kanon; leer oder „insgesamt“ = `insgesamt`."""
+    if value is None or isinstance(value, str | int | float):
+        return _parse_category_cached(dimension, value)  # Fehler werden nicht zwischengespeichert
+    return _parse_category(dimension, value)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _parse_category_cached(dimension: str, value: str | int | float | None) -> str:
+    return _parse_category(dimension, value)
+
+
+def _parse_category(dimension: str, value: object) -> str:
     n = norm(value)
     if not n or n in {"insgesamt", "gesamt", "zusammen", "alle", "summe"}:
         return INSGESAMT

@@ -237,7 +237,8 @@ def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
     if len(teile):
         pfade.append(grafiken.balken_mit_gemeinde(
             pd.DataFrame({"name": teile["raum"], "wert": pd.to_numeric(teile["sgb2_quote"], errors="coerce")}),
-            None if gemeinde.empty or pd.isna(gemeinde.iloc[0]) else float(gemeinde.iloc[0]),
+            # Bezugslinie nur bei einer Gemeinde (mehrere Gemeinden haben je eigene Werte)
+            None if len(gemeinde) != 1 or pd.isna(gemeinde.iloc[0]) else float(gemeinde.iloc[0]),
             f"SGB-II-Quote nach Sozialräumen, {ausgabe.stichtag:%d.%m.%Y}", "%",
             ordner_ / "sgb2_quote_sozialraeume.png", quelle))
     index, _ = nach_name["sozialindex"]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from sozial_dwh.bericht.modell import Spalte, Tabelle
 
 
-def _raum() -> tuple[Spalte, ...]:
+def _raum(gemeinde: bool = True) -> tuple[Spalte, ...]:
+    """Raumspalten; `gemeinde`: dazu die (unsichtbare) Gemeinde, die Summengruppe der Geheimhaltung – bei mehreren
+    Gemeinden ist jede Gemeindezeile die Summe ihrer eigenen Sozialräume."""
     return (
         Spalte("ebene", "Ebene", sichtbar=False),
         Spalte("raum_id", "Schlüssel", "schluessel", breite=10),
         Spalte("raum", "Sozialraum", breite=24),
+        *((Spalte("gemeinde_id", "Gemeinde", "schluessel", sichtbar=False),) if gemeinde else ()),
     )
 
 
@@ -42,7 +45,7 @@ TABELLEN: tuple[Tabelle, ...] = (
             Spalte("hinweis", "Hinweis", breite=40),
         ),
         "Quoten aus summierten Zählern und Nennern; Veränderung in Prozentpunkten (bei Anzahlen in Personen).",
-        gruppe=("indikator_id",),
+        gruppe=("indikator_id", "gemeinde_id"),
     ),
     Tabelle(
         "bevoelkerung", "Bevölkerung", "Bevölkerung und Altersstruktur",
@@ -62,6 +65,7 @@ TABELLEN: tuple[Tabelle, ...] = (
             _quote("migrationsanteil", "Anteil mit Migrationshintergrund", "migration"),
         ),
         "Einwohnerinnen und Einwohner mit Hauptwohnsitz am Stichtag.",
+        gruppe=("gemeinde_id",),
     ),
     Tabelle(
         "sozialleistungen", "SGB II und Mindestsicherung", "SGB II und Mindestsicherung",
@@ -84,6 +88,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "SGB-II-Quote: Leistungsberechtigte je 100 Einwohner unter 65 Jahren. Mindestsicherung: SGB II, "
         "Grundsicherung im Alter und bei Erwerbsminderung, Hilfe zum Lebensunterhalt, AsylbLG.",
+        gruppe=("gemeinde_id",),
     ),
     Tabelle(
         "arbeitslosigkeit", "Arbeitslosigkeit", "Arbeitslosigkeit",
@@ -99,6 +104,7 @@ TABELLEN: tuple[Tabelle, ...] = (
             _quote("jugendarbeitslosenanteil", "Jugendarbeitslosenanteil", "arbeitslose_u25"),
         ),
         "Arbeitslose (SGB II und SGB III) je 100 Einwohner von 15 bis 64 Jahren.",
+        gruppe=("gemeinde_id",),
     ),
     Tabelle(
         "kinderbetreuung", "Kinderbetreuung", "Kindertagesbetreuung: Plätze und Versorgungsquoten",
@@ -112,6 +118,7 @@ TABELLEN: tuple[Tabelle, ...] = (
             _quote("versorgung_ue3", "Versorgungsquote Ü3", "kinder_3_5"),
         ),
         "Plätze zum 01.03. des Folgejahres je 100 Kinder am Stichtag.",
+        gruppe=("gemeinde_id",),
     ),
     Tabelle(
         "zeitreihe", "Zeitreihe", "SGB-II-Quote und Arbeitslosenanteil im Zeitverlauf",
@@ -124,12 +131,12 @@ TABELLEN: tuple[Tabelle, ...] = (
             _quote("arbeitslosenanteil", "Arbeitslosenanteil", "arbeitslose"),
         ),
         "Werte früherer Stichtage auf der heutigen Gebietsgliederung.",
-        gruppe=("stichtag",),
+        gruppe=("stichtag", "gemeinde_id"),
     ),
     Tabelle(
         "sozialindex", "Sozialindex", "Sozialindex der Sozialräume",
         (
-            *_raum(),
+            *_raum(gemeinde=False),
             _anzahl("einwohner", "Einwohner"),
             Spalte("statusindex", "Statusindex", "index", nachkommastellen=3),
             Spalte("statusklasse", "Statusklasse", breite=14),

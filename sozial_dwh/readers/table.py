@@ -107,7 +107,9 @@ def canonical(header: object, candidates: list[str]) -> str | None:
     if not n:
         return None
     for name in candidates:
-        table = _NORMALISED.setdefault(name, {norm(s): name for s in SYNONYMS[name] + [name]})
+        table = _NORMALISED.get(name)
+        if table is None:  # einmal je Spalte, nicht bei jedem Aufruf
+            table = _NORMALISED[name] = {norm(s): name for s in SYNONYMS[name] + [name]}
         if n in table:
             return name
     return None
@@ -140,7 +142,9 @@ class Table:
     def data_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(Excel-Zeilennummer, Werte) je Datenzeile; Leer- und Fußnotenzeilen übersprungen."""
         for index, row in enumerate(self.sheet.iter_rows(self.header_row), start=self.header_row):
-            if all(is_blank(v) for v in row) or is_footnote_row(row):
+            # Zeilen eines Sheet sind bereinigt (leere Zellen None, am Ende abgeschnitten): eine leere Zeile ist [],
+            # eine Fußnote hat genau eine befüllte Zelle – nur dann lohnt der genaue Blick.
+            if not row or (row.count(None) == len(row) - 1 and is_footnote_row(row)):
                 continue
             yield index + 1, row
 

@@ -86,31 +86,53 @@ def _describe(key: tuple) -> str:
     return ", ".join(parts)
 
 
+_CATEGORY_DIMS = ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund")
+
+
 def _read_long(table: Table, builder: CubeBuilder) -> None:
     letters = {name: column_letter(index) for name, index in table.columns.items()}
     age_column = "alter" if "alter" in table.columns else "altersgruppe"
     count_letter = letters["anzahl"]
+    # Spalten direkt über ihre Stelle (Langformat: eine Zeile je Würfelzelle, oft Zehntausende)
+    width = max(table.columns.values()) + 1
+    padding = [None] * (width + 1)  # fehlende Spalten zeigen auf die Stelle `width`: immer None
+    i_stichtag, i_gebiet, i_age, i_anzahl, *i_dims = (
+        table.columns.get(name, width) for name in ("stichtag", "gebiet", age_column, "anzahl", *_CATEGORY_DIMS))
+    # Merkmale je Zeile: Alter und Ausprägungen wiederholen sich in jeder Zeile, gelesen wird jede Form einmal
+    keys: dict[tuple, tuple] = {}
     for zeile, row in table.data_rows():
-        stichtag = builder.stichtag(table.value(row, "stichtag"), zeile, letters.get("stichtag"))
+        if len(row) <= width:
+            row = row + padding[: width + 1 - len(row)]
+        stichtag = builder.stichtag(row[i_stichtag], zeile, letters.get("stichtag"))
         if stichtag is None:
             continue
-        gebiet_id = builder.gebiet(table.value(row, "gebiet"), zeile, letters["gebiet"], stichtag)
+        gebiet_id = builder.gebiet(row[i_gebiet], zeile, letters["gebiet"], stichtag)
         if gebiet_id is None:
             continue
-        age_value = table.value(row, age_column)
-        band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
-        if band is None:
-            builder.quarantine(zeile, letters[age_column],
-                                          "Altersangabe nicht lesbar (erwartet z. B. 17, 100+, 0-2, unter 3, 75 und älter)",
-                                          age_value)
-            continue
+        raw = (row[i_age], row[i_dims[0]], row[i_dims[1]], row[i_dims[2]])
         try:
-            categories = [parse_category(dim, table.value(row, dim))
-                          for dim in ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund")]
-        except CellError as exc:
-            builder.quarantine(zeile, None, str(exc))
-            continue
-        builder.add(zeile, count_letter, stichtag, gebiet_id, (band.von, band.bis, *categories), table.value(row, "anzahl"))
+            key = keys.get(raw)
+        except TypeError:  # nicht hashbarer Zellwert
+            key = None
+        if key is None:
+            age_value = raw[0]
+            band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
+            if band is None:
+                builder.quarantine(zeile, letters[age_column],
+                                   "Altersangabe nicht lesbar (erwartet z. B. 17, 100+, 0-2, unter 3, 75 und älter)",
+                                   age_value)
+                continue
+            try:
+                categories = [parse_category(dim, cell) for dim, cell in zip(_CATEGORY_DIMS, raw[1:], strict=True)]
+            except CellError as exc:
+                builder.quarantine(zeile, None, str(exc))
+                continue
+            key = (band.von, band.bis, *categories)
+            try:
+                keys[raw] = key
+            except TypeError:
+                pass
+        builder.add(zeile, count_letter, stichtag, gebiet_id, key, row[i_anzahl])
 
 
 def _read_wide(table: Table, builder: CubeBuilder) -> None:

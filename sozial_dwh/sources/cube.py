@@ -83,11 +83,14 @@ class CubeBuilder:
         self.dims = dims
         self.describe = describe or (lambda key: ", ".join(f"{n} {v}" for n, v in zip(dims, key, strict=True)))
         self.result = ReadResult()
-        self.result.tables[table] = []
+        self.result.tables[table] = self._records = []
+        self._columns = ("blatt", "zeile", "spalte", "stichtag", "gebiet_id", *dims, "anzahl", "kennzeichen")
         self.seen: dict[tuple, int] = {}
         # Summenzeilen: (Bereich, Stichtag, Merkmale) -> (Zeile, Wert); Bereich "" = alles
         self.totals: dict[tuple, tuple[int, float | None]] = {}
         self.scope_of: dict[str, str] = {}
+        # zugeordnete Gebiete je (Angabe, Stichtag, Gemeinde): in Langformaten steht jedes Gebiet in vielen Zeilen
+        self._gebiete: dict[tuple, str] = {}
 
     # --- Fundstellen -----------------------------------------------------------------------------
 
@@ -111,6 +114,19 @@ class CubeBuilder:
 
     def gebiet(self, value: object, zeile: int, spalte: str, stichtag: dt.date, gemeinde: str | None = None) -> str | None:
         """Gebietsschlüssel; TOTAL für Summenzeilen; None, wenn die Zeile in Quarantäne geht."""
+        try:
+            key = (value.__class__, value, stichtag, gemeinde)
+            known = self._gebiete.get(key)
+        except TypeError:  # nicht hashbarer Zellwert
+            key, known = None, None
+        if known is not None:
+            return known
+        gebiet_id = self._gebiet(value, zeile, spalte, stichtag, gemeinde)
+        if gebiet_id is not None and key is not None:
+            self._gebiete[key] = gebiet_id  # nur Treffer: eine Zeile in Quarantäne meldet ihren Grund jedes Mal
+        return gebiet_id
+
+    def _gebiet(self, value: object, zeile: int, spalte: str, stichtag: dt.date, gemeinde: str | None) -> str | None:
         if is_total_label(value):
             return TOTAL
         if norm(value) in OHNE_ZUORDNUNG_LABELS:
@@ -157,16 +173,15 @@ class CubeBuilder:
                             "die erste gilt", None if value is None else de_int(value))
             return
         self.seen[cell] = zeile or 0
+        if gebiet_id not in self.scope_of:  # einmal je Gebiet: Gemeinde merken
+            gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
+            if gemeinde:
+                self.result.gemeinden.add(gemeinde)
         self.scope_of[gebiet_id] = scope
         self.result.stichtage.add(stichtag)
-        gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
-        if gemeinde:
-            self.result.gemeinden.add(gemeinde)
-        record = {"blatt": self.blatt, "zeile": zeile, "spalte": spalte, "stichtag": stichtag, "gebiet_id": gebiet_id}
-        record.update(zip(self.dims, key, strict=True))
-        record["anzahl"] = None if value is None else int(value)
-        record["kennzeichen"] = kennzeichen
-        self.result.tables[self.table].append(record)
+        self._records.append(dict(zip(self._columns, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key,
+                                                      None if value is None else int(value), kennzeichen),
+                                      strict=True)))
 
     # --- Abschluss -------------------------------------------------------------------------------
 

@@ -201,7 +201,9 @@ class _Reader:
                 names |= {part for part in re.split(r"[\s,;/()\-]+", cell)
                           if norm(part.rstrip(".")) not in _KEIN_NAMENSTEIL and not part.endswith(".")}
             names = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
-            self.scrub_names = [re.compile(rf"(?<!\w){re.escape(n)}(?!\w)", re.IGNORECASE) for n in names]
+            # ein Ausdruck für alle Namen (längste zuerst): ein Durchlauf je Text statt einer je Name
+            self.scrub_names = [re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in names)})(?!\w)",
+                                           re.IGNORECASE)] if names else []
             return
 
     def _veranstaltung(self) -> dt.date:

@@ -112,19 +112,29 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
     single_parents: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
     seen_persons: dict[tuple[dt.date, str], int] = {}
     letter = {name: column_letter(col) for name, col in table.columns.items()}
+    # Spalten direkt über ihre Stelle (je Person eine Zeile: das ist die längste Tabelle aller Quellen)
+    width = max(table.columns.values()) + 1
+    fehlt = width  # Stelle einer fehlenden Spalte: immer None (Zeilen werden auf width + 1 aufgefüllt)
+    i_stichtag, i_gebiet, i_person, i_bg, i_alter, i_status, i_allein = (
+        table.columns.get(name, fehlt) for name in
+        ("stichtag", "gebiet", "person_nummer", "bg_nummer", "alter", "status", "alleinerziehend"))
+    padding = [None] * (width + 1)
+    ja = {"ja", "j", "1", "x", "wahr"}
     rows = 0
     for zeile, row in table.data_rows():
-        stichtag = builder.stichtag(table.value(row, "stichtag"), zeile, letter.get("stichtag"))
+        if len(row) <= width:
+            row = row + padding[: width + 1 - len(row)]
+        stichtag = builder.stichtag(row[i_stichtag], zeile, letter.get("stichtag"))
         if stichtag is None:
             continue
-        gebiet_id = builder.gebiet(table.value(row, "gebiet"), zeile, letter["gebiet"], stichtag)
+        gebiet_id = builder.gebiet(row[i_gebiet], zeile, letter["gebiet"], stichtag)
         if gebiet_id is None:
             continue
         if gebiet_id == TOTAL:
             builder.quarantine(zeile, letter["gebiet"], "Summenzeile in Personendatensätzen nicht erwartet")
             continue
-        person = code_text(table.value(row, "person_nummer"))
-        bg = code_text(table.value(row, "bg_nummer"))
+        person = code_text(row[i_person])
+        bg = code_text(row[i_bg])
         if not person or not bg:
             builder.quarantine(zeile, letter["person_nummer" if not person else "bg_nummer"],
                                "Person-Nummer oder BG-Nummer fehlt")
@@ -134,15 +144,15 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
                                f"Person-Nummer doppelt (schon in Zeile {seen_persons[(stichtag, person)]}); die erste gilt")
             continue
         try:
-            age = parse_count(table.value(row, "alter")).value
+            age = parse_count(row[i_alter]).value
         except CellError as exc:
             builder.quarantine(zeile, letter["alter"], f"Alter: {exc}")
             continue
         if age is None or age > 120:
             builder.quarantine(zeile, letter["alter"], "Alter fehlt oder ist größer als 120")
             continue
-        status = _STATUS.get(norm(table.value(row, "status")))
-        if status is None and is_blank(table.value(row, "status")):
+        status = _STATUS.get(norm(row[i_status]))
+        if status is None and is_blank(row[i_status]):
             builder.quarantine(zeile, letter["status"], "Status fehlt (erwartet ELB oder NEF)")
             continue
         seen_persons[(stichtag, person)] = zeile
@@ -157,7 +167,7 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
         if age < 18:
             cell["lb_u18"] += 1
         households[key].add(bg)
-        if norm(table.value(row, "alleinerziehend")) in {"ja", "j", "1", "x", "wahr"}:
+        if norm(row[i_allein]) in ja:
             single_parents[key].add(bg)
     for (stichtag, gebiet_id), cell in sorted(counts.items()):
         cell["bedarfsgemeinschaften"] = len(households[(stichtag, gebiet_id)])

@@ -6,13 +6,14 @@ w as (
 ),
 
 raeume as (
-    select gebiet_id, ebene, name from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
+    select gebiet_id, ebene, name, gemeinde_id from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
 )
 
 select
     w.ebene,
     w.gebiet_id as raum_id,
     case when w.ebene = 'gemeinde' then 'Gemeinde ' || any_value(r.name) else any_value(r.name) end as raum,
+    any_value(r.gemeinde_id) as gemeinde_id,
     max(w.zaehler) filter (where w.indikator_id = 'bev_insgesamt') as einwohner,
     max(w.veraenderung_bericht) filter (where w.indikator_id = 'bev_insgesamt') as einwohner_veraenderung,
     max(w.zaehler) filter (where w.indikator_id = 'anteil_u18') as unter_18,
@@ -28,4 +29,4 @@ select
 from w
 inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
 group by w.ebene, w.gebiet_id
-order by w.ebene desc, w.gebiet_id
+order by gemeinde_id, w.ebene desc, w.gebiet_id

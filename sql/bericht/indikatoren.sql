@@ -3,7 +3,7 @@
 with
 
 raeume as (
-    select gebiet_id, ebene, name from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
+    select gebiet_id, ebene, name, gemeinde_id from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
 )
 
 select
@@ -12,6 +12,7 @@ select
     w.ebene,
     w.gebiet_id as raum_id,
     case when w.ebene = 'gemeinde' then 'Gemeinde ' || r.name else r.name end as raum,
+    r.gemeinde_id,
     w.wert,
     w.einheit,
     w.wert_gemeinde,
@@ -24,4 +25,4 @@ from mart.indikator_werte as w
 inner join core.dim_indikator as k using (indikator_id)
 inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
 where w.stichtag = $stichtag and w.ebene in ('sozialraum', 'gemeinde') and k.indikator_id <> 'bedarfe_anzahl'
-order by k.indikator_id, w.ebene desc, w.gebiet_id
+order by k.indikator_id, r.gemeinde_id, w.ebene desc, w.gebiet_id

@@ -7,13 +7,14 @@ w as (
 ),
 
 raeume as (
-    select gebiet_id, ebene, name from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
+    select gebiet_id, ebene, name, gemeinde_id from core.dim_gebiet where ebene in ('sozialraum', 'gemeinde')
 )
 
 select
     w.ebene,
     w.gebiet_id as raum_id,
     case when w.ebene = 'gemeinde' then 'Gemeinde ' || any_value(r.name) else any_value(r.name) end as raum,
+    any_value(r.gemeinde_id) as gemeinde_id,
     max(w.nenner) filter (where w.indikator_id = 'kita_versorgung_u3') as kinder_u3,
     max(w.zaehler) filter (where w.indikator_id = 'kita_versorgung_u3') as plaetze_u3,
     max(w.wert) filter (where w.indikator_id = 'kita_versorgung_u3') as versorgung_u3,
@@ -23,4 +24,4 @@ select
 from w
 inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
 group by w.ebene, w.gebiet_id
-order by w.ebene desc, w.gebiet_id
+order by gemeinde_id, w.ebene desc, w.gebiet_id

@@ -1,0 +1,549 @@
+"""`sozial-dwh bench`: wie das Warehouse mit der Zahl der Gemeinden wächst – gemessen gegen Bibliotheks-Baselines.
+
+Ablauf (alles in einem temporären Ordner, der am Ende gelöscht wird):
+
+1. Beispieldaten für N Gemeinden in der Größe des Beispiels (`sozial_dwh.demo.write_demo(..., scale=N,
+   sgb2_personen=True)`: eigener AGS, eigene Gebiete, fünf Stichtage, SGB II als Personendatensätze, rund 8.000
+   Zeilen je Gemeinde und Jahr) und die passende Gebietsgliederung (`write_reference`, über
+   `SOZIAL_DWH_REFERENCE`); dazu je Gemeinde ein sechster Stichtag (31.12.2023) für den Zuwachs.
+2. Lesen im Vergleich, Datei für Datei nebeneinander in diesem Prozess: das Lesen des Projekts
+   (`sozial_dwh.ingest.inspect_file`: Sicherheitsprüfung, Erkennung, Leser, Zuordnung, Würfelzellen) gegen
+   `pandas.read_excel(engine="openpyxl", sheet_name=None)` (CSV: `pandas.read_csv`) und gegen das bloße Lesen
+   derselben Zellen mit python-calamine (`CalamineWorkbook.from_path(p).get_sheet_by_name(n).to_python()` je Blatt;
+   nur Arbeitsmappen, calamine liest kein CSV).
+3. Der echte Lauf: Job „alles“ über `pipelines.ausfuehren.alles_ausfuehren` in einem eigenen Python-Prozess mit
+   frischem `SOZIAL_DWH_HOME` und `DAGSTER_HOME` (so misst `ru_maxrss` nur den Lauf), danach eine
+   Berichtsausgabe (Job „berichte“, `pipelines.export.export_bericht`). Stufen aus den Schritt-Zeiten von Dagster:
+   parse = Schritt `eingang`; validate = Zeit in den Great-Expectations-Prüfungen (`pruefe_tabelle`, dazu
+   Quarantäne aufräumen und Prüfbericht); model = übrige Schritte (SQL-Modelle, Referenzdaten, Analysekopie) ohne
+   validate; export = Job „berichte“ für eine Ausgabe; orchestration_overhead = Wandzeit des Laufs (mit der
+   Anmeldung der Stichtag-Partitionen vorab) minus Summe der Schritt-Zeiten.
+4. Zuwachs: der sechste Stichtag in den Eingang, Job `stichtag_lauf` für diese Partition (wieder eigener Prozess);
+   `incremental_ratio` = dessen Wandzeit / Wandzeit des ganzen Aufbaus.
+
+Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Die Bibliothek importiert Dagster nur im Messprozess
+(`python -m sozial_dwh.bench --lauf …`), nie beim Import dieses Moduls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import gc
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from importlib import metadata
+from pathlib import Path
+
+from sozial_dwh import config
+
+NEUER_STICHTAG = dt.date(2023, 12, 31)
+ZIEL_SCALE = 50
+
+# Ziele (gelten bei N = 50): Name -> (Vergleich, Schwelle, Beschreibung)
+ZIELE: dict[str, tuple[str, float, str]] = {
+    "parse_speedup_vs_openpyxl": (">=", 5.0, "Lesen mindestens 5-mal so schnell wie pandas/openpyxl"),
+    "parse_ratio_vs_calamine": ("<=", 1.5, "Lesen höchstens 1,5-mal so lang wie bloßes python-calamine"),
+    "incremental_ratio": ("<=", 0.35, "ein weiterer Stichtag höchstens 35 % des ganzen Aufbaus"),
+    "peak_rss_mb": ("<=", 2048.0, "höchstens 2 GiB Arbeitsspeicher im Lauf"),
+    "validate_plus_overhead_vs_parse": ("<=", 0.5, "Prüfungen plus Orchestrierung höchstens 50 % der Lesezeit"),
+}
+
+STUFEN = ("parse", "validate", "model", "export", "orchestration_overhead")
+STUFEN_TEXT = {"parse": "Lesen (Schritt eingang)", "validate": "Prüfen (Great Expectations)",
+               "model": "Modelle (SQL, Referenzdaten, Analysekopie)", "export": "Berichtsausgabe (Job berichte)",
+               "orchestration_overhead": "Orchestrierung (Dagster)"}
+VALIDIERUNG = (("sozial_dwh.validation.pruefen", "pruefe_tabelle"),
+               ("sozial_dwh.validation.pruefen", "entferne_alte_quarantaene"),
+               ("sozial_dwh.validation.bericht", "schreibe_bericht"))
+RUHIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class BenchFehler(RuntimeError):
+    """Der Benchmark konnte nicht zu Ende laufen (z. B. ein Lauf ist gescheitert)."""
+
+
+# --------------------------------------------------------------------------- Einstieg
+
+
+def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None, ordner: Path | None = None,
+              behalten: bool = False, progress: Callable[[str], None] = print) -> dict:
+    """Führt den Benchmark aus und gibt das Ergebnis (wie in der JSON-Datei) zurück."""
+    if scale < 1 or wiederholungen < 1:
+        raise ValueError("scale und wiederholungen müssen mindestens 1 sein.")
+    started = time.monotonic()
+    root = Path(tempfile.mkdtemp(prefix="sozial_dwh_bench_", dir=ordner))
+    try:
+        daten = _daten_erzeugen(root, scale, progress)
+        parse_laeufe, lauf_laeufe = [], []
+        for nummer in range(1, wiederholungen + 1):
+            progress(f"Durchgang {nummer}/{wiederholungen}: Lesen im Vergleich ({len(daten['dateien'])} Dateien) …")
+            parse_laeufe.append(_parse_vergleich(daten["dateien"], daten["referenz"]))
+            progress(f"Durchgang {nummer}/{wiederholungen}: ganzer Aufbau, Berichtsausgabe, ein weiterer Stichtag …")
+            lauf_laeufe.append(_pipeline_durchgang(root / f"durchgang_{nummer}", daten))
+        ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started)
+    finally:
+        if behalten:
+            progress(f"Arbeitsordner bleibt erhalten: {root}")
+        else:
+            shutil.rmtree(root, ignore_errors=True)
+    if json_path is not None:
+        json_path = Path(json_path)
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(ergebnis, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return ergebnis
+
+
+# --------------------------------------------------------------------------- Daten
+
+
+def _daten_erzeugen(root: Path, scale: int, progress: Callable[[str], None]) -> dict:
+    from sozial_dwh.demo import write_demo, write_reference, write_stichtag
+
+    clock = time.monotonic()
+    referenz = write_reference(root / "referenz", scale)
+    progress(f"Beispieldaten für {scale} Gemeinde(n) erzeugen …")
+    # Grundlage ist immer das Beispiel in data/reference; `referenz` ist die daraus vervielfachte Gliederung
+    dateien = write_demo(root / "eingabe", scale=scale, sgb2_personen=True)
+    neu = write_stichtag(root / "neuer_stichtag", NEUER_STICHTAG, scale=scale)
+    sekunden = time.monotonic() - clock
+    progress(f"  {len(dateien)} Dateien plus {len(neu)} für den {NEUER_STICHTAG:%d.%m.%Y} in {sekunden:.0f} s erzeugt.")
+    return {"referenz": referenz, "dateien": dateien, "neu": neu, "erzeugt_s": sekunden,
+            "bytes": sum(p.stat().st_size for p in dateien)}
+
+
+# --------------------------------------------------------------------------- Lesen im Vergleich
+
+
+def _calamine_lesen(path: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    return sum(len(workbook.get_sheet_by_name(name).to_python()) for name in workbook.sheet_names)
+
+
+def _csv_kodierung(path: Path) -> str:
+    try:
+        path.read_bytes().decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        return "cp1252"
+
+
+def _pandas_lesen(path: Path) -> int:
+    import pandas as pd
+
+    if path.suffix.lower() == ".csv":
+        # so bloß wie möglich: Trennzeichen, Kodierung, alles als Text (Titelzeilen stehen vor der Kopfzeile)
+        return len(pd.read_csv(path, sep=";", header=None, dtype=str, encoding=_csv_kodierung(path)))
+    return sum(len(frame) for frame in pd.read_excel(path, engine="openpyxl", sheet_name=None, header=None).values())
+
+
+def _parse_vergleich(dateien: list[Path], referenz: Path) -> dict:
+    """Ein Durchgang: je Datei Projekt, calamine und pandas/openpyxl direkt nacheinander (Reihenfolge wechselt)."""
+    from sozial_dwh.ingest import inspect_file
+    from sozial_dwh.reference import GebietMatcher, load_gebiete
+
+    matcher = GebietMatcher(load_gebiete(referenz))
+    zeiten = {"projekt_alle": 0.0, "projekt_arbeitsmappen": 0.0, "projekt_csv": 0.0, "calamine": 0.0,
+              "openpyxl": 0.0, "pandas_csv": 0.0}
+    abgelehnt, zellen_ergebnis = [], 0
+
+    def projekt(path: Path) -> None:
+        nonlocal zellen_ergebnis
+        verdict = inspect_file(path, matcher)
+        if not verdict.ok:
+            abgelehnt.append(f"{path.name}: {'; '.join(verdict.fehler)}")
+        zellen_ergebnis += len(verdict.result.records) if verdict.result else 0
+
+    gc.collect()
+    for index, path in enumerate(dateien):
+        arbeitsmappe = path.suffix.lower() != ".csv"
+        messungen = [("projekt", projekt), ("baseline", _pandas_lesen)]
+        if arbeitsmappe:
+            messungen.append(("calamine", _calamine_lesen))
+        shift = index % len(messungen)
+        for name, funktion in messungen[shift:] + messungen[:shift]:
+            clock = time.perf_counter()
+            funktion(path)
+            sekunden = time.perf_counter() - clock
+            if name == "projekt":
+                zeiten["projekt_alle"] += sekunden
+                zeiten["projekt_arbeitsmappen" if arbeitsmappe else "projekt_csv"] += sekunden
+            elif name == "calamine":
+                zeiten["calamine"] += sekunden
+            else:
+                zeiten["openpyxl" if arbeitsmappe else "pandas_csv"] += sekunden
+    if abgelehnt:
+        raise BenchFehler("Beispieldateien abgelehnt: " + " | ".join(abgelehnt[:5]))
+    zeiten["wuerfelzellen"] = zellen_ergebnis
+    return zeiten
+
+
+def _umfang(dateien: list[Path]) -> dict:
+    """Zeilen und befüllte Zellen aller Eingabedateien (wie das Projekt sie liest; nicht gemessen)."""
+    from sozial_dwh.readers.workbook import read_sheets
+
+    zeilen = zellen = 0
+    for path in dateien:
+        for sheet in read_sheets(path):
+            for row in sheet.iter_rows():
+                zeilen += 1
+                zellen += len(row) - row.count(None)
+    return {"rows": zeilen, "cells": zellen}
+
+
+# --------------------------------------------------------------------------- Lauf (eigener Prozess)
+
+
+def _pipeline_durchgang(ordner: Path, daten: dict) -> dict:
+    """Ganzer Aufbau + Berichtsausgabe, danach ein weiterer Stichtag – je in einem eigenen Python-Prozess."""
+    home = ordner / "home"
+    for sub in ("inbox", "dagster"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    for path in daten["dateien"]:
+        shutil.copy2(path, home / "inbox" / path.name)
+    voll = _im_prozess(ordner, home, daten["referenz"], {"art": "voll", "bericht": _letzte_ausgabe(daten["referenz"])})
+    for path in daten["neu"]:
+        shutil.copy2(path, home / "inbox" / path.name)
+    zuwachs = _im_prozess(ordner, home, daten["referenz"], {"art": "zuwachs", "stichtag": NEUER_STICHTAG.isoformat()})
+    shutil.rmtree(ordner, ignore_errors=True)  # Warehouse und Archiv des Durchgangs (bei großem N einige 100 MB)
+    return {"voll": voll, "zuwachs": zuwachs}
+
+
+def _letzte_ausgabe(referenz: Path) -> str:
+    with (referenz / "berichte.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return max(rows, key=lambda r: (r["stichtag"], r["bericht_id"]))["bericht_id"]
+
+
+def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict) -> dict:
+    ziel = ordner / f"ergebnis_{auftrag['art']}.json"
+    auftrag = {**auftrag, "ergebnis": str(ziel)}
+    env = {**os.environ, "SOZIAL_DWH_HOME": str(home), "SOZIAL_DWH_REFERENCE": str(referenz),
+           "DAGSTER_HOME": str(home / "dagster"),
+           # die Dateien sind fertig geschrieben: keine zweite Größenprüfung nach einer Pause
+           "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
+    (home / "dagster" / "dagster.yaml").touch()
+    proc = subprocess.run([sys.executable, "-m", "sozial_dwh.bench", "--lauf", json.dumps(auftrag)],
+                          env=env, cwd=config.REPO_ROOT, capture_output=True, text=True)
+    if proc.returncode != 0 or not ziel.exists():
+        rest = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        raise BenchFehler(f"Messlauf „{auftrag['art']}“ gescheitert (Exit-Code {proc.returncode}):\n{rest}")
+    return json.loads(ziel.read_text(encoding="utf-8"))
+
+
+def _messen_im_prozess(auftrag: dict) -> dict:
+    """Läuft in `python -m sozial_dwh.bench --lauf …`: Dagster-Lauf messen, Ergebnis als JSON-Datei."""
+    import resource  # nur Unix; der Benchmark ist für Linux/macOS gedacht
+
+    clock = time.perf_counter()
+    import dagster as dg
+
+    from pipelines.ausfuehren import alles_ausfuehren
+    from pipelines.definitions import defs
+    from pipelines.export import export_bericht
+    from pipelines.partitions import stichtage_anmelden
+    from sozial_dwh.config import Paths
+
+    import_s = time.perf_counter() - clock
+    validierung = _validierung_messen()
+    speicher = _SpeicherVerlauf().starten()
+    paths = Paths.from_env()
+    instance = dg.DagsterInstance.get()
+    ergebnis: dict = {"import_s": import_s}
+    clock = time.perf_counter()
+    if auftrag["art"] == "voll":
+        result = alles_ausfuehren(instance, paths, raise_on_error=False, run_config=RUHIG)
+    else:
+        stichtage_anmelden(instance, [auftrag["stichtag"]])
+        result = defs.resolve_job_def("stichtag_lauf").execute_in_process(
+            instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False, run_config=RUHIG)
+    ergebnis["wand_s"] = time.perf_counter() - clock
+    _erfolg_pruefen(result, auftrag["art"])
+    ergebnis["schritte"] = _schritt_zeiten(instance, result.run_id)
+    ergebnis["validate_s"] = validierung["sekunden"]
+    if auftrag["art"] == "voll":
+        ergebnis["warehouse"] = _warehouse_umfang(paths)
+        validierung["sekunden"] = 0.0
+        clock = time.perf_counter()
+        meldungen: list[str] = []
+        code = export_bericht(paths, auftrag["bericht"], progress=meldungen.append)
+        ergebnis["export_s"] = time.perf_counter() - clock
+        ergebnis["export_bericht"] = auftrag["bericht"]
+        if code != 0:
+            raise BenchFehler(f"Berichtsausgabe {auftrag['bericht']} gescheitert: " + " | ".join(meldungen[-3:]))
+    ergebnis["peak_rss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    ergebnis["rss_spitze"] = speicher.spitze(instance)
+    Path(auftrag["ergebnis"]).write_text(json.dumps(ergebnis), encoding="utf-8")
+    return ergebnis
+
+
+class _SpeicherVerlauf:
+    """Tastet den belegten Arbeitsspeicher (RSS) alle 0,1 s ab, um die Spitze einem Schritt zuzuordnen (nur Linux)."""
+
+    def __init__(self) -> None:
+        self.proben: list[tuple[float, float]] = []
+        self._ende = False
+
+    def starten(self) -> _SpeicherVerlauf:
+        import threading
+
+        if Path("/proc/self/statm").exists():
+            threading.Thread(target=self._abtasten, daemon=True).start()
+        return self
+
+    def _abtasten(self) -> None:
+        seite = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while not self._ende:
+            with open("/proc/self/statm", encoding="ascii") as handle:
+                self.proben.append((time.time(), int(handle.read().split()[1]) * seite))
+            time.sleep(0.1)
+
+    def spitze(self, instance) -> dict | None:
+        self._ende = True
+        if not self.proben:
+            return None
+        zeit, mb = max(self.proben, key=lambda probe: probe[1])
+        schritt = next((f"{run.job_name}/{s.step_key}" for run in instance.get_runs(limit=5)
+                        for s in instance.get_run_step_stats(run.run_id)
+                        if s.start_time and s.end_time and s.start_time <= zeit <= s.end_time), "außerhalb der Schritte")
+        return {"mb": round(mb, 1), "schritt": schritt}
+
+
+def _maxrss_mb(value: int) -> float:
+    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024  # macOS: Bytes, Linux: KiB
+
+
+def _validierung_messen() -> dict:
+    """Hüllt die Prüffunktionen in eine Stoppuhr (die SQL-Assets importieren sie erst beim Aufruf)."""
+    import importlib
+
+    stand = {"sekunden": 0.0}
+    for modul_name, name in VALIDIERUNG:
+        modul = importlib.import_module(modul_name)
+        original = getattr(modul, name)
+
+        def gemessen(*args, _original=original, **kwargs):
+            clock = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                stand["sekunden"] += time.perf_counter() - clock
+
+        setattr(modul, name, gemessen)
+    return stand
+
+
+def _erfolg_pruefen(result, art: str) -> None:
+    fehler = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            while error.cause is not None:
+                error = error.cause
+            fehler.append(f"{event.step_key}: {error.message.strip()}")
+    if not result.success or fehler:
+        raise BenchFehler(f"Lauf „{art}“ gescheitert: " + " | ".join(fehler[:5]))
+
+
+def _schritt_zeiten(instance, run_id: str) -> dict[str, float]:
+    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run_id)
+            if s.start_time is not None}
+
+
+def _warehouse_umfang(paths) -> dict:
+    from sozial_dwh import warehouse
+
+    tabellen = ("raw.bevoelkerung", "raw.sgb2", "core.fact_bevoelkerung", "core.fact_sgb2", "mart.indikator_werte",
+                "core.dim_gebiet")
+    with warehouse.connect(paths, read_only=True) as con:
+        zeilen = {t: warehouse.table_row_count(con, *t.split(".")) for t in tabellen}
+        dateien = dict(con.execute("select status, count(*) from ops.dateien group by status").fetchall())
+        quarantaene = con.execute("select count(*) from quarantine.zeilen").fetchall()[0][0]
+    return {"tabellen": zeilen, "dateien": dateien, "quarantaene_zeilen": quarantaene,
+            "groesse_mb": round(paths.warehouse.stat().st_size / 1e6, 1)}
+
+
+# --------------------------------------------------------------------------- Auswertung
+
+
+def _median(values) -> float:
+    return float(statistics.median(values))
+
+
+def _stufen(voll: dict) -> dict[str, float]:
+    schritte = voll["schritte"]
+    parse = schritte.get("eingang", 0.0)
+    summe = sum(schritte.values())
+    validate = voll["validate_s"]
+    return {
+        "parse": parse,
+        "validate": validate,
+        "model": summe - parse - validate,
+        "export": voll.get("export_s", 0.0),
+        "orchestration_overhead": voll["wand_s"] - summe,
+    }
+
+
+def _ziele(werte: dict[str, float], scale: int) -> dict:
+    ziele = {}
+    for name, (vergleich, schwelle, text) in ZIELE.items():
+        wert = werte[name]
+        erfuellt = wert >= schwelle if vergleich == ">=" else wert <= schwelle
+        ziele[name] = {"ziel": f"{vergleich} {schwelle:g}", "wert": round(wert, 3), "erfuellt": bool(erfuellt),
+                       "beschreibung": text}
+    ziele["_hinweis"] = (f"Die Ziele gelten bei N = {ZIEL_SCALE}; gemessen wurde N = {scale}."
+                         if scale != ZIEL_SCALE else f"Gemessen bei N = {ZIEL_SCALE}, dem Maßstab der Ziele.")
+    return ziele
+
+
+def _versionen() -> dict:
+    import duckdb
+
+    def version(name: str) -> str | None:
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return None
+
+    return {"python": platform.python_version(), "duckdb": duckdb.__version__, "dagster": version("dagster"),
+            "python_calamine": version("python-calamine"), "openpyxl": version("openpyxl"),
+            "pandas": version("pandas"), "great_expectations": version("great-expectations")}
+
+
+def _rechner() -> dict:
+    speicher = None
+    try:
+        speicher = round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)
+    except (ValueError, OSError, AttributeError):
+        pass
+    return {"cpus": os.cpu_count(), "speicher_gib": speicher, "system": platform.platform()}
+
+
+def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[dict], lauf_laeufe: list[dict],
+               gesamt_s: float) -> dict:
+    projekt = _median(p["projekt_alle"] for p in parse_laeufe)
+    baseline = _median(p["openpyxl"] + p["pandas_csv"] for p in parse_laeufe)
+    mappen = _median(p["projekt_arbeitsmappen"] for p in parse_laeufe)
+    calamine = _median(p["calamine"] for p in parse_laeufe)
+    stufen_je_lauf = [_stufen(lauf["voll"]) for lauf in lauf_laeufe]
+    stages = {name: round(_median(s[name] for s in stufen_je_lauf), 3) for name in STUFEN}
+    voll_s = _median(lauf["voll"]["wand_s"] for lauf in lauf_laeufe)
+    zuwachs_s = _median(lauf["zuwachs"]["wand_s"] for lauf in lauf_laeufe)
+    peak = max(max(lauf["voll"]["peak_rss_mb"], lauf["zuwachs"]["peak_rss_mb"]) for lauf in lauf_laeufe)
+    werte = {
+        "parse_speedup_vs_openpyxl": baseline / projekt,
+        "parse_ratio_vs_calamine": mappen / calamine,
+        "incremental_ratio": zuwachs_s / voll_s,
+        "peak_rss_mb": peak,
+        "validate_plus_overhead_vs_parse": _median(
+            (s["validate"] + s["orchestration_overhead"]) / s["parse"] for s in stufen_je_lauf),
+    }
+    umfang = _umfang(daten["dateien"])
+    letzter = lauf_laeufe[-1]
+    return {
+        "scale": scale,
+        "wiederholungen": wiederholungen,
+        "datum": dt.date.today().isoformat(),
+        "stages": stages,
+        "parse_speedup_vs_openpyxl": round(werte["parse_speedup_vs_openpyxl"], 3),
+        "parse_ratio_vs_calamine": round(werte["parse_ratio_vs_calamine"], 3),
+        "incremental_ratio": round(werte["incremental_ratio"], 3),
+        "peak_rss_mb": round(peak, 1),
+        "validate_plus_overhead_vs_parse": round(werte["validate_plus_overhead_vs_parse"], 3),
+        "rows": umfang["rows"],
+        "cells": umfang["cells"],
+        "versions": _versionen(),
+        "ziele": _ziele(werte, scale),
+        "details": {
+            "dateien": len(daten["dateien"]),
+            "eingabe_mb": round(daten["bytes"] / 1e6, 1),
+            "wuerfelzellen": parse_laeufe[-1]["wuerfelzellen"],
+            "lesen_s": {k: round(_median(p[k] for p in parse_laeufe), 3) for k in
+                        ("projekt_alle", "projekt_arbeitsmappen", "projekt_csv", "calamine", "openpyxl", "pandas_csv")},
+            "csv_ratio_vs_pandas": round(_median(p["projekt_csv"] / p["pandas_csv"] for p in parse_laeufe
+                                                 if p["pandas_csv"]), 3) if parse_laeufe[0]["pandas_csv"] else None,
+            "voller_aufbau_s": round(voll_s, 3),
+            "zuwachs_s": round(zuwachs_s, 3),
+            "zuwachs_stichtag": NEUER_STICHTAG.isoformat(),
+            "zuwachs_dateien": len(daten["neu"]),
+            "zuwachs_stufen": {name: round(_median(_stufen(lauf["zuwachs"])[name] for lauf in lauf_laeufe), 3)
+                               for name in STUFEN if name != "export"},
+            "import_s": round(_median(lauf["voll"]["import_s"] for lauf in lauf_laeufe), 3),
+            "export_bericht": letzter["voll"]["export_bericht"],
+            "peak_rss_mb_je_lauf": {"voll": [lauf["voll"]["peak_rss_mb"] for lauf in lauf_laeufe],
+                                    "zuwachs": [lauf["zuwachs"]["peak_rss_mb"] for lauf in lauf_laeufe]},
+            "rss_spitze_schritt": {"voll": letzter["voll"].get("rss_spitze"),
+                                   "zuwachs": letzter["zuwachs"].get("rss_spitze")},
+            "stages_je_durchgang": [{k: round(v, 3) for k, v in s.items()} for s in stufen_je_lauf],
+            "langsamste_schritte": dict(sorted(((k, round(v, 3)) for k, v in letzter["voll"]["schritte"].items()),
+                                               key=lambda kv: -kv[1])[:8]),
+            "warehouse": letzter["voll"]["warehouse"],
+            "daten_erzeugt_s": round(daten["erzeugt_s"], 1),
+            "bench_gesamt_s": round(gesamt_s, 1),
+            "rechner": _rechner(),
+        },
+    }
+
+
+# --------------------------------------------------------------------------- Ausgabe
+
+
+def _de(value: float, digits: int = 2) -> str:
+    return f"{value:,.{digits}f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def zusammenfassung(ergebnis: dict) -> str:
+    """Deutsche Übersicht für die Konsole."""
+    d = ergebnis["details"]
+    v = ergebnis["versions"]
+    lines = [
+        f"Benchmark sozial_dwh – {ergebnis['scale']} Gemeinde(n), Median aus {ergebnis['wiederholungen']} "
+        f"Durchgang/Durchgängen, {ergebnis['datum']}",
+        f"Python {v['python']}, DuckDB {v['duckdb']}, Dagster {v['dagster']}; {d['rechner']['cpus']} Kerne, "
+        f"{_de(d['rechner']['speicher_gib'] or 0, 0)} GiB",
+        f"Eingabe: {d['dateien']} Dateien, {_de(d['eingabe_mb'], 1)} MB, {_de(ergebnis['rows'], 0)} Zeilen, "
+        f"{_de(ergebnis['cells'], 0)} befüllte Zellen, daraus {_de(d['wuerfelzellen'], 0)} Würfelzellen",
+        "",
+        f"{'Stufe':<46}{'Sekunden':>12}",
+    ]
+    for name in STUFEN:
+        lines.append(f"{STUFEN_TEXT[name]:<46}{_de(ergebnis['stages'][name]):>12}")
+    lines += [
+        f"{'ganzer Aufbau (Job alles, Wandzeit)':<46}{_de(d['voller_aufbau_s']):>12}",
+        f"{'ein weiterer Stichtag (stichtag_lauf)':<46}{_de(d['zuwachs_s']):>12}",
+        "",
+        f"{'Kennzahl':<36}{'Wert':>10}  {'Ziel (N=50)':<12}erfüllt",
+    ]
+    for name, ziel in ergebnis["ziele"].items():
+        if name.startswith("_"):
+            continue
+        lines.append(f"{name:<36}{_de(ziel['wert']):>10}  {ziel['ziel']:<12}{'ja' if ziel['erfuellt'] else 'NEIN'}")
+    lines += ["", ergebnis["ziele"]["_hinweis"],
+              f"Lesen: Projekt {_de(d['lesen_s']['projekt_alle'])} s, pandas/openpyxl "
+              f"{_de(d['lesen_s']['openpyxl'] + d['lesen_s']['pandas_csv'])} s; nur Arbeitsmappen: Projekt "
+              f"{_de(d['lesen_s']['projekt_arbeitsmappen'])} s, python-calamine {_de(d['lesen_s']['calamine'])} s.",
+              f"Benchmark insgesamt {_de(d['bench_gesamt_s'], 0)} s (davon Beispieldaten {_de(d['daten_erzeugt_s'], 0)} s)."]
+    return "\n".join(lines)
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sozial_dwh.bench")
+    parser.add_argument("--lauf", required=True, help="Auftrag als JSON (intern, vom Benchmark gestartet)")
+    args = parser.parse_args(argv)
+    _messen_im_prozess(json.loads(args.lauf))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
