@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
-from sozial_dwh.parsing import is_blank, norm
-from sozial_dwh.readers.workbook import Sheet
+from sozial_dwh.parsing import code_text, is_blank, norm
+from sozial_dwh.readers.workbook import Sheet, clean_row
 
 # Kanonische Spalten und ihre Synonyme (DESIGN §5.3, mindestens diese). Schlüssel = interner Name.
 SYNONYMS: dict[str, list[str]] = {
@@ -129,6 +130,9 @@ def is_footnote_row(row: list[object]) -> bool:
     return bool(_FOOTNOTE.match(norm(filled[0]))) or len(filled[0]) > 40
 
 
+BLOCK_ROWS = 50_000
+
+
 @dataclass
 class Table:
     """Eine gefundene Tabelle: Kopfzeile (1-basiert wie in Excel) und Spaltenzuordnung."""
@@ -142,11 +146,8 @@ class Table:
     def data_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(Excel-Zeilennummer, Werte) je Datenzeile; Leer- und Fußnotenzeilen übersprungen."""
         for index, row in enumerate(self.sheet.iter_rows(self.header_row), start=self.header_row):
-            # Zeilen eines Sheet sind bereinigt (leere Zellen None, am Ende abgeschnitten): eine leere Zeile ist [],
-            # eine Fußnote hat genau eine befüllte Zelle – nur dann lohnt der genaue Blick.
-            if not row or (row.count(None) == len(row) - 1 and is_footnote_row(row)):
-                continue
-            yield index + 1, row
+            if not _skip(row):
+                yield index + 1, row
 
     def value(self, row: list[object], name: str) -> object:
         index = self.columns.get(name)
@@ -154,6 +155,98 @@ class Table:
             return None
         return row[index]
 
+    def blocks(self, size: int | None = None) -> Iterator[Block]:
+        """Die Zeilen unter der Kopfzeile in Blöcken zu `size` (Vorgabe `BLOCK_ROWS`) Zeilen, roh (für spaltenweises
+        Lesen; ein Block hält seine Zeilen im Speicher, so bleibt der Bedarf auch bei sehr langen Blättern begrenzt).
+
+        Lange Tabellen (Langformat der Bevölkerung, Personendatensätze) werden so Spalte für Spalte gelesen:
+        jeder verschiedene Zellwert wird einmal ausgewertet, statt jede Zeile einzeln durch die Leselogik zu
+        schicken. Zeilen, die dabei auffallen, gehen über `Block.row` doch Zeile für Zeile.
+        """
+        size = size or BLOCK_ROWS
+        raw = self.sheet.iter_raw(self.header_row)
+        first = self.header_row + 1
+        while rows := list(itertools.islice(raw, size)):
+            yield Block(first, rows)
+            first += len(rows)
+
+
+def _skip(row: list[object]) -> bool:
+    """Leer- oder Fußnotenzeile? `row` ist bereinigt (leere Zellen None, am Ende abgeschnitten): eine leere Zeile
+    ist [], eine Fußnote hat genau eine befüllte Zelle – nur dann lohnt der genaue Blick."""
+    return not row or (row.count(None) == len(row) - 1 and is_footnote_row(row))
+
+
+class MixedTypes(Exception):
+    """Eine Spalte enthält Wahrheitswerte neben Zahlen (True == 1): spaltenweise nicht sicher zu lesen."""
+
+
+# Ergebnis einer Zellauswertung, das die Zeile auf den genauen Weg schickt (Quarantäne, Summe, Fußnote …).
+BAD = type("Auffaellig", (), {"__repr__": lambda self: "BAD"})()
+
+
+@dataclass
+class Block:
+    """Zeilen einer Tabelle ab Excel-Zeile `first`, roh wie gelesen."""
+
+    first: int
+    rows: list[list[object]]
+    _columns: list[tuple] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def zeilen(self) -> range:
+        return range(self.first, self.first + len(self.rows))
+
+    def column(self, index: int) -> tuple | list:
+        """Die Werte einer Spalte (None, wo eine Zeile kürzer ist)."""
+        if self._columns is None:
+            self._columns = list(itertools.zip_longest(*self.rows))
+        if index < len(self._columns):
+            return self._columns[index]
+        return [None] * len(self.rows)
+
+    def row(self, offset: int) -> tuple[int, list[object]] | None:
+        """Zeile `offset` bereinigt wie bei `Table.data_rows` (None: Leer- oder Fußnotenzeile)."""
+        row = clean_row(self.rows[offset])
+        return None if _skip(row) else (self.first + offset, row)
+
+
+def map_values(values, parse: Callable[[Hashable], object], cache: dict) -> list:
+    """`parse` für jeden verschiedenen Wert einmal; Ergebnis je Zeile (BAD: Zeile einzeln lesen)."""
+    if bool in set(map(type, values)):
+        raise MixedTypes
+    new = set(values).difference(cache)
+    for value in new:
+        cache[value] = parse(value)
+    return list(map(cache.__getitem__, values))
+
+
+def codes(values) -> list:
+    """`code_text` für eine ganze Spalte von Schlüsseln (meist alle verschieden, ein Zwischenspeicher lohnt nicht);
+    leere Schlüssel sind BAD."""
+    if set(map(type, values)) == {str}:
+        result = list(map(str.strip, values))
+    else:
+        result = [code_text(value) for value in values]
+    if "" in result:
+        result = [value or BAD for value in result]
+    return result
+
+
+def runs(ok: list[bool]) -> Iterator[tuple[bool, int, int]]:
+    """Abschnitte gleicher Art in `ok`: (alle ok?, von, bis ausschließlich)."""
+    start, end = 0, len(ok)
+    while start < end:
+        value = ok[start]
+        try:
+            stop = ok.index(not value, start)
+        except ValueError:
+            stop = end
+        yield value, start, stop
+        start = stop
 
 def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], max_rows: int = 40) -> Table | None:
     """Sucht in den ersten `max_rows` Zeilen die Kopfzeile.

@@ -29,7 +29,7 @@ class FileRejected(Exception):
 HEAD_ROWS = 60  # so viele Zeilen hält ein Blatt für Kopfzeilensuche und Erkennung im Speicher
 
 
-def _clean(row: list[object]) -> list[object]:
+def clean_row(row: list[object]) -> list[object]:
     """Leere Zellen als None, Leerzellen am Zeilenende abgeschnitten (spart Speicher bei breit formatierten Blättern).
 
     Wie `is_blank` je Zelle, aber ohne Funktionsaufruf: das läuft für jede Zelle jeder Datei.
@@ -52,7 +52,7 @@ class Sheet:
         if rows is None and source is None:
             raise ValueError("Sheet braucht rows oder source")
         self.name = name
-        self._rows = [_clean(list(r)) for r in rows] if rows is not None else None
+        self._rows = [clean_row(list(r)) for r in rows] if rows is not None else None
         self._source = source
         self._head: list[list[object]] | None = None
 
@@ -66,7 +66,17 @@ class Sheet:
             return
         for index, row in enumerate(self._source()):
             if index >= start:
-                yield _clean(row)
+                yield clean_row(row)
+
+    def iter_raw(self, start: int = 0) -> Iterator[list[object]]:
+        """Zeilen ab Index `start` so, wie der Leser sie liefert (leere Zellen als "" oder None, nicht bereinigt).
+
+        Für die spaltenweise Verarbeitung langer Tabellen (`Table.blocks`): dort wird jede Zelle über ihren Wert
+        gelesen, das Bereinigen Zeile für Zeile wäre doppelte Arbeit.
+        """
+        if self._rows is not None:
+            return iter(self._rows[start:])
+        return itertools.islice(self._source(), start, None)
 
     @property
     def head(self) -> list[list[object]]:

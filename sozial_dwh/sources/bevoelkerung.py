@@ -20,7 +20,7 @@ from sozial_dwh.parsing import (
     parse_category,
     parse_count,
 )
-from sozial_dwh.readers.table import Layout, Table
+from sozial_dwh.readers.table import BAD, Layout, MixedTypes, Table, map_values, runs
 from sozial_dwh.readers.workbook import column_letter
 from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
 
@@ -90,49 +90,88 @@ _CATEGORY_DIMS = ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund")
 
 
 def _read_long(table: Table, builder: CubeBuilder) -> None:
+    """Langformat: eine Zeile je Würfelzelle, oft Zehntausende – spaltenweise gelesen (`Table.blocks`).
+
+    Jeder verschiedene Wert einer Spalte wird einmal ausgewertet; Zeilen, die glatt aufgehen, kommen in einem
+    Zug in den Würfel. Alle übrigen (Fußnoten, Summenzeilen, DIN-Zeichen, unbekannte Gebiete, doppelte Zellen …)
+    gehen einzeln über `row`, den genauen Weg mit Meldung und Fundstelle.
+    """
     letters = {name: column_letter(index) for name, index in table.columns.items()}
     age_column = "alter" if "alter" in table.columns else "altersgruppe"
     count_letter = letters["anzahl"]
-    # Spalten direkt über ihre Stelle (Langformat: eine Zeile je Würfelzelle, oft Zehntausende)
     width = max(table.columns.values()) + 1
     padding = [None] * (width + 1)  # fehlende Spalten zeigen auf die Stelle `width`: immer None
     i_stichtag, i_gebiet, i_age, i_anzahl, *i_dims = (
         table.columns.get(name, width) for name in ("stichtag", "gebiet", age_column, "anzahl", *_CATEGORY_DIMS))
     # Merkmale je Zeile: Alter und Ausprägungen wiederholen sich in jeder Zeile, gelesen wird jede Form einmal
     keys: dict[tuple, tuple] = {}
-    for zeile, row in table.data_rows():
+
+    def parse_key(raw: tuple) -> tuple | None:
+        """(von, bis, Geschlecht, Staatsangehörigkeit, Migration) oder None; wirft CellError."""
+        age_value = raw[0]
+        band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
+        if band is None:
+            return None
+        categories = [parse_category(dim, cell) for dim, cell in zip(_CATEGORY_DIMS, raw[1:], strict=True)]
+        return (band.von, band.bis, *categories)
+
+    def key_or_bad(raw: tuple) -> object:
+        try:
+            return parse_key(raw) or BAD
+        except CellError:
+            return BAD
+
+    def row(zeile: int, row: list[object]) -> None:
         if len(row) <= width:
             row = row + padding[: width + 1 - len(row)]
         stichtag = builder.stichtag(row[i_stichtag], zeile, letters.get("stichtag"))
         if stichtag is None:
-            continue
+            return
         gebiet_id = builder.gebiet(row[i_gebiet], zeile, letters["gebiet"], stichtag)
         if gebiet_id is None:
-            continue
+            return
         raw = (row[i_age], row[i_dims[0]], row[i_dims[1]], row[i_dims[2]])
         try:
             key = keys.get(raw)
         except TypeError:  # nicht hashbarer Zellwert
             key = None
         if key is None:
-            age_value = raw[0]
-            band = ALL_AGES if is_blank(age_value) else parse_age(age_value)
-            if band is None:
-                builder.quarantine(zeile, letters[age_column],
-                                   "Altersangabe nicht lesbar (erwartet z. B. 17, 100+, 0-2, unter 3, 75 und älter)",
-                                   age_value)
-                continue
             try:
-                categories = [parse_category(dim, cell) for dim, cell in zip(_CATEGORY_DIMS, raw[1:], strict=True)]
+                key = parse_key(raw)
             except CellError as exc:
                 builder.quarantine(zeile, None, str(exc))
-                continue
-            key = (band.von, band.bis, *categories)
+                return
+            if key is None:
+                builder.quarantine(zeile, letters[age_column],
+                                   "Altersangabe nicht lesbar (erwartet z. B. 17, 100+, 0-2, unter 3, 75 und älter)",
+                                   raw[0])
+                return
             try:
                 keys[raw] = key
             except TypeError:
                 pass
         builder.add(zeile, count_letter, stichtag, gebiet_id, key, row[i_anzahl])
+
+    caches: list[dict] = [{}, {}, {}, {}]
+    for block in table.blocks():
+        try:
+            stichtage = builder.stichtage_of(block, table.columns.get("stichtag"), caches[0])
+            gebiete = builder.gebiete_of(block.column(i_gebiet), stichtage, caches[1])
+            merkmale = map_values(list(zip(*(block.column(i) for i in (i_age, *i_dims)), strict=True)), key_or_bad, caches[2])
+            werte = map_values(block.column(i_anzahl), builder.anzahl_or_bad, caches[3])
+        except MixedTypes:
+            ok = [False] * len(block)
+        else:
+            ok = [BAD not in values for values in zip(stichtage, gebiete, merkmale, werte, strict=True)]
+        zeilen = block.zeilen
+        for glatt, a, b in runs(ok):
+            if glatt and builder.add_cells(zeilen[a:b], count_letter, stichtage[a:b], gebiete[a:b],
+                                           list(zip(*merkmale[a:b], strict=True)), werte[a:b]):
+                continue
+            for offset in range(a, b):
+                found = block.row(offset)
+                if found is not None:
+                    row(*found)
 
 
 def _read_wide(table: Table, builder: CubeBuilder) -> None:

@@ -9,8 +9,9 @@ Eine Zelle ist (Stichtag, Gebiet, Merkmale …) -> Anzahl. Der Sammler
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from sozial_dwh.parsing import (
     CellError,
@@ -21,7 +22,16 @@ from sozial_dwh.parsing import (
     parse_count,
     parse_date,
 )
-from sozial_dwh.readers.table import Layout, Table, find_layout, layout_signature, missing_columns_message
+from sozial_dwh.readers.table import (
+    BAD,
+    Block,
+    Layout,
+    Table,
+    find_layout,
+    layout_signature,
+    map_values,
+    missing_columns_message,
+)
 from sozial_dwh.readers.workbook import FileRejected, Sheet
 from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, OHNE_ZUORDNUNG_SUFFIX, ohne_zuordnung_id
 from sozial_dwh.sources.base import ReadContext, ReadResult
@@ -146,6 +156,67 @@ class CubeBuilder:
             self.quarantine(zeile, spalte, match.problem or "Gebiet unbekannt", code_text(value))
             return None
         return match.gebiet_id
+
+    # --- spaltenweise (lange Tabellen) -----------------------------------------------------------
+    # Dieselben Regeln wie `stichtag`, `gebiet` und `add`, aber ohne Meldung: was nicht glatt aufgeht, ist BAD
+    # und die Zeile geht einzeln über den genauen Weg (der meldet dann Grund und Fundstelle).
+
+    def stichtage_of(self, block: Block, index: int | None, cache: dict) -> list:
+        if index is None:
+            if self.ctx.stichtag is None:
+                return [BAD] * len(block)
+            return [self.ctx.stichtag] * len(block)
+        return map_values(block.column(index), self._stichtag_or_bad, cache)
+
+    def _stichtag_or_bad(self, value: object) -> object:
+        if is_blank(value):
+            return BAD if self.ctx.stichtag is None else self.ctx.stichtag
+        try:
+            return parse_date(value)
+        except CellError:
+            return BAD
+
+    def gebiete_of(self, values: Sequence, stichtage: Sequence, cache: dict) -> list:
+        return map_values(list(zip(values, stichtage, strict=True)), self._gebiet_or_bad, cache)
+
+    def _gebiet_or_bad(self, pair: tuple) -> object:
+        value, stichtag = pair
+        if stichtag is BAD or is_blank(value) or is_total_label(value) or norm(value) in OHNE_ZUORDNUNG_LABELS:
+            return BAD
+        return self.ctx.matcher.match(value, stichtag).gebiet_id or BAD
+
+    @staticmethod
+    def anzahl_or_bad(value: object) -> object:
+        """Ganze Zahl ≥ 0; leer, DIN-Zeichen und Fehler sind BAD (der genaue Weg kennt ihre Bedeutung)."""
+        try:
+            number = parse_count(value)
+        except CellError:
+            return BAD
+        return BAD if number.value is None else int(number.value)
+
+    def add_cells(self, zeilen: Sequence[int], spalte: str | None, stichtage: Sequence, gebiete: Sequence,
+                  keys: Sequence[Sequence], werte: Sequence[int]) -> bool:
+        """Viele Zellen auf einmal (wie `add_number` je Zelle). `keys` sind die Merkmalsspalten.
+
+        False, wenn eine Zelle doppelt vorkäme (in sich oder mit schon gesammelten): dann nimmt der Aufrufer
+        die Zeilen einzeln, damit die Quarantäne genau die spätere Zeile nennt.
+        """
+        cells = list(zip(gebiete, stichtage, *keys, strict=True))
+        if len(set(cells)) != len(cells) or not self.seen.keys().isdisjoint(cells):
+            return False
+        self.seen.update(zip(cells, zeilen, strict=True))
+        for gebiet_id in set(gebiete):
+            if gebiet_id not in self.scope_of:
+                gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
+                if gemeinde:
+                    self.result.gemeinden.add(gemeinde)
+            self.scope_of[gebiet_id] = ""
+        self.result.stichtage.update(stichtage)
+        repeat = itertools.repeat
+        values = zip(repeat(self.blatt), zeilen, repeat(spalte), stichtage, gebiete, *keys, werte, repeat(None),
+                     strict=False)  # repeat(): endlos
+        self._records.extend(map(dict, map(zip, repeat(self._columns), values)))
+        return True
 
     # --- Zellen ----------------------------------------------------------------------------------
 

@@ -11,10 +11,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import itertools
+from collections import Counter, defaultdict
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count, parse_month_end
-from sozial_dwh.readers.table import Layout, Table
+from sozial_dwh.readers.table import BAD, Layout, MixedTypes, Table, codes, map_values, runs
 from sozial_dwh.readers.workbook import column_letter
 from sozial_dwh.sources.cube import TOTAL, CubeBuilder, LayoutReader
 
@@ -106,57 +107,62 @@ _STATUS = {"elb": "elb", "erwerbsfaehigeleistungsberechtigte": "elb", "erwerbsfa
 
 
 def _read_persons(table: Table, builder: CubeBuilder) -> None:
-    """Personenzeilen je Gebiet zählen; gespeichert werden nur die Gebietssummen."""
+    """Personenzeilen je Gebiet zählen; gespeichert werden nur die Gebietssummen.
+
+    Spaltenweise wie das Langformat der Bevölkerung (`Table.blocks`): jeder verschiedene Wert einer Spalte wird
+    einmal ausgewertet, glatte Zeilen werden in einem Zug gezählt; auffällige Zeilen (fehlende Nummern, doppelte
+    Personen, unlesbares Alter …) gehen einzeln über `row`, den genauen Weg mit Meldung und Fundstelle.
+    """
     counts: dict[tuple[dt.date, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(MERKMALE, 0))
     households: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
     single_parents: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
     seen_persons: dict[tuple[dt.date, str], int] = {}
     letter = {name: column_letter(col) for name, col in table.columns.items()}
-    # Spalten direkt über ihre Stelle (je Person eine Zeile: das ist die längste Tabelle aller Quellen)
     width = max(table.columns.values()) + 1
     fehlt = width  # Stelle einer fehlenden Spalte: immer None (Zeilen werden auf width + 1 aufgefüllt)
     i_stichtag, i_gebiet, i_person, i_bg, i_alter, i_status, i_allein = (
         table.columns.get(name, fehlt) for name in
         ("stichtag", "gebiet", "person_nummer", "bg_nummer", "alter", "status", "alleinerziehend"))
     padding = [None] * (width + 1)
-    ja = {"ja", "j", "1", "x", "wahr"}
-    rows = 0
-    for zeile, row in table.data_rows():
+    gezaehlt = 0
+
+    def row(zeile: int, row: list[object]) -> None:
+        nonlocal gezaehlt
         if len(row) <= width:
             row = row + padding[: width + 1 - len(row)]
         stichtag = builder.stichtag(row[i_stichtag], zeile, letter.get("stichtag"))
         if stichtag is None:
-            continue
+            return
         gebiet_id = builder.gebiet(row[i_gebiet], zeile, letter["gebiet"], stichtag)
         if gebiet_id is None:
-            continue
+            return
         if gebiet_id == TOTAL:
             builder.quarantine(zeile, letter["gebiet"], "Summenzeile in Personendatensätzen nicht erwartet")
-            continue
+            return
         person = code_text(row[i_person])
         bg = code_text(row[i_bg])
         if not person or not bg:
             builder.quarantine(zeile, letter["person_nummer" if not person else "bg_nummer"],
                                "Person-Nummer oder BG-Nummer fehlt")
-            continue
+            return
         if (stichtag, person) in seen_persons:
             builder.quarantine(zeile, letter["person_nummer"],
                                f"Person-Nummer doppelt (schon in Zeile {seen_persons[(stichtag, person)]}); die erste gilt")
-            continue
+            return
         try:
             age = parse_count(row[i_alter]).value
         except CellError as exc:
             builder.quarantine(zeile, letter["alter"], f"Alter: {exc}")
-            continue
-        if age is None or age > 120:
-            builder.quarantine(zeile, letter["alter"], "Alter fehlt oder ist größer als 120")
-            continue
+            return
+        if age is None or age > MAX_ALTER:
+            builder.quarantine(zeile, letter["alter"], f"Alter fehlt oder ist größer als {MAX_ALTER}")
+            return
         status = _STATUS.get(norm(row[i_status]))
         if status is None and is_blank(row[i_status]):
             builder.quarantine(zeile, letter["status"], "Status fehlt (erwartet ELB oder NEF)")
-            continue
+            return
         seen_persons[(stichtag, person)] = zeile
-        rows += 1
+        gezaehlt += 1
         key = (stichtag, gebiet_id)
         cell = counts[key]
         cell["leistungsberechtigte"] += 1
@@ -167,13 +173,85 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
         if age < 18:
             cell["lb_u18"] += 1
         households[key].add(bg)
-        if norm(row[i_allein]) in ja:
+        if norm(row[i_allein]) in _JA:
             single_parents[key].add(bg)
+
+    def zaehlen(stichtage: list, gebiete: list, personen: list, bgs: list, altersklassen: list, status: list,
+                allein: list, zeilen: range) -> bool:
+        """Glatte Zeilen in einem Zug zählen (wie `row`); False bei doppelten Personen-Nummern."""
+        nonlocal gezaehlt
+        wer = list(zip(stichtage, personen, strict=True))
+        if len(set(wer)) != len(wer) or not seen_persons.keys().isdisjoint(wer):
+            return False
+        seen_persons.update(zip(wer, zeilen, strict=True))
+        gezaehlt += len(wer)
+        gruppen = Counter(zip(stichtage, gebiete, status, altersklassen, strict=True))
+        for (stichtag, gebiet_id, art, klasse), anzahl in gruppen.items():
+            cell = counts[(stichtag, gebiet_id)]
+            cell["leistungsberechtigte"] += anzahl
+            if art:
+                cell[art] += anzahl
+            if art == "nef" and klasse == UNTER_15:
+                cell["nef_u15"] += anzahl
+            if klasse != AB_18:
+                cell["lb_u18"] += anzahl
+        for stichtag, gebiet_id, bg in set(zip(stichtage, gebiete, bgs, strict=True)):
+            households[(stichtag, gebiet_id)].add(bg)
+        for stichtag, gebiet_id, bg in set(itertools.compress(zip(stichtage, gebiete, bgs, strict=True), allein)):
+            single_parents[(stichtag, gebiet_id)].add(bg)
+        return True
+
+    caches: list[dict] = [{} for _ in range(5)]
+    for block in table.blocks():
+        try:
+            stichtage = builder.stichtage_of(block, table.columns.get("stichtag"), caches[0])
+            gebiete = builder.gebiete_of(block.column(i_gebiet), stichtage, caches[1])
+            personen = codes(block.column(i_person))
+            bgs = codes(block.column(i_bg))
+            alter = map_values(block.column(i_alter), _altersklasse_or_bad, caches[2])
+            status = map_values(block.column(i_status), _status_or_bad, caches[3])
+            allein = map_values(block.column(i_allein), lambda v: norm(v) in _JA, caches[4])
+        except MixedTypes:
+            ok = [False] * len(block)
+        else:
+            ok = [BAD not in values for values in zip(stichtage, gebiete, personen, bgs, alter, status, strict=True)]
+        zeilen = block.zeilen
+        for glatt, a, b in runs(ok):
+            if glatt and zaehlen(stichtage[a:b], gebiete[a:b], personen[a:b], bgs[a:b], alter[a:b], status[a:b],
+                                 allein[a:b], zeilen[a:b]):
+                continue
+            for offset in range(a, b):
+                found = block.row(offset)
+                if found is not None:
+                    row(*found)
     for (stichtag, gebiet_id), cell in sorted(counts.items()):
         cell["bedarfsgemeinschaften"] = len(households[(stichtag, gebiet_id)])
         cell["bg_alleinerziehend"] = len(single_parents[(stichtag, gebiet_id)])
         for merkmal in MERKMALE:
             builder.add_number(None, None, stichtag, gebiet_id, (merkmal,), cell[merkmal])
     builder.result.meldungen.append(
-        f"{rows} Personenzeilen zu {len(counts)} Gebieten zusammengefasst; Personenzeilen werden nicht gespeichert."
+        f"{gezaehlt} Personenzeilen zu {len(counts)} Gebieten zusammengefasst; Personenzeilen werden nicht gespeichert."
     )
+
+
+MAX_ALTER = 120
+_JA = {"ja", "j", "1", "x", "wahr"}
+
+
+UNTER_15, UNTER_18, AB_18 = 0, 1, 2
+
+
+def _altersklasse_or_bad(value: object) -> object:
+    """Nur was gezählt wird: unter 15, 15 bis 17, ab 18 (BAD wie in `row`: unlesbar, leer, über MAX_ALTER)."""
+    try:
+        age = parse_count(value).value
+    except CellError:
+        return BAD
+    if age is None or age > MAX_ALTER:
+        return BAD
+    return UNTER_15 if age < 15 else UNTER_18 if age < 18 else AB_18
+
+
+def _status_or_bad(value: object) -> object:
+    status = _STATUS.get(norm(value))
+    return BAD if status is None and is_blank(value) else status
