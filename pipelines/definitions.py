@@ -18,12 +18,17 @@ alles = dg.define_asset_job(
     description="Materialisiert alle Assets: Eingang lesen, Modelle rechnen, Analysekopie veröffentlichen.",
 )
 
+# Ein Stichtag: der Eingang, die partitionierten Assets und alles, was von ihnen abhängt. Referenzdaten, Kita und
+# Konferenzen ändert ein solcher Lauf nicht (ihre Dateien warten auf „alles“), also rechnet er sie nicht neu.
 stichtag_lauf = dg.define_asset_job(
     "stichtag_lauf",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(GROUP_BERICHT),
+    selection=(dg.AssetSelection.assets(eingang)
+               | dg.AssetSelection.assets(*(a for a in sql_assets if a.partitions_def is not None)).downstream())
+    - dg.AssetSelection.groups(GROUP_BERICHT),
     description="Wie „alles“, aber für einen Stichtag (Partition): lädt die Dateien dieses Stichtags und baut nur "
-                "seine Zeilen in Staging und Core neu, danach Mart und Analysekopie. Startet der Sensor "
-                "„eingang_sensor“ für neue oder korrigierte Dateien.",
+                "seine Zeilen in Staging und Core neu, danach Mart und Analysekopie. Referenzdaten, Kita und "
+                "Konferenzen bleiben, wie sie sind (ihre Dateien rechnet der Job „alles“). Startet der Sensor "
+                "„eingang_sensor“ für neue oder korrigierte Dateien eines Stichtags.",
 )
 
 berichte = dg.define_asset_job(

@@ -4,9 +4,10 @@
   Der Cursor liegt in der Dagster-Instanz und übersteht Neustarts.
 - Dateien, die gerade noch geschrieben werden (jünger als `SOZIAL_DWH_SCHREIBPAUSE_S`, Sperrdatei `~$…`
   daneben), bleiben für den nächsten Takt liegen und kommen nicht in den Cursor.
-- Betreffen alle fertigen Dateien genau einen Stichtag partitionierter Quellen, startet ein Lauf nur für diese
-  Partition (`stichtag_lauf`); sonst (mehrere Stichtage, Kita, Konferenz, nicht erkennbare Dateien) ein Lauf
-  über alle Stichtage (`alles`, ein Bereich von Partitionen).
+- Betreffen alle fertigen Dateien genau einen Stichtag partitionierter Quellen und ist das Warehouse schon
+  aufgebaut, startet ein Lauf nur für diese Partition (`stichtag_lauf`); sonst (leeres Warehouse, mehrere
+  Stichtage, Kita, Konferenz, nicht erkennbare Dateien) ein Lauf über alle Stichtage (`alles`, ein Bereich von
+  Partitionen).
 - Solange ein Lauf arbeitet, wartet der Sensor (es arbeitet immer nur ein Lauf am Warehouse).
 """
 
@@ -21,6 +22,7 @@ from pipelines.partitions import STICHTAGE
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
 from sozial_dwh.readers.safety import lock_files, schreibpause_s
+from sozial_dwh.warehouse import warehouse_aufgebaut
 
 AKTIV = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
          dg.DagsterRunStatus.STARTED)
@@ -65,7 +67,7 @@ def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
     liste = ", ".join(sorted(sigs))
     vorhanden = set(instance.get_dynamic_partitions(STICHTAGE.name))
     neue_partitionen = sorted(erkannt - vorhanden)
-    if len(erkannt) == 1 and len(stichtage) == len(neu):
+    if len(erkannt) == 1 and len(stichtage) == len(neu) and warehouse_aufgebaut(paths):
         stichtag = next(iter(erkannt))
         anfrage = dg.RunRequest(run_key=run_key, job_name="stichtag_lauf", partition_key=stichtag,
                                 tags={"sozial_dwh/dateien": liste[:1000], "sozial_dwh/anlass": "Eingang"})

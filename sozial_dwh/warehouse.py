@@ -88,6 +88,24 @@ def table_row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
     return con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
 
 
+# Ein Warehouse gilt als aufgebaut, wenn ein Lauf über alles bis zum Mart gekommen ist.
+AUFGEBAUT_TABELLE = ("mart", "indikator_werte")
+
+
+def ist_aufgebaut(con: duckdb.DuckDBPyConnection) -> bool:
+    """Hat das Warehouse hinter `con` schon einen ganzen Aufbau (Dimensionen, Fakten, Mart)?"""
+    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
+                            list(AUFGEBAUT_TABELLE)).fetchall()[0][0])
+
+
+def warehouse_aufgebaut(paths: Paths) -> bool:
+    """Wie `ist_aufgebaut`, direkt an der Warehouse-Datei (nur lesend; False, wenn es sie nicht gibt)."""
+    if not paths.warehouse.exists():
+        return False
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return ist_aufgebaut(con)
+
+
 def publish_analysis_copy(paths: Paths) -> Path:
     """Ersetzt die Analysekopie atomar durch eine Kopie des Warehouse (DESIGN §4), ohne Arbeitskopie.
 

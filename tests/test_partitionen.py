@@ -112,10 +112,37 @@ def test_partition_run_leaves_other_stichtage_in_inbox(zwei_jahre):
     assert anfrage.job_name == "alles"
     assert (anfrage.tags["dagster/asset_partition_range_start"], anfrage.tags["dagster/asset_partition_range_end"]) \
         == ("2021-12-31", "2024-12-31")
-    # ein Lauf nur für 2023 lädt die Datei zu 2024 nicht: sie wartet im Eingang auf ihren Lauf
+    # ein Lauf nur für 2023 lädt die Datei zu 2024 nicht: sie wartet im Eingang auf ihren Lauf; ebenso eine
+    # Kita-Liste (Kita ist nicht partitioniert, ihre Tabellen rechnet nur „alles“)
+    write_xlsx(paths.inbox / "kita_2023-03-01.xlsx", {"Kitas": [
+        ["Einrichtung", "Träger", "Gebiet", "Plätze U3", "Plätze Ü3"], ["Kita Neu", "Stadt", "A1", 30, 60]]})
     instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31"])
-    assert defs.resolve_job_def("stichtag_lauf").execute_in_process(instance=instance, partition_key="2023-12-31").success
-    assert [p.name for p in paths.inbox.iterdir()] == ["sgb2_2024-12-31.xlsx"]
+    result = defs.resolve_job_def("stichtag_lauf").execute_in_process(instance=instance, partition_key="2023-12-31")
+    assert result.success
+    assert sorted(p.name for p in paths.inbox.iterdir()) == ["kita_2023-03-01.xlsx", "sgb2_2024-12-31.xlsx"]
+    gelaufen = {e.step_key for e in result.all_events if e.is_step_success}
+    assert "staging__stg_sgb2" in gelaufen and "mart__indikator_werte" in gelaufen
+    assert not gelaufen & {"staging__stg_kita", "staging__stg_konferenz_ergebnisse", "referenzdaten"}
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.kita where stichtag = date '2023-03-01'").fetchall() == [(0,)]
+
+
+def test_stichtag_run_needs_a_built_warehouse(home: Paths):
+    """Erste Lieferung in ein leeres Warehouse: der Sensor startet „alles“; ein Stichtag-Lauf von Hand scheitert
+    mit einer Meldung, was zu tun ist, und lässt Warehouse und Eingang unverändert."""
+    instance = dg.DagsterInstance.ephemeral()
+    write_sgb2(home.inbox, D23, basis.SGB2)
+    ergebnis = auswerten(instance, None, home, jetzt=alt(home))
+    [anfrage] = ergebnis.run_requests
+    assert anfrage.job_name == "alles"
+    instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31"])
+    result = defs.resolve_job_def("stichtag_lauf").execute_in_process(
+        instance=instance, partition_key="2023-12-31", raise_on_error=False)
+    assert not result.success
+    [fehler] = [e.event_specific_data.error for e in result.all_events if e.is_step_failure]
+    assert "noch nicht aufgebaut" in fehler.message and "„alles“" in fehler.message
+    assert [p.name for p in home.inbox.iterdir()] == ["sgb2_2023-12-31.xlsx"]
+    assert not home.warehouse.exists()  # die Arbeitskopie ist verworfen, ein Warehouse gab es vorher nicht
 
 
 def test_sensor_cursor_and_files_still_being_written(zwei_jahre, monkeypatch: pytest.MonkeyPatch):

@@ -69,14 +69,23 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
     matcher = GebietMatcher(load_gebiete(paths.reference))
     auswahl = None
     if context.has_partition_key:
-        # Lauf für einen Stichtag: Dateien anderer Stichtage (partitionierter Quellen) warten auf ihren Lauf
+        # Lauf für einen Stichtag: er baut nur die Stichtag-Partitionen neu. Dateien anderer Stichtage und nicht
+        # partitionierter Quellen (Kita, Konferenz: ihre Tabellen gehören nicht zum Job) warten auf ihren Lauf;
+        # nicht erkennbare Dateien werden wie immer abgelehnt.
         stichtag = dt.date.fromisoformat(context.partition_key)
 
         def auswahl(path) -> bool:
             quelle, stichtage = erkenne_lieferung(path, matcher)
-            return quelle not in PARTITIONIERTE_QUELLEN or not stichtage or stichtag in stichtage
+            return quelle is None or (quelle in PARTITIONIERTE_QUELLEN and (not stichtage or stichtag in stichtage))
 
     with warehouse_db.connect() as con:
+        if auswahl is not None and not warehouse.ist_aufgebaut(con):
+            raise dg.Failure(
+                description=f"Ein Lauf für den Stichtag {context.partition_key} ergänzt ein fertiges Warehouse; "
+                            "dieses ist noch nicht aufgebaut. Bitte zuerst den Job „alles“ starten (in der Oberfläche "
+                            "„Materialize all“, sonst `sozial-dwh run`). Die Dateien bleiben im Eingang, das Warehouse "
+                            "ist unverändert."
+            )
         # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
         summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
                                remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)

@@ -150,7 +150,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
 
                     entferne_alte_quarantaene(con, table, stichtage)
                     ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
-                                                lauf_id=context.run_id)
+                                                lauf_id=context.run_id, stichtage=stichtage)
                     bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
                     for e in ergebnisse:
                         if not e.erfolgreich:

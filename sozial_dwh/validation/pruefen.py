@@ -132,8 +132,13 @@ def _plain(value: object) -> object:
 
 
 def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict[str, float],
-                   lauf_id: str = "", quelle: str | None = None) -> list[Ergebnis]:
-    """Prüft eine Staging-Tabelle; verschiebt Zeilen zeilenweiser Fehler in die Quarantäne."""
+                   lauf_id: str = "", quelle: str | None = None, stichtage: list | None = None) -> list[Ergebnis]:
+    """Prüft eine Staging-Tabelle; verschiebt Zeilen zeilenweiser Fehler in die Quarantäne.
+
+    Mit `stichtage` (Lauf für eine Stichtag-Partition) werden nur die Prüfzeilen dieser Stichtage geprüft: nur
+    sie sind neu gebaut, die übrigen sind schon geprüft. Vergleiche mit dem Vorjahr rechnet die Abfrage vorher über
+    die ganze Tabelle.
+    """
     regeln = regeln_fuer(tabelle)
     if not regeln:
         return []
@@ -145,7 +150,12 @@ def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict
     groesste = 0
     for abfrage in dict.fromkeys(r.abfrage for r in regeln):
         gruppe = [r for r in regeln if r.abfrage == abfrage]
-        frame = con.execute(abfrage_sql(abfrage)).df()
+        if stichtage is None:
+            frame = con.execute(abfrage_sql(abfrage)).df()
+        else:
+            # Abfrage aus sql/pruefungen (im Repository); die Stichtage werden gebunden
+            frame = con.execute(f"select * from ({abfrage_sql(abfrage)}) where stichtag in (select unnest(?))",
+                                [stichtage]).df()
         groesste = max(groesste, len(frame))
         if frame.empty:
             ergebnisse += [Ergebnis(r, True, 0, 0, "keine Zeilen zu prüfen") for r in gruppe]
