@@ -10,6 +10,8 @@ Altersgrenzen `alter_von`/`alter_bis` (inklusive, `alter_bis` None = offen).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sozial_dwh.parsing import (
     ALL_AGES,
     INSGESAMT,
@@ -115,11 +117,17 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
         categories = [parse_category(dim, cell) for dim, cell in zip(_CATEGORY_DIMS, raw[1:], strict=True)]
         return (band.von, band.bis, *categories)
 
-    def key_or_bad(raw: tuple) -> object:
-        try:
-            return parse_key(raw) or BAD
-        except CellError:
-            return BAD
+    def band_or_bad(value: object) -> object:
+        band = ALL_AGES if is_blank(value) else parse_age(value)
+        return BAD if band is None else band
+
+    def category_or_bad(dim: str) -> Callable[[object], object]:
+        def parse(value: object) -> object:
+            try:
+                return parse_category(dim, value)
+            except CellError:
+                return BAD
+        return parse
 
     def row(zeile: int, row: list[object]) -> None:
         if len(row) <= width:
@@ -152,22 +160,27 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
                 pass
         builder.add(zeile, count_letter, stichtag, gebiet_id, key, row[i_anzahl])
 
-    caches: list[dict] = [{}, {}, {}, {}]
+    # je Spalte: Zellwert -> Ergebnis (Stichtag, Gebiet, Altersband, Ausprägungen, Anzahl)
+    caches: dict[str, dict] = {name: {} for name in ("stichtag", "gebiet", "band", *_CATEGORY_DIMS, "anzahl")}
     for block in table.blocks():
         try:
-            stichtage = builder.stichtage_of(block, table.columns.get("stichtag"), caches[0])
-            gebiete = builder.gebiete_of(block.column(i_gebiet), stichtage, caches[1])
-            merkmale = map_values(list(zip(*(block.column(i) for i in (i_age, *i_dims)), strict=True)), key_or_bad, caches[2])
-            werte = map_values(block.column(i_anzahl), builder.anzahl_or_bad, caches[3])
+            stichtage = builder.stichtage_of(block, table.columns.get("stichtag"), caches["stichtag"])
+            gebiete = builder.gebiete_of(block.column(i_gebiet), stichtage, caches["gebiet"])
+            baender = map_values(block.column(i_age), band_or_bad, caches["band"])
+            kategorien = [map_values(block.column(i), category_or_bad(dim), caches[dim])
+                          for dim, i in zip(_CATEGORY_DIMS, i_dims, strict=True)]
+            werte = map_values(block.column(i_anzahl), builder.anzahl_or_bad, caches["anzahl"])
         except MixedTypes:
             ok = [False] * len(block)
         else:
-            ok = [BAD not in values for values in zip(stichtage, gebiete, merkmale, werte, strict=True)]
+            ok = [BAD not in values for values in zip(stichtage, gebiete, baender, *kategorien, werte, strict=True)]
         zeilen = block.zeilen
         for glatt, a, b in runs(ok):
-            if glatt and builder.add_cells(zeilen[a:b], count_letter, stichtage[a:b], gebiete[a:b],
-                                           list(zip(*merkmale[a:b], strict=True)), werte[a:b]):
-                continue
+            if glatt:
+                teil = baender[a:b]
+                merkmale = [[band.von for band in teil], [band.bis for band in teil], *(k[a:b] for k in kategorien)]
+                if builder.add_cells(zeilen[a:b], count_letter, stichtage[a:b], gebiete[a:b], merkmale, werte[a:b]):
+                    continue
             for offset in range(a, b):
                 found = block.row(offset)
                 if found is not None:

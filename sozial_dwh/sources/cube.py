@@ -177,7 +177,13 @@ class CubeBuilder:
             return BAD
 
     def gebiete_of(self, values: Sequence, stichtage: Sequence, cache: dict) -> list:
-        return map_values(list(zip(values, stichtage, strict=True)), self._gebiet_or_bad, cache)
+        """Gebietsschlüssel je Zeile (BAD: Zeile einzeln lesen). Die Gültigkeit hängt am Stichtag; meist hat die
+        ganze Datei einen (Dateiname oder Blatt „Info“), dann genügt ein Zwischenspeicher je Stichtag."""
+        if len(stichtage) and stichtage[0] is not BAD and stichtage.count(stichtage[0]) == len(stichtage):
+            stichtag = stichtage[0]
+            return map_values(values, lambda value: self._gebiet_or_bad((value, stichtag)),
+                              cache.setdefault(stichtag, {}))
+        return map_values(list(zip(values, stichtage, strict=True)), self._gebiet_or_bad, cache.setdefault(None, {}))
 
     def _gebiet_or_bad(self, pair: tuple) -> object:
         value, stichtag = pair
