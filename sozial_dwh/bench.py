@@ -11,23 +11,23 @@ Ablauf (alles in einem temporären Ordner, der am Ende gelöscht wird):
    `pandas.read_excel(engine="openpyxl", sheet_name=None)` (CSV: `pandas.read_csv`) und gegen das bloße Lesen
    derselben Zellen mit python-calamine (`CalamineWorkbook.from_path(p).get_sheet_by_name(n).to_python()` je Blatt;
    nur Arbeitsmappen, calamine liest kein CSV).
-3. Der echte Lauf: Job „alles“ über `pipelines.ausfuehren.alles_ausfuehren` in einem eigenen Python-Prozess mit
-   frischem `SOZIAL_DWH_HOME` und `DAGSTER_HOME` (so misst `ru_maxrss` nur den Lauf), danach eine
+3. Der echte Lauf: Job „alles“ über `pipelines.ausfuehren.alles_ausfuehren` in einem eigenen Python-Prozess
+   (`python -m pipelines.bench_lauf`) mit frischem `SOZIAL_DWH_HOME` und `DAGSTER_HOME` (so misst `ru_maxrss` nur
+   den Lauf), danach eine
    Berichtsausgabe (Job „berichte“, `pipelines.export.export_bericht`). Stufen aus den Schritt-Zeiten von Dagster:
-   parse = Schritt `eingang`; validate = Zeit in den Great-Expectations-Prüfungen (`pruefe_tabelle`, dazu
-   Quarantäne aufräumen und Prüfbericht); model = übrige Schritte (SQL-Modelle, Referenzdaten, Analysekopie) ohne
+   parse = Schritt `eingang`; validate = Zeit in den Great-Expectations-Prüfungen samt Quarantäne und Prüfbericht
+   (Metadaten `pruefdauer_s` der Staging-Assets); model = übrige Schritte (SQL-Modelle, Referenzdaten, Analysekopie) ohne
    validate; export = Job „berichte“ für eine Ausgabe; orchestration_overhead = Wandzeit des Laufs (mit der
    Anmeldung der Stichtag-Partitionen vorab) minus Summe der Schritt-Zeiten.
 4. Zuwachs: der sechste Stichtag in den Eingang, Job `stichtag_lauf` für diese Partition (wieder eigener Prozess);
    `incremental_ratio` = dessen Wandzeit / Wandzeit des ganzen Aufbaus.
 
-Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Die Bibliothek importiert Dagster nur im Messprozess
-(`python -m sozial_dwh.bench --lauf …`), nie beim Import dieses Moduls.
+Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Der Messprozess selbst ist `python -m pipelines.bench_lauf`
+(er braucht Dagster; die Bibliothek `sozial_dwh` importiert es nie).
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import gc
@@ -62,10 +62,6 @@ STUFEN = ("parse", "validate", "model", "export", "orchestration_overhead")
 STUFEN_TEXT = {"parse": "Lesen (Schritt eingang)", "validate": "Prüfen (Great Expectations)",
                "model": "Modelle (SQL, Referenzdaten, Analysekopie)", "export": "Berichtsausgabe (Job berichte)",
                "orchestration_overhead": "Orchestrierung (Dagster)"}
-VALIDIERUNG = (("sozial_dwh.validation.pruefen", "pruefe_tabelle"),
-               ("sozial_dwh.validation.pruefen", "entferne_alte_quarantaene"),
-               ("sozial_dwh.validation.bericht", "schreibe_bericht"))
-RUHIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 class BenchFehler(RuntimeError):
@@ -234,144 +230,12 @@ def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict) -> dict
            # die Dateien sind fertig geschrieben: keine zweite Größenprüfung nach einer Pause
            "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
     (home / "dagster" / "dagster.yaml").touch()
-    proc = subprocess.run([sys.executable, "-m", "sozial_dwh.bench", "--lauf", json.dumps(auftrag)],
+    proc = subprocess.run([sys.executable, "-m", "pipelines.bench_lauf", json.dumps(auftrag)],
                           env=env, cwd=config.REPO_ROOT, capture_output=True, text=True)
     if proc.returncode != 0 or not ziel.exists():
         rest = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
         raise BenchFehler(f"Messlauf „{auftrag['art']}“ gescheitert (Exit-Code {proc.returncode}):\n{rest}")
     return json.loads(ziel.read_text(encoding="utf-8"))
-
-
-def _messen_im_prozess(auftrag: dict) -> dict:
-    """Läuft in `python -m sozial_dwh.bench --lauf …`: Dagster-Lauf messen, Ergebnis als JSON-Datei."""
-    import resource  # nur Unix; der Benchmark ist für Linux/macOS gedacht
-
-    clock = time.perf_counter()
-    import dagster as dg
-
-    from pipelines.ausfuehren import alles_ausfuehren
-    from pipelines.definitions import defs
-    from pipelines.export import export_bericht
-    from pipelines.partitions import stichtage_anmelden
-    from sozial_dwh.config import Paths
-
-    import_s = time.perf_counter() - clock
-    validierung = _validierung_messen()
-    speicher = _SpeicherVerlauf().starten()
-    paths = Paths.from_env()
-    instance = dg.DagsterInstance.get()
-    ergebnis: dict = {"import_s": import_s}
-    clock = time.perf_counter()
-    if auftrag["art"] == "voll":
-        result = alles_ausfuehren(instance, paths, raise_on_error=False, run_config=RUHIG)
-    else:
-        stichtage_anmelden(instance, [auftrag["stichtag"]])
-        result = defs.resolve_job_def("stichtag_lauf").execute_in_process(
-            instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False, run_config=RUHIG)
-    ergebnis["wand_s"] = time.perf_counter() - clock
-    _erfolg_pruefen(result, auftrag["art"])
-    ergebnis["schritte"] = _schritt_zeiten(instance, result.run_id)
-    ergebnis["validate_s"] = validierung["sekunden"]
-    if auftrag["art"] == "voll":
-        ergebnis["warehouse"] = _warehouse_umfang(paths)
-        validierung["sekunden"] = 0.0
-        clock = time.perf_counter()
-        meldungen: list[str] = []
-        code = export_bericht(paths, auftrag["bericht"], progress=meldungen.append)
-        ergebnis["export_s"] = time.perf_counter() - clock
-        ergebnis["export_bericht"] = auftrag["bericht"]
-        if code != 0:
-            raise BenchFehler(f"Berichtsausgabe {auftrag['bericht']} gescheitert: " + " | ".join(meldungen[-3:]))
-    ergebnis["peak_rss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
-    ergebnis["rss_spitze"] = speicher.spitze(instance)
-    Path(auftrag["ergebnis"]).write_text(json.dumps(ergebnis), encoding="utf-8")
-    return ergebnis
-
-
-class _SpeicherVerlauf:
-    """Tastet den belegten Arbeitsspeicher (RSS) alle 0,1 s ab, um die Spitze einem Schritt zuzuordnen (nur Linux)."""
-
-    def __init__(self) -> None:
-        self.proben: list[tuple[float, float]] = []
-        self._ende = False
-
-    def starten(self) -> _SpeicherVerlauf:
-        import threading
-
-        if Path("/proc/self/statm").exists():
-            threading.Thread(target=self._abtasten, daemon=True).start()
-        return self
-
-    def _abtasten(self) -> None:
-        seite = os.sysconf("SC_PAGE_SIZE") / 2**20
-        while not self._ende:
-            with open("/proc/self/statm", encoding="ascii") as handle:
-                self.proben.append((time.time(), int(handle.read().split()[1]) * seite))
-            time.sleep(0.1)
-
-    def spitze(self, instance) -> dict | None:
-        self._ende = True
-        if not self.proben:
-            return None
-        zeit, mb = max(self.proben, key=lambda probe: probe[1])
-        schritt = next((f"{run.job_name}/{s.step_key}" for run in instance.get_runs(limit=5)
-                        for s in instance.get_run_step_stats(run.run_id)
-                        if s.start_time and s.end_time and s.start_time <= zeit <= s.end_time), "außerhalb der Schritte")
-        return {"mb": round(mb, 1), "schritt": schritt}
-
-
-def _maxrss_mb(value: int) -> float:
-    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024  # macOS: Bytes, Linux: KiB
-
-
-def _validierung_messen() -> dict:
-    """Hüllt die Prüffunktionen in eine Stoppuhr (die SQL-Assets importieren sie erst beim Aufruf)."""
-    import importlib
-
-    stand = {"sekunden": 0.0}
-    for modul_name, name in VALIDIERUNG:
-        modul = importlib.import_module(modul_name)
-        original = getattr(modul, name)
-
-        def gemessen(*args, _original=original, **kwargs):
-            clock = time.perf_counter()
-            try:
-                return _original(*args, **kwargs)
-            finally:
-                stand["sekunden"] += time.perf_counter() - clock
-
-        setattr(modul, name, gemessen)
-    return stand
-
-
-def _erfolg_pruefen(result, art: str) -> None:
-    fehler = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.event_specific_data.error
-            while error.cause is not None:
-                error = error.cause
-            fehler.append(f"{event.step_key}: {error.message.strip()}")
-    if not result.success or fehler:
-        raise BenchFehler(f"Lauf „{art}“ gescheitert: " + " | ".join(fehler[:5]))
-
-
-def _schritt_zeiten(instance, run_id: str) -> dict[str, float]:
-    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run_id)
-            if s.start_time is not None}
-
-
-def _warehouse_umfang(paths) -> dict:
-    from sozial_dwh import warehouse
-
-    tabellen = ("raw.bevoelkerung", "raw.sgb2", "core.fact_bevoelkerung", "core.fact_sgb2", "mart.indikator_werte",
-                "core.dim_gebiet")
-    with warehouse.connect(paths, read_only=True) as con:
-        zeilen = {t: warehouse.table_row_count(con, *t.split(".")) for t in tabellen}
-        dateien = dict(con.execute("select status, count(*) from ops.dateien group by status").fetchall())
-        quarantaene = con.execute("select count(*) from quarantine.zeilen").fetchall()[0][0]
-    return {"tabellen": zeilen, "dateien": dateien, "quarantaene_zeilen": quarantaene,
-            "groesse_mb": round(paths.warehouse.stat().st_size / 1e6, 1)}
 
 
 # --------------------------------------------------------------------------- Auswertung
@@ -535,15 +399,3 @@ def zusammenfassung(ergebnis: dict) -> str:
               f"{_de(d['lesen_s']['projekt_arbeitsmappen'])} s, python-calamine {_de(d['lesen_s']['calamine'])} s.",
               f"Benchmark insgesamt {_de(d['bench_gesamt_s'], 0)} s (davon Beispieldaten {_de(d['daten_erzeugt_s'], 0)} s)."]
     return "\n".join(lines)
-
-
-def _main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sozial_dwh.bench")
-    parser.add_argument("--lauf", required=True, help="Auftrag als JSON (intern, vom Benchmark gestartet)")
-    args = parser.parse_args(argv)
-    _messen_im_prozess(json.loads(args.lauf))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_main())

@@ -7,6 +7,7 @@ blockierende Fehler halten die nachgelagerten Assets an.
 
 
 import datetime as dt
+import time
 
 import dagster as dg
 import duckdb
@@ -141,6 +142,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
                 else:
                     warehouse.run_sql_partition(con, model.path, stichtage)
                 if regeln:
+                    pruef_start = time.perf_counter()
                     from sozial_dwh.validation.bericht import schreibe_bericht
                     from sozial_dwh.validation.pruefen import (
                         entferne_alte_quarantaene,
@@ -152,6 +154,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
                     ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
                                                 lauf_id=context.run_id, stichtage=stichtage)
                     bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
+                    pruefdauer = time.perf_counter() - pruef_start
                     for e in ergebnisse:
                         if not e.erfolgreich:
                             context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
@@ -182,6 +185,7 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
         if regeln:
             metadata["pruefbericht"] = dg.MetadataValue.path(bericht)
             metadata["quarantaene_zeilen"] = sum(e.quarantaene for e in ergebnisse)
+            metadata["pruefdauer_s"] = round(pruefdauer, 3)  # Great Expectations, Quarantäne, Prüfbericht
         if je_stichtag:
             # Lauf ohne Partition: jede vorhandene Stichtag-Partition als materialisiert melden
             stichtage_anmelden(context.instance, [s for s, _ in je_stichtag])

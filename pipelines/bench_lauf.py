@@ -1,0 +1,146 @@
+"""Messprozess des Benchmarks (`sozial-dwh bench`, sozial_dwh/bench.py): ein Dagster-Lauf in einem eigenen Prozess.
+
+`python -m pipelines.bench_lauf '<Auftrag als JSON>'` – vom Benchmark gestartet, mit eigenem `SOZIAL_DWH_HOME`,
+`SOZIAL_DWH_REFERENCE` und `DAGSTER_HOME`, damit `ru_maxrss` nur diesen Lauf misst. Aufträge:
+
+- `voll`: Job „alles“ über alle Stichtage (wie `sozial-dwh run`), danach eine Berichtsausgabe;
+- `zuwachs`: Job `stichtag_lauf` für einen weiteren Stichtag auf dem fertigen Warehouse.
+
+Das Ergebnis (Wandzeit, Schritt-Zeiten, Prüfdauer aus den Metadaten der Staging-Assets, Speicher) schreibt er als
+JSON in die Datei `ergebnis` des Auftrags.
+"""
+
+import json
+import os
+import resource  # nur Unix; der Benchmark ist für Linux/macOS gedacht
+import sys
+import threading
+import time
+from pathlib import Path
+
+_start = time.perf_counter()
+import dagster as dg  # noqa: E402 (die Importzeit wird gemessen)
+
+from pipelines.ausfuehren import alles_ausfuehren  # noqa: E402
+from pipelines.definitions import defs  # noqa: E402
+from pipelines.export import export_bericht  # noqa: E402
+from pipelines.partitions import stichtage_anmelden  # noqa: E402
+from sozial_dwh import warehouse  # noqa: E402
+from sozial_dwh.bench import BenchFehler  # noqa: E402
+from sozial_dwh.config import Paths  # noqa: E402
+
+IMPORT_S = time.perf_counter() - _start
+RUHIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def messen(auftrag: dict) -> dict:
+    speicher = _SpeicherVerlauf().starten()
+    paths = Paths.from_env()
+    instance = dg.DagsterInstance.get()
+    ergebnis: dict = {"import_s": IMPORT_S}
+    clock = time.perf_counter()
+    if auftrag["art"] == "voll":
+        result = alles_ausfuehren(instance, paths, raise_on_error=False, run_config=RUHIG)
+    else:
+        stichtage_anmelden(instance, [auftrag["stichtag"]])
+        result = defs.resolve_job_def("stichtag_lauf").execute_in_process(
+            instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False, run_config=RUHIG)
+    ergebnis["wand_s"] = time.perf_counter() - clock
+    _erfolg_pruefen(result, auftrag["art"])
+    ergebnis["schritte"] = _schritt_zeiten(instance, result.run_id)
+    ergebnis["validate_s"] = _pruefdauer(instance, result.run_id)
+    if auftrag["art"] == "voll":
+        ergebnis["warehouse"] = _warehouse_umfang(paths)
+        clock = time.perf_counter()
+        meldungen: list[str] = []
+        code = export_bericht(paths, auftrag["bericht"], progress=meldungen.append)
+        ergebnis["export_s"] = time.perf_counter() - clock
+        ergebnis["export_bericht"] = auftrag["bericht"]
+        if code != 0:
+            raise BenchFehler(f"Berichtsausgabe {auftrag['bericht']} gescheitert: " + " | ".join(meldungen[-3:]))
+    ergebnis["peak_rss_mb"] = _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    ergebnis["rss_spitze"] = speicher.spitze(instance)
+    Path(auftrag["ergebnis"]).write_text(json.dumps(ergebnis), encoding="utf-8")
+    return ergebnis
+
+
+class _SpeicherVerlauf:
+    """Tastet den belegten Arbeitsspeicher (RSS) alle 0,1 s ab, um die Spitze einem Schritt zuzuordnen (nur Linux)."""
+
+    def __init__(self) -> None:
+        self.proben: list[tuple[float, float]] = []
+        self._ende = False
+
+    def starten(self) -> "_SpeicherVerlauf":
+        if Path("/proc/self/statm").exists():
+            threading.Thread(target=self._abtasten, daemon=True).start()
+        return self
+
+    def _abtasten(self) -> None:
+        seite = os.sysconf("SC_PAGE_SIZE") / 2**20
+        while not self._ende:
+            with open("/proc/self/statm", encoding="ascii") as handle:
+                self.proben.append((time.time(), int(handle.read().split()[1]) * seite))
+            time.sleep(0.1)
+
+    def spitze(self, instance: dg.DagsterInstance) -> dict | None:
+        self._ende = True
+        if not self.proben:
+            return None
+        zeit, mb = max(self.proben, key=lambda probe: probe[1])
+        schritt = next((f"{run.job_name}/{s.step_key}" for run in instance.get_runs(limit=5)
+                        for s in instance.get_run_step_stats(run.run_id)
+                        if s.start_time and s.end_time and s.start_time <= zeit <= s.end_time), "außerhalb der Schritte")
+        return {"mb": round(mb, 1), "schritt": schritt}
+
+
+def _maxrss_mb(value: int) -> float:
+    return value / (1024 * 1024) if sys.platform == "darwin" else value / 1024  # macOS: Bytes, Linux: KiB
+
+
+def _pruefdauer(instance: dg.DagsterInstance, run_id: str) -> float:
+    """Summe der Metadaten `pruefdauer_s` (Great-Expectations-Prüfungen, Quarantäne, Prüfbericht) des Laufs.
+
+    Ein Lauf über einen Bereich von Partitionen meldet dieselben Metadaten für jede Partition: je Asset zählt
+    der Wert einmal."""
+    je_asset: dict[dg.AssetKey, float] = {}
+    for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = record.asset_materialization
+        wert = materialization.metadata.get("pruefdauer_s")
+        if wert is not None:
+            je_asset[materialization.asset_key] = float(wert.value)
+    return sum(je_asset.values())
+
+
+def _erfolg_pruefen(result: dg.ExecuteInProcessResult, art: str) -> None:
+    fehler = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            while error.cause is not None:
+                error = error.cause
+            fehler.append(f"{event.step_key}: {error.message.strip()}")
+    if not result.success or fehler:
+        raise BenchFehler(f"Lauf „{art}“ gescheitert: " + " | ".join(fehler[:5]))
+
+
+def _schritt_zeiten(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
+    return {s.step_key: (s.end_time or 0) - (s.start_time or 0) for s in instance.get_run_step_stats(run_id)
+            if s.start_time is not None}
+
+
+def _warehouse_umfang(paths: Paths) -> dict:
+    tabellen = ("raw.bevoelkerung", "raw.sgb2", "core.fact_bevoelkerung", "core.fact_sgb2", "mart.indikator_werte",
+                "core.dim_gebiet")
+    with warehouse.connect(paths, read_only=True) as con:
+        zeilen = {t: warehouse.table_row_count(con, *t.split(".")) for t in tabellen}
+        dateien = dict(con.execute("select status, count(*) from ops.dateien group by status").fetchall())
+        quarantaene = con.execute("select count(*) from quarantine.zeilen").fetchall()[0][0]
+    return {"tabellen": zeilen, "dateien": dateien, "quarantaene_zeilen": quarantaene,
+            "groesse_mb": round(paths.warehouse.stat().st_size / 1e6, 1)}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("Aufruf: python -m pipelines.bench_lauf '<Auftrag als JSON>' (wird von `sozial-dwh bench` gestartet)")
+    messen(json.loads(sys.argv[1]))
