@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 
 import dagster as dg
 import duckdb
@@ -119,6 +120,32 @@ def test_numbers_are_numbers_and_suppressed_cells_are_stars(gebaut):
     for row in rows.values():
         for cell in row[2:]:
             assert cell.value is None or cell.data_type == "n" or cell.value == "*", (cell.coordinate, cell.value)
+
+
+ZAHL_ALS_TEXT = re.compile(r"^[+\-−]?\d+([.,]\d+)?$")
+
+
+def test_no_number_is_stored_as_text_in_any_sheet(gebaut):
+    """In keinem Blatt steht eine Zahl als Text (LibreOffice und Excel könnten nicht mit ihr rechnen): Priorität,
+    Gewichte und Klassengrenzen des Sozialindex sind Zahlen. Ausnahme: die Kennung der Ausgabe im Blatt Info."""
+    paths, _ = gebaut
+    wb = openpyxl.load_workbook(ordner(paths, "2022") / "sozialbericht_2022.xlsx")
+    schluessel = {"Schlüssel", "Kennung"}  # Gebiets- und Gemeindeschlüssel (AGS mit führender Null) bleiben Text
+    als_text = [(ws.title, cell.coordinate, cell.value) for ws in wb.worksheets for row in ws.iter_rows()
+                for cell in row if isinstance(cell.value, str) and ZAHL_ALS_TEXT.match(cell.value.strip())
+                and ws.cell(row=4, column=cell.column).value not in schluessel
+                and not (ws.title == "Info" and ws.cell(row=cell.row, column=1).value == "Ausgabe")]
+    assert als_text == []
+    ws = wb["Konferenzergebnisse"]
+    spalte = [c.value for c in ws[4]].index("Priorität") + 1
+    prioritaeten = [ws.cell(row=r, column=spalte) for r in range(5, ws.max_row + 1)]
+    werte = [c.value for c in prioritaeten if c.value is not None]
+    assert werte and set(werte) <= {1, 2, 3} and all(c.data_type == "n" for c in prioritaeten if c.value is not None)
+    methodik = {r[0].value: r for r in wb["Methodik"].iter_rows() if r[0].value}
+    assert methodik["sgb2_quote"][1].value == 1.0 and methodik["sgb2_quote"][1].data_type == "n"  # Gewicht
+    assert "hoch < −1,0 ≤ mittel ≤ +1,0 < niedrig ≤ +1,5 < sehr niedrig" in methodik["Sozialindex"][1].value
+    assert "Status" in {r[0].value for r in wb["Info"].iter_rows()} and any(
+        r[1].value == "Entwurf" for r in wb["Info"].iter_rows() if r[0].value == "Status")
 
 
 def test_suppression_in_csv_and_warehouse(gebaut):

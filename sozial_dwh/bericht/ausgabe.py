@@ -289,6 +289,9 @@ def _quellen_namen(con, ausgabe: Ausgabe) -> list[str]:
     return [QUELLEN_NAMEN.get(q, q) for q in quellen]
 
 
+STATUS_TEXT = {"entwurf": "Entwurf", "freigegeben": "freigegeben"}
+
+
 def _info(ausgabe: Ausgabe, jetzt: dt.datetime, pruefsumme: str) -> list[tuple[str, object]]:
     return [
         ("Ausgabe", ausgabe.bericht_id),
@@ -296,7 +299,8 @@ def _info(ausgabe: Ausgabe, jetzt: dt.datetime, pruefsumme: str) -> list[tuple[s
         ("Stichtag", ausgabe.stichtag),
         ("Vergleichsausgabe", f"{ausgabe.vergleich_bericht_id} (Stichtag {ausgabe.vergleich_stichtag:%d.%m.%Y})"
          if ausgabe.vergleich_stichtag else "keine"),
-        ("Status", ausgabe.status + (f" am {ausgabe.freigegeben_am:%d.%m.%Y}" if ausgabe.freigegeben_am else "")),
+        ("Status", STATUS_TEXT.get(ausgabe.status, ausgabe.status)
+         + (f" am {ausgabe.freigegeben_am:%d.%m.%Y}" if ausgabe.freigegeben_am else "")),
         ("Erstellt am", jetzt),
         ("Inhalts-Prüfsumme (SHA-256 der CSV-Dateien)", pruefsumme),
         ("Geheimhaltung", f"Fallzahlen 1 bis {ausgabe.geheimhaltung_max} und darauf beruhende Quoten sind gesperrt (*)."),
@@ -310,6 +314,7 @@ def _methodik(con, ausgabe: Ausgabe) -> list[tuple[str, object]]:
     from sozial_dwh.bericht.geheimhaltung import REGEL_TEXT
 
     p = dict(con.execute("select parameter, wert from raw.ref_sozialindex_parameter").fetchall())
+    klassen = {index: _klassen_text(con, index) for index in ("status", "dynamik")}
     indikatoren = ", ".join(r[0] for r in con.execute(
         "select k.name from raw.ref_sozialindex_indikatoren as s join core.dim_indikator as k using (indikator_id) "
         "order by k.name").fetchall())
@@ -324,9 +329,9 @@ def _methodik(con, ausgabe: Ausgabe) -> list[tuple[str, object]]:
         ("Sozialindex", f"Nach dem Berliner Monitoring Soziale Stadtentwicklung 2021. Indikatoren: {indikatoren}. "
                         "Jeder Indikator wird über die Sozialräume z-standardisiert (Mittel 0, Standardabweichung 1, "
                         "höher = mehr Bedarf), die gewichtete Summe erneut standardisiert = Statusindex. Klassen: "
-                        "hoch < −1,0 ≤ mittel ≤ +1,0 < niedrig ≤ +1,5 < sehr niedrig. Dynamikindex ebenso aus den "
-                        f"Veränderungen in Prozentpunkten über {p.get('dynamik_jahre', '2')} Jahre: positiv < −1,0 ≤ "
-                        "stabil ≤ +1,0 < negativ. Gesamtklasse = Status- und Dynamikklasse (12 Gruppen). Sozialräume "
+                        f"{klassen['status']}. Dynamikindex ebenso aus den Veränderungen in Prozentpunkten über "
+                        f"{p.get('dynamik_jahre', '2')} Jahre: {klassen['dynamik']}. Gesamtklasse = Status- und "
+                        "Dynamikklasse. Sozialräume "
                         f"mit weniger als {p.get('mindest_einwohner', '300')} Einwohnern gehen nicht ein."),
         ("Konferenzergebnisse", "Ein Bedarf gilt als durch die Daten bestätigt, wenn die Indikatoren seines "
                                 "Handlungsfelds den Sozialraum am letzten Stichtag vor der Konferenz schlechter als die "
@@ -335,14 +340,30 @@ def _methodik(con, ausgabe: Ausgabe) -> list[tuple[str, object]]:
     ]
 
 
+def _klassen_text(con, index: str) -> str:
+    """Klassengrenzen aus sozialindex_klassen.csv als Text, z. B. „hoch < −1,0 ≤ mittel ≤ +1,0 < niedrig“."""
+    zeilen = con.execute(
+        "select klasse, try_cast(obergrenze as double), obergrenze_eingeschlossen = 'ja' "
+        "from raw.ref_sozialindex_klassen where index = ? order by cast(rang as integer)", [index]).fetchall()
+    teile = []
+    for klasse, grenze, eingeschlossen in zeilen:
+        teile.append(klasse)
+        if grenze is not None:
+            zahl = f"{grenze:+.1f}".replace(".", ",").replace("-", "−")
+            teile.append(f"≤ {zahl} <" if eingeschlossen else f"< {zahl} ≤")
+    return " ".join(teile)
+
+
 def _methodik_tabellen(con) -> list[tuple[str, list[str], list[list[object]]]]:
     indikatoren = con.execute(
         "select indikator_id, name, einheit, definition, polaritaet, min_nenner, quelle from core.dim_indikator "
         "order by indikator_id").fetchall()
+    # Referenzdateien sind Text: Zahlen als Zahlen in die Arbeitsmappe
     klassen = con.execute(
-        "select index, klasse, obergrenze, obergrenze_eingeschlossen from raw.ref_sozialindex_klassen "
-        "order by index desc, cast(rang as integer)").fetchall()
-    gewichte = con.execute("select indikator_id, gewicht from raw.ref_sozialindex_indikatoren order by 1").fetchall()
+        "select index, klasse, try_cast(obergrenze as double), obergrenze_eingeschlossen "
+        "from raw.ref_sozialindex_klassen order by index desc, cast(rang as integer)").fetchall()
+    gewichte = con.execute("select indikator_id, try_cast(gewicht as double) from raw.ref_sozialindex_indikatoren "
+                           "order by 1").fetchall()
     return [
         ("Indikatoren", ["Kennung", "Name", "Einheit", "Definition", "Polarität (+1 = höher mehr Bedarf)",
                          "Mindestnenner", "Quelle"], [list(r) for r in indikatoren]),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import numbers
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -55,8 +56,11 @@ def zellwert(spalte: Spalte, value: object) -> object:
         return int(value)
     if spalte.art in ("quote", "index", "veraenderung"):
         return round(float(value), spalte.nachkommastellen)
-    if spalte.art == "schluessel" and isinstance(value, float) and value.is_integer():
-        return int(value)
+    if spalte.art == "schluessel" and isinstance(value, numbers.Real) and not isinstance(value, bool) \
+            and float(value).is_integer():  # auch numpy-Zahlen aus pandas (Int64)
+        return int(value)  # z. B. Priorität 1–3 oder eine laufende Nummer: als Zahl, nicht als Text
+    if spalte.art == "schluessel" and isinstance(value, str) and value.isdigit() and not value.startswith("0"):
+        return int(value)  # Nummer aus einer Arbeitsmappe („3“); mit führender Null (AGS 05962024) bleibt es Text
     return str(value) if not isinstance(value, str) else value
 
 
@@ -144,6 +148,16 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
     ws.auto_filter.ref = f"A{kopf}:{get_column_letter(len(spalten))}{max(r, kopf)}"
 
 
+def _format_frei(cell, value: object) -> None:
+    """Zahlenformat für Info und Methodik (Datum, Zeitpunkt, Dezimalzahl)."""
+    if isinstance(value, dt.datetime):
+        cell.number_format = "DD.MM.YYYY HH:MM"
+    elif isinstance(value, dt.date):
+        cell.number_format = "DD.MM.YYYY"
+    elif isinstance(value, float):
+        cell.number_format = "0.0##"
+
+
 def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str, object]],
                            tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> None:
     ws = wb.create_sheet(titel)
@@ -152,10 +166,7 @@ def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str,
     for key, value in zeilen:
         ws.cell(row=r, column=1, value=key).font = _SUMME
         cell = ws.cell(row=r, column=2, value=value)
-        if isinstance(value, dt.datetime):
-            cell.number_format = "DD.MM.YYYY HH:MM"
-        elif isinstance(value, dt.date):
-            cell.number_format = "DD.MM.YYYY"
+        _format_frei(cell, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         r += 1
     for ueberschrift, kopf, daten in tabellen:
@@ -170,10 +181,7 @@ def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str,
             r += 1
             for c, value in enumerate(zeile, start=1):
                 cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, dt.datetime):
-                    cell.number_format = "DD.MM.YYYY HH:MM"
-                elif isinstance(value, dt.date):
-                    cell.number_format = "DD.MM.YYYY"
+                _format_frei(cell, value)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         r += 1
     for column, width in zip("ABCDEFG", (30, 70, 24, 24, 40, 20, 20), strict=False):
