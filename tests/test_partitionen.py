@@ -86,8 +86,16 @@ def test_new_stichtag_file_materialises_only_its_partition(zwei_jahre):
     # nur die Partition 2023 der partitionierten Assets …
     assert {p for _, p in materialisiert if p is not None} == {"2023-12-31"}
     assert {("staging", "stg_sgb2"), ("core", "fact_bevoelkerung"), ("core", "groessen_sgb2")} <= partitioniert
-    # … und die nachgelagerten, nicht partitionierten Assets
-    assert {("mart", "indikator_werte"), ("ops", "analysekopie")} <= {k for k, p in materialisiert if p is None}
+    # … und die nachgelagerten, nicht partitionierten Assets – sonst nichts (der Eingang mit seinen Rohtabellen)
+    graph = defs.resolve_asset_graph()
+    nachgelagert = {tuple(k.path) for k in dg.AssetSelection.assets(
+        *(k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def == STICHTAGE)).downstream().resolve(graph)}
+    ungeteilt = {k for k, p in materialisiert if p is None}
+    assert {("mart", "indikator_werte"), ("ops", "analysekopie")} <= ungeteilt
+    eingang = {k for k in ungeteilt if k[0] in ("raw", "ops", "quarantine") and k != ("ops", "analysekopie")}
+    assert ungeteilt - eingang <= nachgelagert
+    assert not {k for k, _ in materialisiert} & {("raw", "ref_gebiete"), ("staging", "stg_kita"), ("core", "fact_kita"),
+                                                 ("staging", "stg_konferenz_ergebnisse"), ("core", "dim_gebiet")}
     # Zeilen von 2021 und 2022 physisch unberührt, 2023 neu
     for table, ids in vorher.items():
         nachher = rowids(paths, table)
