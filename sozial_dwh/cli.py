@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -20,10 +21,39 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+# argparse spricht Englisch: seine festen Texte und Fehlermeldungen auf Deutsch
+_HILFE_DEUTSCH = (
+    (re.compile(r"^usage: ", re.MULTILINE), "Aufruf: "),
+    (re.compile(r"^options:$", re.MULTILINE), "Optionen:"),
+    (re.compile(r"^positional arguments:$", re.MULTILINE), "Angaben:"),
+    (re.compile(r"show this help message and exit"), "diese Hilfe zeigen und beenden"),
+)
+_FEHLER_DEUTSCH = (
+    (re.compile(r"^the following arguments are required: (.*)$"), r"Pflichtangabe fehlt: \1"),
+    (re.compile(r"^argument (.+?): invalid choice: (.*) \(choose from (.*)\)$"),
+     r"\1: unbekannte Auswahl \2 (möglich: \3)"),
+    (re.compile(r"^unrecognized arguments: (.*)$"), r"unbekannte Angaben: \1"),
+    (re.compile(r"^argument (.+?): invalid \w+ value: (.*)$"), r"\1: ungültiger Wert \2"),
+    (re.compile(r"^argument (.+?): expected one argument$"), r"\1: braucht einen Wert"),
+)
+
+
+def _deutsch(text: str, ersetzungen) -> str:
+    for muster, ersatz in ersetzungen:
+        text = muster.sub(ersatz, text)
+    return text
+
+
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse beendet mit 2; Meldung auf Deutsch einleiten
+    def format_usage(self) -> str:
+        return _deutsch(super().format_usage(), _HILFE_DEUTSCH)
+
+    def format_help(self) -> str:
+        return _deutsch(super().format_help(), _HILFE_DEUTSCH)
+
+    def error(self, message: str) -> None:  # argparse beendet mit 2; Meldung auf Deutsch
         self.print_usage(sys.stderr)
-        _err(f"Aufruf fehlerhaft: {message}")
+        _err(f"Aufruf fehlerhaft: {_deutsch(message, _FEHLER_DEUTSCH)}")
         raise SystemExit(2)
 
 

@@ -8,6 +8,7 @@ blockierende Fehler halten die nachgelagerten Assets an.
 
 import datetime as dt
 import time
+import warnings
 
 import dagster as dg
 import duckdb
@@ -117,6 +118,15 @@ def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
     deps = set(model.deps) | _rule_deps(regeln, model.key)
     quelle = _quelle(model)
 
+    # `backfill_policy` ist in Dagster 1.13 „beta“: die Warnung bei jedem Laden der Definitions (auch in jeder
+    # Ausgabe von `sozial-dwh`) hilft niemandem, der Daten abgibt.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r".*backfill_policy.*beta")
+        return _sql_asset_definition(model, table, regeln, deps, quelle)
+
+
+def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps: set, quelle: str | None
+                          ) -> dg.AssetsDefinition:
     @dg.asset(
         key=list(model.key),
         deps=[list(dep) for dep in sorted(deps)],
