@@ -12,8 +12,11 @@ from collections.abc import Callable
 import dagster as dg
 
 from sozial_dwh import warehouse
+from sozial_dwh.bericht.ausgabe import MANIFEST
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
+
+KONFERENZ_INDIKATOR = "bedarfe_anzahl"  # DESIGN §8: Stichtag = Datum der Konferenz
 
 SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.fact_bevoelkerung",
                   "mart.indikator_werte"]
@@ -87,9 +90,11 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
             "count(*) filter (where not erfolgreich and schwere = 'fehler'), coalesce(sum(quarantaene), 0) "
             "from ops.pruefungen where lauf_id = ?", [run_id]
         ).fetchall()[0]
+        # Konferenzergebnisse (bedarfe_anzahl) stehen am Datum ihrer Konferenz, nicht an einem Statistik-Stichtag
         indicators = con.execute(
-            "select count(distinct indikator_id), count(distinct stichtag), count(distinct ebene) "
-            "from mart.indikator_werte where wert is not null"
+            "select count(distinct indikator_id), count(distinct stichtag) filter (where indikator_id <> ?), "
+            "count(distinct ebene), count(distinct stichtag) filter (where indikator_id = ?) "
+            "from mart.indikator_werte where wert is not null", [KONFERENZ_INDIKATOR, KONFERENZ_INDIKATOR]
         ).fetchall()[0]
     lines = [f"Lauf erfolgreich in {seconds:.1f} s.", "", "Dateien in diesem Lauf:"]
     lines += [f"  {status}: {count}" for status, count in files] or ["  keine neuen Dateien im Eingang"]
@@ -104,7 +109,8 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
     lines += ["", "Tabellen:"] + [f"  {name}: {rows} Zeilen" for name, rows in tables]
     lines += [
         "",
-        f"Indikatoren mit Werten: {indicators[0]} Indikatoren, {indicators[1]} Stichtage, {indicators[2]} Ebenen",
+        f"Indikatoren mit Werten: {indicators[0]} Indikatoren, {indicators[1]} Stichtage (dazu {indicators[3]} "
+        f"Konferenztermine), {indicators[2]} Ebenen",
         "",
         f"Warehouse:    {paths.warehouse}",
         f"Analysekopie: {paths.analyse}  (schreibgeschützt öffnen: duckdb -readonly {paths.analyse})",
@@ -112,5 +118,6 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
     ]
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
         if ordner.is_dir():
-            lines.append(f"  {ordner.name}: {len([p for p in ordner.iterdir() if p.is_file()])} Dateien")
+            anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
+            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})")
     return "\n".join(lines)

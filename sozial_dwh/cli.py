@@ -208,12 +208,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             stichtage = ", ".join(f"{d:%d.%m.%Y}" for d in sorted(result.stichtage))
             print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {len(result.records)} Zellen, "
                   f"{len(result.quarantine)} Zeilen in Quarantäne")
-            for line in result.meldungen + describe_quarantine(result):
+            for line in result.meldungen + describe_quarantine(result, path):
                 print(f"          {line}")
         else:
             rejected += 1
             print(f"ABGELEHNT {path}" + (f" (Quelle {verdict.quelle})" if verdict.quelle else ""))
-            for line in verdict.fehler + (describe_quarantine(verdict.result) if verdict.result else []):
+            for line in verdict.fehler + (describe_quarantine(verdict.result, path) if verdict.result else []):
                 print(f"          {line}")
     return 1 if rejected else 0
 

@@ -208,9 +208,11 @@ def _top_reasons(result: ReadResult, limit: int = 3) -> list[str]:
     return [f"{grund} ({n}×)" for grund, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
 
 
-def describe_quarantine(result: ReadResult, limit: int = 20) -> list[str]:
+def describe_quarantine(result: ReadResult, path: Path | None = None, limit: int = 20) -> list[str]:
+    """Fundstellen der Quarantäne für Menschen; eine CSV-Datei hat keine Blätter (nur Zeile und Spalte)."""
+    csv_datei = path is not None and path.suffix.lower() == ".csv"
     lines = [
-        f"Blatt „{q.blatt}“, Zeile {q.zeile}" + (f", Spalte {q.spalte}" if q.spalte else "")
+        ("" if csv_datei else f"Blatt „{q.blatt}“, ") + f"Zeile {q.zeile}" + (f", Spalte {q.spalte}" if q.spalte else "")
         + f": {q.grund}" + (f" (Wert: „{q.wert}“)" if q.wert not in (None, "") else "")
         for q in result.quarantine[:limit]
     ]
@@ -303,7 +305,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     if not verdict.ok:
         target = _free_name(paths.rejected, path.name, sha)
         _copy_verified(path, target, sha)
-        meldungen = verdict.fehler + (describe_quarantine(verdict.result) if verdict.result else [])
+        meldungen = verdict.fehler + (describe_quarantine(verdict.result, path) if verdict.result else [])
         _write_error_report(target, path.name, meldungen, paths)
         con.execute(
             "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, status, meldungen, geladen_am, "
@@ -316,7 +318,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     result = verdict.result
     target = _free_name(paths.archive / verdict.quelle, path.name, sha)
     _copy_verified(path, target, sha)
-    meldungen = result.meldungen + describe_quarantine(result)
+    meldungen = result.meldungen + describe_quarantine(result, path)
     stichtage = sorted(result.stichtage)
     con.execute("begin transaction")
     try:

@@ -89,3 +89,13 @@ def test_check_usage_errors_exit_2(folder: Path, capsys):
     assert main(["check", str(folder / "fehlt.xlsx")]) == 2
     assert "Datei nicht gefunden" in capsys.readouterr().err
     assert main([]) == 2
+
+
+def test_csv_rows_are_located_by_row_and_column_not_sheet(folder: Path, capsys):
+    """Eine CSV-Datei hat keine Blätter: die Fundstelle nennt Zeile und Spalte (Zeile 3 = zweite Datenzeile)."""
+    path = folder / "bevoelkerung_2022-12-31.csv"
+    path.write_text("Gebiet;Altersgruppe;Anzahl\nA1;0-17;100\nX9;0-17;5\n", encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Zeile 3, Spalte A: Gebiet „X9“ ist in der Gebietsgliederung unbekannt" in out
+    assert "Blatt" not in out

@@ -127,7 +127,8 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         pruefsumme = _pruefsumme(csvs)
         grafiken = _grafiken(con, ausgabe, tabellen, neu_ordner)
         untertitel = _untertitel(ausgabe)
-        quelle = "Quelle: " + ", ".join(_quellen_namen(con, ausgabe)) + f"; eigene Berechnung (Sozialplanung), Stand {jetzt:%d.%m.%Y}"
+        geladen = {r[0] for r in _quellen_rows(con, ausgabe)}
+        quellen = {t.name: _quelle_text(t, geladen, jetzt) for t, _, _ in tabellen}
         mappe = dateien.schreibe_arbeitsmappe(
             neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,
             info=_info(ausgabe, jetzt, pruefsumme),
@@ -135,7 +136,7 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
                             _quellen(con, ausgabe))],
             methodik=_methodik(con, ausgabe),
             methodik_tabellen=_methodik_tabellen(con),
-            untertitel=untertitel, quelle=quelle, zeitpunkt=jetzt,
+            untertitel=untertitel, quellen=quellen, zeitpunkt=jetzt,
         )
         alle = [*csvs, *grafiken, mappe]
         manifest = {
@@ -284,9 +285,10 @@ QUELLEN_NAMEN = {
 }
 
 
-def _quellen_namen(con, ausgabe: Ausgabe) -> list[str]:
-    quellen = sorted({r[0] for r in _quellen_rows(con, ausgabe)})
-    return [QUELLEN_NAMEN.get(q, q) for q in quellen]
+def _quelle_text(tabelle: Tabelle, geladen: set[str], jetzt: dt.datetime) -> str:
+    """Quellenzeile unter einer Tabelle: nur die Quellen, die in sie eingehen (und geladen sind)."""
+    namen = [QUELLEN_NAMEN.get(q, q) for q in tabelle.quellen if q in geladen]
+    return "Quelle: " + "; ".join([*namen, f"eigene Berechnung (Sozialplanung), Stand {jetzt:%d.%m.%Y}"])
 
 
 STATUS_TEXT = {"entwurf": "Entwurf", "freigegeben": "freigegeben"}

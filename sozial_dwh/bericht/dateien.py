@@ -196,13 +196,13 @@ def schreibe_arbeitsmappe(
     methodik: Sequence[tuple[str, object]],
     methodik_tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]],
     untertitel: str,
-    quelle: str,
+    quellen: dict[str, str],
     zeitpunkt: dt.datetime,
 ) -> Path:
     wb = Workbook()
     wb.remove(wb.active)
     _blatt_schluessel_wert(wb, "Info", info, info_tabellen)
     for tabelle, frame, maske in tabellen:
-        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quelle)
+        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quellen.get(tabelle.name, ""))
     _blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen)
     return save_reproducible(wb, pfad, zeitpunkt)

@@ -50,7 +50,7 @@ class Tabelle:
     summe_wert: str = "gemeinde"
     gruppe: tuple[str, ...] = ()  # Spalten, die unabhängige Summengruppen bilden (z. B. indikator_id)
     zeilensummen: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (Summenspalte, Teilspalten)
-    quellen: tuple[str, ...] = field(default_factory=tuple)
+    quellen: tuple[str, ...] = field(default_factory=tuple)  # Quellen (DESIGN §5.2), die in die Tabelle eingehen
 
     def spalte(self, name: str) -> Spalte:
         for s in self.spalten:

@@ -25,7 +25,8 @@ def _anzahl(name: str, titel: str, sichtbar: bool = True) -> Spalte:
 
 
 def _veraenderung(name: str, titel: str, basis: str, einheit: str) -> Spalte:
-    return Spalte(name, titel, "veraenderung", einheit, basis=basis)
+    # Veränderung einer Anzahl in ganzen Personen, einer Quote in Prozentpunkten mit einer Nachkommastelle
+    return Spalte(name, titel, "veraenderung", einheit, basis=basis, nachkommastellen=0 if einheit == "Personen" else 1)
 
 
 TABELLEN: tuple[Tabelle, ...] = (
@@ -46,6 +47,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Quoten aus summierten Zählern und Nennern; Veränderung in Prozentpunkten (bei Anzahlen in Personen).",
         gruppe=("indikator_id", "gemeinde_id"),
+        quellen=("bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita", "konferenz"),
     ),
     Tabelle(
         "bevoelkerung", "Bevölkerung", "Bevölkerung und Altersstruktur",
@@ -66,6 +68,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Einwohnerinnen und Einwohner mit Hauptwohnsitz am Stichtag.",
         gruppe=("gemeinde_id",),
+        quellen=("bevoelkerung",),
     ),
     Tabelle(
         "sozialleistungen", "SGB II und Mindestsicherung", "SGB II und Mindestsicherung",
@@ -89,6 +92,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         "SGB-II-Quote: Leistungsberechtigte je 100 Einwohner unter 65 Jahren. Mindestsicherung: SGB II, "
         "Grundsicherung im Alter und bei Erwerbsminderung, Hilfe zum Lebensunterhalt, AsylbLG.",
         gruppe=("gemeinde_id",),
+        quellen=("sgb2", "grundsicherung", "bevoelkerung"),
     ),
     Tabelle(
         "arbeitslosigkeit", "Arbeitslosigkeit", "Arbeitslosigkeit",
@@ -105,6 +109,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Arbeitslose (SGB II und SGB III) je 100 Einwohner von 15 bis 64 Jahren.",
         gruppe=("gemeinde_id",),
+        quellen=("arbeitslose", "bevoelkerung"),
     ),
     Tabelle(
         "kinderbetreuung", "Kinderbetreuung", "Kindertagesbetreuung: Plätze und Versorgungsquoten",
@@ -119,6 +124,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Plätze zum 01.03. des Folgejahres je 100 Kinder am Stichtag.",
         gruppe=("gemeinde_id",),
+        quellen=("kita", "bevoelkerung"),
     ),
     Tabelle(
         "zeitreihe", "Zeitreihe", "SGB-II-Quote und Arbeitslosenanteil im Zeitverlauf",
@@ -132,6 +138,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Werte früherer Stichtage auf der heutigen Gebietsgliederung.",
         gruppe=("stichtag", "gemeinde_id"),
+        quellen=("sgb2", "arbeitslose", "bevoelkerung"),
     ),
     Tabelle(
         "sozialindex", "Sozialindex", "Sozialindex der Sozialräume",
@@ -147,6 +154,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Status- und Dynamikindex nach dem Berliner Monitoring Soziale Stadtentwicklung (Methodik).",
         summe_spalte=None,
+        quellen=("sgb2", "arbeitslose", "bevoelkerung"),
     ),
     Tabelle(
         "konferenz", "Konferenzergebnisse", "Ergebnisse der Sozialraumkonferenzen",
@@ -163,6 +171,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Bewertung: bestätigt, wenn die verknüpften Indikatoren den Sozialraum schlechter als die Gemeinde zeigen.",
         summe_spalte=None,
+        quellen=("konferenz", "bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita"),
     ),
     Tabelle(
         "massnahmen", "Maßnahmen", "Maßnahmen und offene Bedarfe",
@@ -181,6 +190,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Status laut jüngster Arbeitsmappe; offene Bedarfe: benannt, aber noch ohne (nicht verworfene) Maßnahme.",
         summe_spalte=None,
+        quellen=("konferenz",),
     ),
 )
 

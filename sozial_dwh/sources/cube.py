@@ -77,7 +77,8 @@ class LayoutReader:
         builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, self.dims, describe=self.describe)
         self.handlers[layout.name](table, builder)
         result = builder.finish()
-        result.meldungen.insert(0, f"Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}, Layout {layout.name}: "
+        blatt = "" if ctx.dateiname.lower().endswith(".csv") else f"Blatt „{table.sheet.name}“, "  # CSV: keine Blätter
+        result.meldungen.insert(0, f"{blatt}Kopfzeile {table.header_row}, Layout {layout.name}: "
                                    f"{len(result.records)} {self.einheit} gelesen.")
         return result
 
