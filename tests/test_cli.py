@@ -33,6 +33,11 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
     out = capsys.readouterr().out
     assert "geladen: 27" in out and str(example_home.warehouse) in out
     assert "0 Fehler" in out and "Prüfungen:" in out
+    # 19 Statistik-Indikatoren an 5 Stichtagen (31.12.2018–2022) plus bedarfe_anzahl an den 2 Konferenzterminen
+    # (21.09.2022, 15.03.2023); Ebenen Gebiet, Sozialraum, Stadtbezirk, Gemeinde
+    assert "Indikatoren mit Werten: 20 Indikatoren, 5 Stichtage (dazu 2 Konferenztermine), 4 Ebenen" in out
+    # je Ausgabe dieselbe Zahl wie `export` (ohne manifest.json): 9 CSV + 3 PNG + 1 Arbeitsmappe
+    assert "sozialbericht_2022: 13 Dateien (dazu manifest.json)" in out
     with duckdb.connect(str(example_home.analyse), read_only=True) as con:
         rows = con.execute(
             "select indikator_id, ebene, count(distinct stichtag) from mart.indikator_werte "
