@@ -248,6 +248,7 @@ def runs(ok: list[bool]) -> Iterator[tuple[bool, int, int]]:
         yield value, start, stop
         start = stop
 
+
 def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], max_rows: int = 40) -> Table | None:
     """Sucht in den ersten `max_rows` Zeilen die Kopfzeile.
 

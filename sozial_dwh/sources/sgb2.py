@@ -208,17 +208,18 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
             gebiete = builder.gebiete_of(block.column(i_gebiet), stichtage, caches[1])
             personen = codes(block.column(i_person))
             bgs = codes(block.column(i_bg))
-            alter = map_values(block.column(i_alter), _altersklasse_or_bad, caches[2])
+            altersklassen = map_values(block.column(i_alter), _altersklasse_or_bad, caches[2])
             status = map_values(block.column(i_status), _status_or_bad, caches[3])
             allein = map_values(block.column(i_allein), lambda v: norm(v) in _JA, caches[4])
         except MixedTypes:
             ok = [False] * len(block)
         else:
-            ok = [BAD not in values for values in zip(stichtage, gebiete, personen, bgs, alter, status, strict=True)]
+            ok = [BAD not in values
+                  for values in zip(stichtage, gebiete, personen, bgs, altersklassen, status, strict=True)]
         zeilen = block.zeilen
         for glatt, a, b in runs(ok):
-            if glatt and zaehlen(stichtage[a:b], gebiete[a:b], personen[a:b], bgs[a:b], alter[a:b], status[a:b],
-                                 allein[a:b], zeilen[a:b]):
+            if glatt and zaehlen(stichtage[a:b], gebiete[a:b], personen[a:b], bgs[a:b], altersklassen[a:b],
+                                 status[a:b], allein[a:b], zeilen[a:b]):
                 continue
             for offset in range(a, b):
                 found = block.row(offset)
