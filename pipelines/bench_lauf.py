@@ -23,7 +23,7 @@ import dagster as dg  # noqa: E402 (die Importzeit wird gemessen)
 
 from pipelines.ausfuehren import alles_ausfuehren  # noqa: E402
 from pipelines.definitions import defs  # noqa: E402
-from pipelines.export import export_bericht  # noqa: E402
+from pipelines.export import export_bericht, schritt_fehler  # noqa: E402
 from pipelines.partitions import stichtage_anmelden  # noqa: E402
 from sozial_dwh import warehouse  # noqa: E402
 from sozial_dwh.bench import BenchFehler  # noqa: E402
@@ -113,13 +113,7 @@ def _pruefdauer(instance: dg.DagsterInstance, run_id: str) -> float:
 
 
 def _erfolg_pruefen(result: dg.ExecuteInProcessResult, art: str) -> None:
-    fehler = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.event_specific_data.error
-            while error.cause is not None:
-                error = error.cause
-            fehler.append(f"{event.step_key}: {error.message.strip()}")
+    fehler = [f"{schritt}: {meldung}" for schritt, meldung in schritt_fehler(result)]
     if not result.success or fehler:
         raise BenchFehler(f"Lauf „{art}“ gescheitert: " + " | ".join(fehler[:5]))
 

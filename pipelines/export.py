@@ -15,14 +15,15 @@ from sozial_dwh.bericht import ausgabe as ausgabe_mod
 from sozial_dwh.config import Paths
 
 
-def _fehler(result: dg.ExecuteInProcessResult) -> list[str]:
+def schritt_fehler(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+    """(Schritt, Meldung der eigentlichen Ursache) je gescheitertem Schritt eines Laufs."""
     meldungen = []
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
             while error.cause is not None:
                 error = error.cause
-            meldungen.append(error.message.strip())
+            meldungen.append((event.step_key, error.message.strip()))
     return meldungen
 
 
@@ -66,7 +67,7 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
                     "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
     )
     if not result.success:
-        for text in _fehler(result):
+        for _, text in schritt_fehler(result):
             progress(f"FEHLER beim Bau der Ausgabe {bericht_id}: {text}")
         progress("Die Ausgabe und das Warehouse bleiben im vorherigen Stand.")
         return 1
