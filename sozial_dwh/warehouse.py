@@ -78,11 +78,14 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         raise
 
 
-def table_row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
-    found = con.execute(
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
         "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, table]
-    ).fetchall()[0][0]
-    if not found:
+    ).fetchall()[0][0])
+
+
+def table_row_count(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> int:
+    if not table_exists(con, schema, table):
         return 0
     # Bezeichner stammen aus dem Code (Modellnamen), nie aus Benutzereingaben.
     return con.execute(f'select count(*) from "{schema}"."{table}"').fetchall()[0][0]
@@ -94,8 +97,7 @@ AUFGEBAUT_TABELLE = ("mart", "indikator_werte")
 
 def ist_aufgebaut(con: duckdb.DuckDBPyConnection) -> bool:
     """Hat das Warehouse hinter `con` schon einen ganzen Aufbau (Dimensionen, Fakten, Mart)?"""
-    return bool(con.execute("select count(*) from duckdb_tables() where schema_name = ? and table_name = ?",
-                            list(AUFGEBAUT_TABELLE)).fetchall()[0][0])
+    return table_exists(con, *AUFGEBAUT_TABELLE)
 
 
 def warehouse_aufgebaut(paths: Paths) -> bool:

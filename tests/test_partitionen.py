@@ -101,6 +101,13 @@ def test_new_stichtag_file_materialises_only_its_partition(zwei_jahre):
         nachher = rowids(paths, table)
         assert {s: nachher[s] for s in ids} == ids, table
         assert "2023-12-31" in nachher, table
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        # die Prüfungen dieses Laufs sahen nur die Zeilen von 2023 (die übrigen Stichtage sind schon geprüft)
+        [(geprueft,)] = con.execute("select zeilen from ops.pruefungen where lauf_id = ? and "
+                                    "pruefung = 'sgb2_anzahl_nicht_negativ'", [result.run_id]).fetchall()
+        [(neu, alle)] = con.execute("select count(*) filter (where stichtag = ?), count(*) from staging.stg_sgb2",
+                                    [D23]).fetchall()
+    assert geprueft == neu and 0 < neu < alle
     with duckdb.connect(str(paths.analyse), read_only=True) as con:
         # SGB-II-Quote SRA 2023: (120 + 40) / (800 + 400) = 13,33 %
         wert = con.execute("select wert from mart.indikator_werte where indikator_id = 'sgb2_quote' and "
