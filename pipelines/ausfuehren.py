@@ -51,13 +51,22 @@ def stichtage_im_eingang(paths: Paths, dateien: Iterable | None = None) -> dict[
 
 
 def bekannte_stichtage(instance: dg.DagsterInstance, paths: Paths) -> list[str]:
-    """Meldet die Stichtage aus Warehouse und Eingang als Partitionen an und gibt alle zurück (sortiert)."""
+    """Meldet die Stichtage aus Warehouse und Eingang als Partitionen an und gibt alle zurück – in der Reihenfolge,
+    in der Dagster sie führt (siehe `bereich_tags`)."""
     im_eingang = [s for stichtage in stichtage_im_eingang(paths).values() for s in stichtage]
     stichtage_anmelden(instance, [*stichtage_im_warehouse(paths), *im_eingang])
-    return sorted(instance.get_dynamic_partitions(STICHTAGE.name))
+    return list(instance.get_dynamic_partitions(STICHTAGE.name))
 
 
 def bereich_tags(keys: list[str]) -> dict[str, str]:
+    """Tags für einen Lauf über alle Partitionen `keys`.
+
+    `keys` müssen in Dagsters Reihenfolge stehen: dynamische Partitionen sind nach ihrer Anmeldung geordnet, nicht
+    nach Datum. Kommt ein älterer Stichtag nach einem neueren (2018 nach 2019), wäre der Bereich „2018 bis 2019“
+    nach Datum leer bzw. unvollständig – der Lauf rechnete dann weder 2018 noch die Korrektur von 2019 (DESIGN §5.1:
+    jede Reihenfolge der Lieferungen ergibt dasselbe). Der Bereich reicht deshalb von der ersten bis zur letzten
+    angemeldeten Partition.
+    """
     return {BEREICH_START: keys[0], BEREICH_ENDE: keys[-1]} if keys else {}
 
 

@@ -65,14 +65,15 @@ def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
     sigs = {p.name: _signatur(p) for p in neu}
     run_key = "eingang:" + ",".join(f"{n}={s}" for n, s in sorted(sigs.items()))
     liste = ", ".join(sorted(sigs))
-    vorhanden = set(instance.get_dynamic_partitions(STICHTAGE.name))
+    angemeldet = list(instance.get_dynamic_partitions(STICHTAGE.name))
+    vorhanden = set(angemeldet)
     neue_partitionen = sorted(erkannt - vorhanden)
     if len(erkannt) == 1 and len(stichtage) == len(neu) and warehouse_aufgebaut(paths):
         stichtag = next(iter(erkannt))
         anfrage = dg.RunRequest(run_key=run_key, job_name="stichtag_lauf", partition_key=stichtag,
                                 tags={"sozial_dwh/dateien": liste[:1000], "sozial_dwh/anlass": "Eingang"})
     else:
-        keys = sorted(vorhanden | erkannt)
+        keys = angemeldet + neue_partitionen  # Dagsters Reihenfolge: die neuen werden hinten angemeldet
         anfrage = dg.RunRequest(run_key=run_key, job_name="alles",
                                 tags={**bereich_tags(keys), "sozial_dwh/dateien": liste[:1000],
                                       "sozial_dwh/anlass": "Eingang"})

@@ -91,6 +91,7 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
             ctx.stichtag = parse_date(info["stichtag"])
         except CellError as exc:
             raise FileRejected(f"Blatt „Info“, Stichtag: {exc}.") from exc
+        ctx.stichtag_herkunft = "Blatt „Info“"
     if info.get("gemeinde") is not None:
         ctx.gemeinde = matcher.gemeinde_ags(info["gemeinde"])
         if ctx.gemeinde is None:
@@ -100,11 +101,17 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
     match = _FILENAME.match(path.name.lower())
     if match and match["quelle"] in READERS:
         quelle = quelle or match["quelle"]
+        try:
+            im_namen = parse_date(match["datum"])
+        except CellError as exc:
+            raise FileRejected(f"Dateiname: {exc}.") from exc
         if ctx.stichtag is None:
-            try:
-                ctx.stichtag = parse_date(match["datum"])
-            except CellError as exc:
-                raise FileRejected(f"Dateiname: {exc}.") from exc
+            ctx.stichtag, ctx.stichtag_herkunft = im_namen, "Dateiname"
+        elif ctx.stichtag != im_namen:  # nie raten, welcher gilt (DESIGN §5.1)
+            raise FileRejected(
+                f"Stichtag widersprüchlich: Blatt „Info“ nennt {ctx.stichtag:%d.%m.%Y}, der Dateiname "
+                f"{im_namen:%d.%m.%Y}. Bitte eines von beiden berichtigen und die Datei erneut in den Eingang legen."
+            )
     if quelle is None:
         quelle = detect_by_header(sheets)
     ctx.quelle = quelle

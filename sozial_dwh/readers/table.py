@@ -149,6 +149,20 @@ class Table:
             if not _skip(row):
                 yield index + 1, row
 
+    @property
+    def width(self) -> int:
+        """Spalten bis zur letzten erkannten; die Stelle `width` steht für jede fehlende Spalte (immer leer)."""
+        return max(self.columns.values()) + 1
+
+    def fit(self, row: list[object]) -> list[object]:
+        """Die Zeile auf `width` Spalten gekürzt und um eine leere Stelle ergänzt: eine fehlende Spalte (Index
+        `width`) liest so immer None, nie den Wert einer Spalte, die zufällig dort steht („Bemerkung“ hinter
+        „Anzahl“, „Schwerbehindert“ statt „Alleinerziehend“)."""
+        width = self.width
+        if len(row) > width:
+            return [*row[:width], None]
+        return row + [None] * (width + 1 - len(row))
+
     def value(self, row: list[object], name: str) -> object:
         index = self.columns.get(name)
         if index is None or index >= len(row):
@@ -167,7 +181,7 @@ class Table:
         raw = self.sheet.iter_raw(self.header_row)
         first = self.header_row + 1
         while rows := list(itertools.islice(raw, size)):
-            yield Block(first, rows)
+            yield Block(first, rows, self.width)
             first += len(rows)
 
 
@@ -191,6 +205,7 @@ class Block:
 
     first: int
     rows: list[list[object]]
+    width: int  # Spalten der Tabelle; ein Index ab `width` ist eine fehlende Spalte (immer None)
     _columns: list[tuple] | None = None
 
     def __len__(self) -> int:
@@ -201,7 +216,9 @@ class Block:
         return range(self.first, self.first + len(self.rows))
 
     def column(self, index: int) -> tuple | list:
-        """Die Werte einer Spalte (None, wo eine Zeile kürzer ist)."""
+        """Die Werte einer Spalte (None, wo eine Zeile kürzer ist; nur None für eine fehlende Spalte)."""
+        if index >= self.width:
+            return [None] * len(self.rows)
         if self._columns is None:
             self._columns = list(itertools.zip_longest(*self.rows))
         if index < len(self._columns):

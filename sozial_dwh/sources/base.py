@@ -27,6 +27,7 @@ class ReadContext:
     matcher: GebietMatcher
     quelle: str | None = None
     stichtag: dt.date | None = None  # aus Info-Blatt oder Dateiname
+    stichtag_herkunft: str = ""  # woher `stichtag` kommt, für Meldungen („Blatt „Info““, „Dateiname“)
     gemeinde: str | None = None  # AGS aus dem Info-Blatt
     heute: dt.date = field(default_factory=dt.date.today)
 

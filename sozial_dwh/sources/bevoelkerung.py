@@ -101,10 +101,9 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
     letters = {name: column_letter(index) for name, index in table.columns.items()}
     age_column = "alter" if "alter" in table.columns else "altersgruppe"
     count_letter = letters["anzahl"]
-    width = max(table.columns.values()) + 1
-    padding = [None] * (width + 1)  # fehlende Spalten zeigen auf die Stelle `width`: immer None
+    absent = table.width  # fehlende Spalten zeigen auf die Stelle `width`: immer None (`Table.fit`)
     i_stichtag, i_gebiet, i_age, i_anzahl, *i_dims = (
-        table.columns.get(name, width) for name in ("stichtag", "gebiet", age_column, "anzahl", *_CATEGORY_DIMS))
+        table.columns.get(name, absent) for name in ("stichtag", "gebiet", age_column, "anzahl", *_CATEGORY_DIMS))
     # Merkmale je Zeile: Alter und Ausprägungen wiederholen sich in jeder Zeile, gelesen wird jede Form einmal
     keys: dict[tuple, tuple] = {}
 
@@ -130,8 +129,7 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
         return parse
 
     def row(zeile: int, row: list[object]) -> None:
-        if len(row) <= width:
-            row = row + padding[: width + 1 - len(row)]
+        row = table.fit(row)
         stichtag = builder.stichtag(row[i_stichtag], zeile, letters.get("stichtag"))
         if stichtag is None:
             return
@@ -185,6 +183,60 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
                 found = block.row(offset)
                 if found is not None:
                     row(*found)
+    _check_long_margins(builder)
+
+
+MAX_MARGIN_WARNINGS = 20
+# Merkmal -> (Ausprägungen, die mindestens da sein müssen; Bezeichnung der Teile für die Meldung)
+_PARTS = {"geschlecht": (("m", "w"), "männlich + weiblich (+ divers)"),
+          "staatsangehoerigkeit": (("deutsch", "nichtdeutsch"), "deutsch + nichtdeutsch"),
+          "migrationshintergrund": (("ja", "nein"), "mit + ohne Migrationshintergrund")}
+
+
+def _check_long_margins(builder: CubeBuilder) -> None:
+    """Langformat: gelieferte Zeilen „insgesamt“ gegen die Summe ihrer Teile prüfen, wie im breiten Layout.
+
+    Alle Alter gegen lückenlose Altersgruppen; Geschlecht, Staatsangehörigkeit, Migrationshintergrund
+    „insgesamt“ gegen ihre Ausprägungen (m + w [+ d] usw.). Ein Teil mit gesperrtem Wert macht keine Aussage.
+    Abweichungen sind Warnungen mit Zeile; geladen werden die gelieferten Werte.
+    """
+    cells: dict[tuple, tuple[int | None, int | None]] = {}
+    for r in builder.result.tables[builder.table]:
+        cells[(r["stichtag"], r["gebiet_id"], r["alter_von"], r["alter_bis"], r["geschlecht"],
+               r["staatsangehoerigkeit"], r["migrationshintergrund"])] = (r["anzahl"], r["zeile"])
+    warnings: list[str] = []
+
+    def compare(total: tuple[int | None, int | None], parts: list[tuple[int | None, int | None]], what: str,
+                key: tuple) -> None:
+        value, zeile = total
+        if value is None or any(p[0] is None for p in parts):
+            return
+        summe = sum(p[0] for p in parts)
+        if summe != value:
+            wo = f"Zeile {zeile}" if zeile else "eine Zeile"
+            warnings.append(f"Warnung: {wo} (Gebiet {key[1]}, {_describe(key[2:])}) nennt insgesamt {value:.0f}, "
+                            f"{what} ergeben {summe:.0f}. Die gelieferten Werte werden geladen; bitte die Quelle prüfen.")
+
+    by_ages: dict[tuple, dict[tuple, tuple]] = {}
+    for key, value in cells.items():
+        by_ages.setdefault((key[0], key[1], *key[4:]), {})[key[2:4]] = value
+    for (stichtag, gebiet, *rest), bands in by_ages.items():
+        total = bands.get((ALL_AGES.von, ALL_AGES.bis))
+        parts = [band for band in bands if band != (ALL_AGES.von, ALL_AGES.bis)]
+        if total is not None and parts and _tiles_all_ages([AgeBand(*band) for band in parts]):
+            compare(total, [bands[band] for band in parts], "die Altersgruppen", (stichtag, gebiet, 0, None, *rest))
+    for position, (required, label) in enumerate(_PARTS.values(), start=4):
+        groups: dict[tuple, dict[str, tuple]] = {}
+        for key, value in cells.items():
+            groups.setdefault(key[:position] + key[position + 1:], {})[key[position]] = value
+        for rest, values in groups.items():
+            if INSGESAMT in values and all(part in values for part in required):
+                key = rest[:position] + (INSGESAMT,) + rest[position:]
+                compare(values[INSGESAMT], [v for k, v in values.items() if k != INSGESAMT],
+                        label, key)
+    builder.result.meldungen += warnings[:MAX_MARGIN_WARNINGS]
+    if len(warnings) > MAX_MARGIN_WARNINGS:
+        builder.result.meldungen.append(f"… und {len(warnings) - MAX_MARGIN_WARNINGS} weitere Abweichungen.")
 
 
 def _read_wide(table: Table, builder: CubeBuilder) -> None:

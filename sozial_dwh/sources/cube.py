@@ -118,10 +118,23 @@ class CubeBuilder:
                 )
             return self.ctx.stichtag
         try:
-            return parse_date(value)
+            stichtag = parse_date(value)
         except CellError as exc:
             self.quarantine(zeile, spalte, str(exc), value)
             return None
+        self.check_stichtag(stichtag, zeile, spalte)
+        return stichtag
+
+    def check_stichtag(self, stichtag: dt.date, zeile: int, spalte: str | None) -> None:
+        """Ein Stichtag aus einer Spalte muss zu dem aus Blatt „Info“ oder Dateiname passen (DESIGN §5.1)."""
+        if self.ctx.stichtag is not None and stichtag != self.ctx.stichtag:
+            wo = f"Zeile {zeile}" + (f", Spalte {spalte}" if spalte else "")
+            raise FileRejected(
+                f"Stichtag widersprüchlich: {wo} nennt {stichtag:%d.%m.%Y}, {self.ctx.stichtag_herkunft or 'die Datei'} "
+                f"nennt {self.ctx.stichtag:%d.%m.%Y}. Welcher gilt, wird nicht geraten: bitte die Spalte oder "
+                f"{self.ctx.stichtag_herkunft or 'die Angabe'} berichtigen (eine Datei mit mehreren Stichtagen "
+                "braucht einen Dateinamen ohne Datum und kein Stichtag im Blatt „Info“)."
+            )
 
     def gebiet(self, value: object, zeile: int, spalte: str, stichtag: dt.date, gemeinde: str | None = None) -> str | None:
         """Gebietsschlüssel; TOTAL für Summenzeilen; None, wenn die Zeile in Quarantäne geht."""
@@ -173,9 +186,10 @@ class CubeBuilder:
         if is_blank(value):
             return BAD if self.ctx.stichtag is None else self.ctx.stichtag
         try:
-            return parse_date(value)
+            stichtag = parse_date(value)
         except CellError:
             return BAD
+        return BAD if self.ctx.stichtag is not None and stichtag != self.ctx.stichtag else stichtag
 
     def gebiete_of(self, values: Sequence, stichtage: Sequence, cache: dict) -> list:
         """Gebietsschlüssel je Zeile (BAD: Zeile einzeln lesen). Die Gültigkeit hängt am Stichtag; meist hat die

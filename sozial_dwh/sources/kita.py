@@ -2,7 +2,8 @@
 
 Spalten `Einrichtung`, `Träger`, `Gebiet`, `Plätze U3`, `Plätze Ü3`, optional `Adresse`. Eine leere
 Platzzahl heißt „keine Gruppe dieser Altersstufe“ und wird 0 (mit Hinweis); DIN-Zeichen wie `.` bleiben
-NULL mit Kennzeichen. Dieselbe Einrichtung zweimal (gleicher Name und gleiche Adresse bzw. gleiches
+NULL mit Kennzeichen. Fehlt eine der beiden Platzspalten ganz, sind diese Plätze unbekannt (NULL mit Kennzeichen
+`nicht_geliefert`), nie 0. Dieselbe Einrichtung zweimal (gleicher Name und gleiche Adresse bzw. gleiches
 Gebiet) geht in Quarantäne; eine Summenzeile wird gegen die Summe der Einrichtungen geprüft.
 """
 
@@ -21,6 +22,7 @@ LAYOUTS = [
            [["einrichtung"], ["gebiet"], ["plaetze_u3", "plaetze_ue3"]]),
 ]
 TABLE = "raw.kita"
+NICHT_GELIEFERT = "nicht_geliefert"  # Spalte fehlt in der Lieferung: Plätze unbekannt
 
 
 class KitaReader(LayoutReader):
@@ -59,10 +61,13 @@ class KitaReader(LayoutReader):
                       "adresse": adresse}
             bad = False
             for col, label in PLAETZE.items():
+                if col not in table.columns:  # nicht geliefert heißt unbekannt, nicht 0 (DESIGN §5.1)
+                    record[col], record[KENNZEICHEN[col]] = None, NICHT_GELIEFERT
+                    continue
                 value = table.value(row, col)
-                if col not in table.columns or is_blank(value):
+                if is_blank(value):
                     record[col], record[KENNZEICHEN[col]] = 0, "leer"
-                    blank_places += col in table.columns
+                    blank_places += 1
                     continue
                 try:
                     number = parse_count(value)
@@ -87,6 +92,12 @@ class KitaReader(LayoutReader):
                 builder.result.gemeinden.add(gemeinde)
             rows.append(record)
         result = builder.finish()
+        fehlend = [f"„Plätze {label}“" for col, label in PLAETZE.items() if col not in table.columns]
+        if fehlend:
+            result.meldungen.append(
+                f"Hinweis: Spalte {' und '.join(fehlend)} fehlt; diese Plätze gelten als unbekannt (nicht 0), die "
+                "Versorgungsquote dazu bleibt leer. Bitte die Spalte nachliefern, wenn es die Zahlen gibt."
+            )
         if blank_places:
             result.meldungen.append(
                 f"Hinweis: {blank_places} leere Platzzahl(en) als 0 gelesen (Einrichtung ohne Gruppe dieser Altersstufe)."

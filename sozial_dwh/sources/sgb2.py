@@ -79,6 +79,7 @@ def _read_akg(table: Table, builder: CubeBuilder) -> None:
             except CellError as exc:
                 builder.quarantine(zeile, column_letter(table.columns["berichtsmonat"]), str(exc), month)
                 continue
+            builder.check_stichtag(stichtag, zeile, column_letter(table.columns["berichtsmonat"]))
         if stichtag is None:
             continue
         code = code_text(table.value(row, "gebietsschluessel"))
@@ -118,18 +119,15 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
     single_parents: dict[tuple[dt.date, str], set[str]] = defaultdict(set)
     seen_persons: dict[tuple[dt.date, str], int] = {}
     letter = {name: column_letter(col) for name, col in table.columns.items()}
-    width = max(table.columns.values()) + 1
-    fehlt = width  # Stelle einer fehlenden Spalte: immer None (Zeilen werden auf width + 1 aufgefüllt)
+    fehlt = table.width  # Stelle einer fehlenden Spalte: immer None (`Table.fit`, `Block.column`)
     i_stichtag, i_gebiet, i_person, i_bg, i_alter, i_status, i_allein = (
         table.columns.get(name, fehlt) for name in
         ("stichtag", "gebiet", "person_nummer", "bg_nummer", "alter", "status", "alleinerziehend"))
-    padding = [None] * (width + 1)
     gezaehlt = 0
 
     def row(zeile: int, row: list[object]) -> None:
         nonlocal gezaehlt
-        if len(row) <= width:
-            row = row + padding[: width + 1 - len(row)]
+        row = table.fit(row)
         stichtag = builder.stichtag(row[i_stichtag], zeile, letter.get("stichtag"))
         if stichtag is None:
             return

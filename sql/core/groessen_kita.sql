@@ -1,26 +1,31 @@
 -- Plätze der Kindertagesbetreuung je Gebiet (kita_plaetze_u3, kita_plaetze_ue3). Die Plätze zum 01.03. eines
 -- Jahres werden den Kindern am 31.12. des Vorjahres gegenübergestellt (letzter Bevölkerungsstand davor):
--- `stichtag` ist daher der 31.12. des Vorjahres. Gebiete ohne Einrichtung haben 0 Plätze. Einrichtungen ohne
+-- `stichtag` ist daher der 31.12. des Vorjahres. Gebiete ohne Einrichtung haben 0 Plätze (unbekannt, wenn
+-- der Lieferung die Platzspalte fehlte). Einrichtungen ohne
 -- Gebietszuordnung (Pseudo-Gebiet „ohne Zuordnung“) bleiben erhalten: sie zählen in der Gemeinde, in keinem
 -- Gebiet (DESIGN §5.2).
 create or replace table core.groessen_kita as
 with
 
+-- Fehlte einer Lieferung eine Platzspalte ganz, sind auch Gebiete ohne Einrichtung unbekannt statt 0.
 lieferungen as (
-    select distinct
+    select
         stichtag as platz_stichtag,
         cast(make_date(year(stichtag) - 1, 12, 31) as date) as stichtag,
+        bool_and(kennzeichen_u3 is distinct from 'nicht_geliefert') as u3_geliefert,
+        bool_and(kennzeichen_ue3 is distinct from 'nicht_geliefert') as ue3_geliefert,
     from core.fact_kita
+    group by all
 ),
 
 gebiete as (
-    select l.platz_stichtag, l.stichtag, d.gebiet_id
+    select l.platz_stichtag, l.stichtag, l.u3_geliefert, l.ue3_geliefert, d.gebiet_id
     from lieferungen as l
     inner join core.dim_gebiet as d
         on d.ebene = 'gebiet' and not d.ist_pseudo
         and l.platz_stichtag >= d.gueltig_ab and l.platz_stichtag <= coalesce(d.gueltig_bis, date '9999-12-31')
     union
-    select distinct l.platz_stichtag, l.stichtag, k.gebiet_id
+    select distinct l.platz_stichtag, l.stichtag, l.u3_geliefert, l.ue3_geliefert, k.gebiet_id
     from lieferungen as l
     inner join core.fact_kita as k on k.stichtag = l.platz_stichtag
     inner join core.dim_gebiet as d on d.gebiet_id = k.gebiet_id and d.ebene = 'gebiet' and d.ist_pseudo
@@ -41,8 +46,8 @@ final as (
         g.stichtag,
         g.gebiet_id,
         groesse,
-        case groesse when 'kita_plaetze_u3' then coalesce(p.u3, case when p.gebiet_id is null then 0 end)
-                     else coalesce(p.ue3, case when p.gebiet_id is null then 0 end) end as anzahl,
+        case groesse when 'kita_plaetze_u3' then coalesce(p.u3, case when p.gebiet_id is null and g.u3_geliefert then 0 end)
+                     else coalesce(p.ue3, case when p.gebiet_id is null and g.ue3_geliefert then 0 end) end as anzahl,
         'Plätze zum ' || strftime(g.platz_stichtag, '%d.%m.%Y') as hinweis,
     from gebiete as g
     cross join (values ('kita_plaetze_u3'), ('kita_plaetze_ue3')) as namen (groesse)
