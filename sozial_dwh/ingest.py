@@ -77,7 +77,7 @@ def _info(sheets: list[Sheet]) -> dict[str, object]:
 def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str, ReadContext]:
     """Quelle, Stichtag und Gemeinde bestimmen: Info-Blatt, dann Dateiname, dann Kopfzeilen-Signatur."""
     info = _info(sheets)
-    ctx = ReadContext(dateiname=path.name, matcher=matcher)
+    ctx = ReadContext(dateiname=path.name, matcher=matcher, blatt=info.get("blatt"))
     quelle = None
     if info.get("quelle"):
         quelle = norm(info["quelle"])

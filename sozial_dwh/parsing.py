@@ -70,6 +70,27 @@ class Number:
 
 _GERMAN_NUMBER = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d+\.\d+$")
+# Tausendertrennung mit Leerraum (DIN 5008: schmales geschütztes Leerzeichen U+202F; auch U+00A0, U+2009, U+2007
+# und das gewöhnliche Leerzeichen) – nur zwischen Dreiergruppen, sonst wäre „12 34“ geraten.
+_SPACES = " \u00a0\u202f\u2009\u2007"
+_SPACED_NUMBER = re.compile(rf"^([+-]?)[{_SPACES}]*(\d{{1,3}}(?:[{_SPACES}]\d{{3}})+)(,\d+)?$")
+_SIGN_SPACE = re.compile(rf"^([+-])[{_SPACES}]+(?=\d)")  # „-  23“ (Hamburg): Vorzeichen, Leerraum, Zahl
+# „3,000“: deutsch drei, englisch dreitausend – in einer Anzahlspalte hängt die Lesart vom Gebietsschema ab.
+_COMMA_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
+
+_INVISIBLE = {
+    "\u00a0": "geschütztes Leerzeichen U+00A0", "\u202f": "schmales geschütztes Leerzeichen U+202F",
+    "\u2009": "schmales Leerzeichen U+2009", "\u2007": "Ziffernleerzeichen U+2007",
+    "\u200b": "Breite-null-Leerzeichen U+200B", "\u00ad": "weiches Trennzeichen U+00AD",
+    "\ufeff": "Byte-Order-Mark U+FEFF", "\t": "Tabulator", "\u2060": "Wortverbinder U+2060",
+}
+
+
+def shown(value: object) -> str:
+    """Zellwert für eine Meldung: in „…“, unsichtbare Zeichen benannt (sonst sieht man nicht, was stört)."""
+    text = str(value)
+    named = [name for char, name in _INVISIBLE.items() if char in text]
+    return f"„{text}“" + (f" (enthält {', '.join(named)})" if named else "")
 
 
 def parse_number(value: object) -> Number:
@@ -85,18 +106,22 @@ def parse_number(value: object) -> Number:
         raise CellError(f"„{value}“ ist keine Zahl")
     if isinstance(value, int | float):
         return Number(float(value))
-    s = str(value).strip().replace("\u00a0", "").replace(" ", "")
+    s = str(value).strip(_SPACES + "\t\r\n")
     if s in ZERO_SYMBOLS:
         return Number(0.0)
     if s.lower() in SYMBOLS:
         return Number(None, SYMBOLS[s.lower()])
-    s = s.rstrip("%")
+    if s.endswith("%"):
+        s = s[:-1].rstrip(_SPACES)
+    s = _SIGN_SPACE.sub(r"\1", s)
+    if spaced := _SPACED_NUMBER.match(s):
+        s = spaced[1] + re.sub(f"[{_SPACES}]", "", spaced[2]) + (spaced[3] or "")
     if _GERMAN_NUMBER.match(s):
         return Number(float(s.replace(".", "").replace(",", ".")))
     if _PLAIN_DECIMAL.match(s):
         # "12.5" ist kein deutscher Tausenderpunkt (nicht drei Ziffern): als Dezimalzahl lesen.
         return Number(float(s))
-    raise CellError(f"„{value}“ ist keine Zahl (erwartet z. B. 1234, 1.234 oder 12,5)")
+    raise CellError(f"{shown(value)} ist keine Zahl (erwartet z. B. 1234, 1.234, 1 234 oder 12,5)")
 
 
 def parse_count(value: object) -> Number:
@@ -104,13 +129,25 @@ def parse_count(value: object) -> Number:
     cls = value.__class__
     if (cls is int or cls is float) and 0 <= value <= _MAX_EXACT and (cls is int or value.is_integer()):
         return _count(float(value))  # häufigster Fall: Zahlzelle mit ganzer Zahl, ohne Umweg
+    if isinstance(value, str):
+        text = value.strip(_SPACES + "\t\r\n")
+        if text.endswith("%"):
+            raise CellError(f"{shown(value)} ist eine Prozentangabe; in einer Anzahlspalte stehen Fallzahlen. Bitte die "
+                            "Anzahl liefern (oder die Spalte umbenennen, wenn sie keine Anzahl ist)")
+        if _COMMA_THOUSANDS.match(text) and text.count(",") > 1:
+            raise CellError(f"{shown(value)} ist in englischer Schreibweise (Komma als Tausendertrennzeichen); deutsch "
+                            "gelesen ist es keine Zahl. Bitte ohne Trennzeichen oder mit Tausenderpunkt liefern")
+        if _COMMA_THOUSANDS.match(text):
+            raise CellError(f"{shown(value)} ist mehrdeutig: deutsch gelesen {text.split(',')[0]} (Dezimalkomma), "
+                            f"englisch gelesen {text.replace(',', '')} (Tausenderkomma). Bitte ohne Trennzeichen "
+                            "oder mit Tausenderpunkt liefern (z. B. 3000 oder 3.000)")
     number = parse_number(value)
     if number.value is None:
         return number
     if number.value < 0:
-        raise CellError(f"„{value}“ ist negativ; Anzahlen müssen 0 oder größer sein")
+        raise CellError(f"{shown(value)} ist negativ; Anzahlen müssen 0 oder größer sein")
     if number.value != int(number.value):
-        raise CellError(f"„{value}“ ist keine ganze Zahl; Anzahlen müssen ganzzahlig sein")
+        raise CellError(f"{shown(value)} ist keine ganze Zahl; Anzahlen müssen ganzzahlig sein")
     return Number(float(int(number.value)))
 
 

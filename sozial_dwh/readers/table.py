@@ -8,7 +8,7 @@ from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 
 from sozial_dwh.parsing import code_text, is_blank, norm
-from sozial_dwh.readers.workbook import Sheet, clean_row
+from sozial_dwh.readers.workbook import FileRejected, Sheet, clean_row, column_letter
 
 # Kanonische Spalten und ihre Synonyme (DESIGN §5.3, mindestens diese). Schlüssel = interner Name.
 SYNONYMS: dict[str, list[str]] = {
@@ -142,6 +142,7 @@ class Table:
     columns: dict[str, int]  # kanonischer Name -> Spaltenindex (0-basiert)
     headers: list[object]
     unused: list[str] = field(default_factory=list)
+    duplicates: dict[str, list[int]] = field(default_factory=dict)  # kanonischer Name -> alle Spalten mit ihm
 
     def data_rows(self) -> Iterator[tuple[int, list[object]]]:
         """(Excel-Zeilennummer, Werte) je Datenzeile; Leer- und Fußnotenzeilen übersprungen."""
@@ -274,13 +275,31 @@ def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], 
     """
     for index, row in enumerate(sheet.head[:max_rows]):
         columns: dict[str, int] = {}
+        duplicates: dict[str, list[int]] = {}
         for col, value in enumerate(row):
             name = canonical(value, candidates)
-            if name and name not in columns:
+            if name and name in columns:
+                duplicates.setdefault(name, [columns[name]]).append(col)
+            elif name:
                 columns[name] = col
         if all(any(name in columns for name in group) for group in required):
-            return Table(sheet, index + 1, columns, list(row))
+            return Table(sheet, index + 1, columns, list(row), duplicates=duplicates)
     return None
+
+
+def reject_duplicate_columns(table: Table) -> None:
+    """Zwei Spalten für dieselbe Angabe (zweimal „Insgesamt“, die alte vielleicht ausgeblendet; „Gebiet“ und
+    „Bezirk“): welche gilt, wird nicht geraten (DESIGN §5.1) – die Datei wird abgelehnt."""
+    if not table.duplicates:
+        return
+    parts = []
+    for name, cols in table.duplicates.items():
+        found = " und ".join(f"{column_letter(c)} („{str(table.headers[c]).replace(chr(10), ' ')}“)" for c in cols)
+        parts.append(f"„{display(name)}“ steht in mehreren Spalten: {found}")
+    raise FileRejected(
+        f"{'; '.join(parts)} (Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}). Welche Spalte gilt, wird "
+        "nicht geraten. Bitte die überzählige Spalte löschen oder umbenennen – auch ausgeblendete Spalten zählen."
+    )
 
 
 @dataclass(frozen=True)
@@ -293,17 +312,50 @@ class Layout:
     accept: Callable[[Table], bool] | None = None
 
 
+NOTE_SHEETS = {"info", "erlaeuterungen", "erklaerung", "hinweise"}
+
+
 def find_layout(sheets: list[Sheet], layouts: list[Layout], skip: set[str] | None = None) -> tuple[Layout, Table] | None:
     """Das erste Blatt und Layout, dessen Kopfzeile passt (Blätter wie „Info“ übersprungen)."""
-    skip = {"info", "erlaeuterungen", "erklaerung", "hinweise"} | (skip or set())
+    found = find_layouts(sheets, layouts, skip)
+    return found[0] if found else None
+
+
+def find_layouts(sheets: list[Sheet], layouts: list[Layout], skip: set[str] | None = None) -> list[tuple[Layout, Table]]:
+    """Je Blatt das erste passende Layout (Blätter wie „Info“ übersprungen), in der Reihenfolge der Mappe."""
+    skip = NOTE_SHEETS | (skip or set())
+    found = []
     for sheet in sheets:
         if norm(sheet.name) in skip:
             continue
         for layout in layouts:
             table = find_header(sheet, layout.columns, layout.required)
             if table and (layout.accept is None or layout.accept(table)):
-                return layout, table
-    return None
+                found.append((layout, table))
+                break
+    return found
+
+
+def find_one_layout(sheets: list[Sheet], layouts: list[Layout], what: str, blatt: object = None
+                    ) -> tuple[Layout, Table] | None:
+    """Das eine Blatt mit einer Tabelle dieser Quelle. Nennt Blatt „Info“ ein Blatt („Blatt: 2022“), gilt nur dieses;
+    sonst sind zwei sichtbare Blätter mit einer Tabelle derselben Quelle mehrdeutig (DESIGN §5.1: nicht raten)."""
+    if blatt is not None and str(blatt).strip():
+        chosen = [sheet for sheet in sheets if norm(sheet.name) == norm(blatt)]
+        if not chosen:
+            names = ", ".join(f"„{sheet.name}“" for sheet in sheets)
+            raise FileRejected(f"Blatt „Info“ nennt das Blatt „{blatt}“, das es (sichtbar) nicht gibt. Sichtbare Blätter: "
+                               f"{names}. Bitte den Namen im Blatt „Info“ berichtigen.")
+        sheets = chosen
+    found = find_layouts(sheets, layouts)
+    if len(found) > 1:
+        names = " und ".join(f"„{table.sheet.name}“" for _, table in found)
+        raise FileRejected(
+            f"{what}: die Blätter {names} enthalten beide eine Tabelle dieser Quelle. Welches gilt, wird nicht "
+            "geraten. Bitte im Blatt „Info“ eine Zeile „Blatt“ mit dem Namen des zu ladenden Blatts ergänzen, "
+            "das andere Blatt entfernen oder je Blatt eine eigene Datei abgeben."
+        )
+    return found[0] if found else None
 
 
 def layout_signature(sheets: list[Sheet], layouts: list[Layout]) -> tuple[str, int] | None:

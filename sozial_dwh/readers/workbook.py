@@ -154,13 +154,38 @@ def read_info_sheet(path: Path) -> Sheet | None:
     return None
 
 
-def _read_calamine(path: Path) -> list[Sheet]:
-    from python_calamine import CalamineWorkbook
+class Sheets(list):
+    """Die gelesenen Blätter einer Datei; `hidden` nennt die ausgeblendeten, die nie gelesen werden."""
+
+    def __init__(self, sheets=(), hidden: list[str] | None = None):
+        super().__init__(sheets)
+        self.hidden = hidden or []
+
+    def hidden_note(self) -> str:
+        """Hinweis für Meldungen, wenn Blätter ausgeblendet waren (sonst leer)."""
+        if not self.hidden:
+            return ""
+        names = ", ".join(f"„{name}“" for name in self.hidden)
+        return (f"Ausgeblendete Blätter werden nie gelesen (DESIGN §5.1): {names}. Sollen Daten daraus geladen "
+                "werden, das Blatt in Excel einblenden und die anderen Datenblätter entfernen.")
+
+
+def hidden_sheets_of(sheets: list[Sheet]) -> list[str]:
+    return getattr(sheets, "hidden", [])
+
+
+def _read_calamine(path: Path) -> Sheets:
+    from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheets = []
-        for name in workbook.sheet_names:
+        sheets = Sheets()
+        for meta in workbook.sheets_metadata:
+            name = meta.name
+            # Ausgeblendete Blätter (oft der Vorjahresstand) werden nie gelesen – außer „Info“
+            if meta.visible != SheetVisibleEnum.Visible and norm(name) != "info":
+                sheets.hidden.append(name)
+                continue
             data = workbook.get_sheet_by_name(name)  # kompakt in calamine, Python-Zeilen erst beim Lesen
             sheets.append(Sheet(name, source=lambda data=data: data.iter_rows()))
         empty = all(sheet.is_empty() for sheet in sheets)
@@ -173,8 +198,8 @@ def _read_calamine(path: Path) -> list[Sheet]:
     if empty:
         names = ", ".join(f"„{sheet.name}“" for sheet in sheets) or "keine"
         raise FileRejected(
-            f"Die Arbeitsmappe ist leer: kein Blatt enthält Werte (Blätter: {names}). Wurde die richtige Datei "
-            "gespeichert? Bitte die Datei mit den Daten erneut in den Eingangsordner legen."
+            f"Die Arbeitsmappe ist leer: kein sichtbares Blatt enthält Werte (Blätter: {names}). Wurde die richtige "
+            f"Datei gespeichert? Bitte die Datei mit den Daten erneut in den Eingangsordner legen. {sheets.hidden_note()}"
         )
     return sheets
 

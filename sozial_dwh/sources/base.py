@@ -29,6 +29,7 @@ class ReadContext:
     stichtag: dt.date | None = None  # aus Info-Blatt oder Dateiname
     stichtag_herkunft: str = ""  # woher `stichtag` kommt, für Meldungen („Blatt „Info““, „Dateiname“)
     gemeinde: str | None = None  # AGS aus dem Info-Blatt
+    blatt: object = None  # Blatt „Info“, Zeile „Blatt“: welches Blatt die Daten hält (wenn mehrere in Frage kommen)
     heute: dt.date = field(default_factory=dt.date.today)
 
 

@@ -23,7 +23,7 @@ from sozial_dwh.parsing import (
     parse_count,
 )
 from sozial_dwh.readers.table import BAD, Layout, MixedTypes, Table, map_values, runs
-from sozial_dwh.readers.workbook import column_letter
+from sozial_dwh.readers.workbook import FileRejected, column_letter
 from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
 
 LONG_COLUMNS = ["gebiet", "alter", "altersgruppe", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund",
@@ -241,6 +241,17 @@ def _check_long_margins(builder: CubeBuilder) -> None:
 
 def _read_wide(table: Table, builder: CubeBuilder) -> None:
     ages = _age_columns(table)
+    doppelt: dict[AgeBand, list[int]] = {}
+    for col, band in ages.items():
+        doppelt.setdefault(band, []).append(col)
+    for band, cols in doppelt.items():
+        if len(cols) > 1:
+            raise FileRejected(
+                f"Altersgruppe {band.label()} steht in mehreren Spalten: "
+                + " und ".join(f"{column_letter(c)} („{str(table.headers[c]).replace(chr(10), ' ')}“)" for c in cols)
+                + f" (Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}). Welche gilt, wird nicht geraten. "
+                "Bitte die überzählige Spalte löschen – auch ausgeblendete Spalten zählen."
+            )
     cells = [(table.columns[name], WIDE_CELLS[name], ALL_AGES) for name in WIDE_CELLS if name in table.columns]
     cells += [(col, (INSGESAMT, INSGESAMT, INSGESAMT), band) for col, band in ages.items()]
     used = {col for col, _, _ in cells} | {table.columns["gebiet"]} | ({table.columns["stichtag"]} if "stichtag" in table.columns else set())

@@ -28,11 +28,13 @@ from sozial_dwh.readers.table import (
     Layout,
     Table,
     find_layout,
+    find_one_layout,
     layout_signature,
     map_values,
     missing_columns_message,
+    reject_duplicate_columns,
 )
-from sozial_dwh.readers.workbook import FileRejected, Sheet
+from sozial_dwh.readers.workbook import FileRejected, Sheet, Sheets, hidden_sheets_of
 from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, OHNE_ZUORDNUNG_SUFFIX, ohne_zuordnung_id
 from sozial_dwh.sources.base import ReadContext, ReadResult
 
@@ -66,14 +68,18 @@ class LayoutReader:
     def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
         return layout_signature(sheets, self.layouts)
 
-    def find(self, sheets: list[Sheet]) -> tuple[Layout, Table]:
-        found = find_layout(sheets, self.layouts)
+    def find(self, sheets: list[Sheet], blatt: object = None) -> tuple[Layout, Table]:
+        """Das Blatt mit der Tabelle; mehrdeutige Blätter oder doppelte Spalten lehnen die Datei ab."""
+        found = find_one_layout(sheets, self.layouts, self.titel, blatt)
         if found is None:
-            raise FileRejected(missing_columns_message(sheets, self.layouts, self.titel))
+            message = missing_columns_message(sheets, self.layouts, self.titel)
+            note = hidden_sheets_of(sheets) and Sheets(hidden=hidden_sheets_of(sheets)).hidden_note()
+            raise FileRejected(f"{message} {note}" if note else message)
+        reject_duplicate_columns(found[1])
         return found
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        layout, table = self.find(sheets)
+        layout, table = self.find(sheets, ctx.blatt)
         builder = CubeBuilder(self.raw_tables[0], table.sheet.name, ctx, self.dims, describe=self.describe)
         self.handlers[layout.name](table, builder)
         result = builder.finish()

@@ -32,7 +32,7 @@ class KitaReader(LayoutReader):
     titel = "Kindertagesbetreuung"
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
-        _, table = self.find(sheets)
+        _, table = self.find(sheets, ctx.blatt)
         # Der Würfelsammler liefert Stichtag, Gebietszuordnung und Quarantäne; Zeilen sind hier Einrichtungen.
         builder = CubeBuilder(TABLE, table.sheet.name, ctx, ())
         rows = builder.result.tables[TABLE]

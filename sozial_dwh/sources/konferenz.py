@@ -19,7 +19,13 @@ import datetime as dt
 import re
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count, parse_date
-from sozial_dwh.readers.table import Layout, Table, find_header, missing_columns_message
+from sozial_dwh.readers.table import (
+    Layout,
+    Table,
+    find_header,
+    missing_columns_message,
+    reject_duplicate_columns,
+)
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
 
@@ -171,6 +177,7 @@ class _Reader:
             if table is None:
                 raise FileRejected(missing_columns_message([sheet], [Layout(key, columns, required)],
                                                            f"Konferenz, Blatt „{sheet.name}“"))
+            reject_duplicate_columns(table)
             getattr(self, f"_{key}")(table, datum, self.result.tables[table_name])
             counts[SHEET_TITLES[key]] = len(self.result.tables[table_name])
         # eine geplante Konferenz (Datum in der Zukunft) ist zulässig, solange sie keine Ergebnisse hat
