@@ -307,6 +307,8 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
             )
         return
     verdict = inspect_file(path, matcher)
+    if verdict.ok:
+        verdict.fehler += missing_areas(con, verdict, matcher)
     now = dt.datetime.now().replace(microsecond=0)
     size = path.stat().st_size
     if not verdict.ok:
@@ -365,6 +367,57 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     remove(path, sha)
     summary.geladen.append(path.name)
     summary.quarantaene_zeilen += len(result.quarantine)
+
+
+MAX_GEBIETE_GENANNT = 12
+
+
+def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher) -> list[str]:
+    """Eine Lieferung, die eine frühere derselben Quelle, Gemeinde und desselben Stichtags ersetzt, muss mindestens
+    deren Gebiete enthalten (DESIGN §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
+    „Korrektur“ für 2 von 26 Gebieten). Gibt die Meldungen zurück (leer: vollständig)."""
+    reader = READERS[verdict.quelle]
+    table = reader.raw_tables[0]
+    if verdict.result is None or not warehouse_table_has(con, table, "gebiet_id"):
+        return []
+    meldungen = []
+    for stichtag, gebiete in sorted(verdict.result.gebiete_je_stichtag().items()):
+        frueher = con.execute(
+            "select datei_id, dateiname from ops.dateien where quelle = ? and status = 'geladen' "
+            "and gemeinde is not distinct from ? and list_contains(stichtage, ?) order by datei_id desc limit 1",
+            [verdict.quelle, verdict.gemeinde, stichtag]).fetchall()
+        if not frueher:
+            continue
+        datei_id, dateiname = frueher[0]
+        # Tabellenname aus dem Code des Lesers, nie aus der Datei
+        alte = {r[0] for r in con.execute(f"select distinct gebiet_id from {table} where datei_id = ? and stichtag = ?",
+                                          [datei_id, stichtag]).fetchall()}
+        fehlen = sorted(alte - gebiete)
+        if not fehlen:
+            continue
+        genannt = ", ".join(_gebiet_text(matcher, g) for g in fehlen[:MAX_GEBIETE_GENANNT])
+        if len(fehlen) > MAX_GEBIETE_GENANNT:
+            genannt += f" … (insgesamt {len(fehlen)})"
+        meldungen.append(
+            f"Diese Datei ersetzte für den Stichtag {stichtag:%d.%m.%Y} die früher geladene Datei {dateiname} "
+            f"(Nr. {datei_id}), enthält aber {len(fehlen)} ihrer {len(alte)} Gebiete nicht: {genannt}. Eine Korrektur "
+            "muss alle Gebiete der früheren Lieferung enthalten – sonst fehlten diese danach in Sozialraum, "
+            "Stadtbezirk und Gemeinde. Bitte die vollständige Datei (alle Gebiete) liefern."
+        )
+    return meldungen
+
+
+def _gebiet_text(matcher: GebietMatcher, gebiet_id: str) -> str:
+    gebiet = matcher.by_id.get(gebiet_id)
+    if gebiet is None:
+        return gebiet_id  # Pseudo-Gebiet „ohne Zuordnung“
+    return f"{gebiet_id} {gebiet.name}"
+
+
+def warehouse_table_has(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    schema, name = table.split(".")
+    return bool(con.execute("select count(*) from duckdb_columns() where schema_name = ? and table_name = ? "
+                            "and column_name = ?", [schema, name, column]).fetchall()[0][0])
 
 
 def _free_name(folder: Path, name: str, sha: str) -> Path:

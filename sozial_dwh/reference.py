@@ -115,21 +115,42 @@ class GebietMatcher:
         self.sozialraeume = {g.sozialraum_id: (g.sozialraum, g.gemeinde_ags) for g in gebiete}
         self.sozialraum_by_key = {norm(sr): sr for sr in self.sozialraeume}
         self.sozialraum_by_key.update({norm(name): sr for sr, (name, _) in self.sozialraeume.items() if name})
+        # Namen höherer Ebenen: eine Zeile mit diesem Namen ist eine Zwischensumme, kein Gebiet (DESIGN §5.1)
+        self.hoehere_namen: dict[str, str] = {}
+        for g in gebiete:
+            for ebene, name in (("des Sozialraums", g.sozialraum), ("des Stadtbezirks", g.stadtbezirk),
+                                ("der Gemeinde", g.gemeinde)):
+                if name and norm(name):
+                    self.hoehere_namen.setdefault(norm(name), f"{ebene} {name}")
 
     def lookup(self, value: object) -> Gebiet | None:
+        return self._lookup(value)[0]
+
+    def _lookup(self, value: object) -> tuple[Gebiet | None, bool]:
+        """(Gebiet, nur am Namen erkannt?)"""
         text = code_text(value)
         if text in self.by_id:
-            return self.by_id[text]
+            return self.by_id[text], False
         if text in self.by_akg:
-            return self.by_akg[text]
+            return self.by_akg[text], False
         tokens = re.findall(r"[^\s()\[\],;:]+", text)
         for token in (tokens[:1] + tokens[-1:]) if tokens else []:
             if token in self.by_id:
-                return self.by_id[token]
-        return self.by_name.get(norm(text))
+                return self.by_id[token], False
+        return self.by_name.get(norm(text)), True
 
     def match(self, value: object, stichtag: dt.date | None) -> Match:
-        gebiet = self.lookup(value)
+        gebiet, nur_name = self._lookup(value)
+        hoeher = self.hoehere_namen.get(norm(value)) if gebiet is None or nur_name else None
+        if gebiet is not None and hoeher:
+            return Match(None, (
+                f"„{code_text(value)}“ ist der Name eines Gebiets und zugleich {hoeher}; die Zeile kann eine "
+                f"Zwischensumme sein. Welches gemeint ist, wird nicht geraten: bitte das Gebiet mit seiner Nummer "
+                f"({gebiet.gebiet_id}) angeben und Zwischensummen weglassen oder eindeutig benennen"
+            ))
+        if gebiet is None and hoeher:
+            return Match(None, f"„{code_text(value)}“ ist der Name {hoeher}, kein Gebiet: eine Zwischensumme wird "
+                               "nicht geladen (die Gebietswerte werden geladen)")
         if gebiet is None:
             return Match(None, f"Gebiet „{code_text(value)}“ ist in der Gebietsgliederung unbekannt")
         if stichtag is not None and not gebiet.valid_at(stichtag):

@@ -46,6 +46,14 @@ class ReadResult:
         """Alle gelesenen Zeilen über alle Rohtabellen."""
         return [record for rows in self.tables.values() for record in rows]
 
+    def gebiete_je_stichtag(self) -> dict[dt.date, set[str]]:
+        """Welche Gebiete die Datei je Stichtag liefert (für die Prüfung, ob eine Korrektur vollständig ist)."""
+        found: dict[dt.date, set[str]] = {}
+        for record in self.records:
+            if record.get("gebiet_id") is not None and record.get("stichtag") is not None:
+                found.setdefault(record["stichtag"], set()).add(record["gebiet_id"])
+        return found
+
     def quarantine_row(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
         self.quarantine.append(QuarantineRow(blatt, zeile, spalte, grund, None if wert is None else str(wert)))
 

@@ -223,17 +223,25 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
                 found = block.row(offset)
                 if found is not None:
                     row(*found)
+    # Ohne Spalte „Alleinerziehend“ ist die Zahl der Alleinerziehenden-BG unbekannt, nicht 0 (DESIGN §5.1)
+    allein_geliefert = "alleinerziehend" in table.columns
     for (stichtag, gebiet_id), cell in sorted(counts.items()):
         cell["bedarfsgemeinschaften"] = len(households[(stichtag, gebiet_id)])
-        cell["bg_alleinerziehend"] = len(single_parents[(stichtag, gebiet_id)])
+        cell["bg_alleinerziehend"] = len(single_parents[(stichtag, gebiet_id)]) if allein_geliefert else None
         for merkmal in MERKMALE:
-            builder.add_number(None, None, stichtag, gebiet_id, (merkmal,), cell[merkmal])
+            builder.add_number(None, None, stichtag, gebiet_id, (merkmal,), cell[merkmal],
+                               None if cell[merkmal] is not None else NICHT_GELIEFERT)
+    if not allein_geliefert:
+        builder.result.meldungen.append(
+            "Hinweis: Spalte „Alleinerziehend“ fehlt; die Zahl der Bedarfsgemeinschaften von Alleinerziehenden ist "
+            "damit unbekannt (nicht 0), der Indikator dazu bleibt leer.")
     builder.result.meldungen.append(
         f"{gezaehlt} Personenzeilen zu {len(counts)} Gebieten zusammengefasst; Personenzeilen werden nicht gespeichert."
     )
 
 
 MAX_ALTER = 120
+NICHT_GELIEFERT = "nicht_geliefert"  # Spalte fehlt in der Lieferung: Wert unbekannt
 _JA = {"ja", "j", "1", "x", "wahr"}
 
 

@@ -20,7 +20,10 @@ final as (
         f.gebiet_id,
         n.groesse,
         f.anzahl,
-        case when f.anzahl is null then 'SGB II: Wert in der Quelle gesperrt oder unbekannt' end as hinweis,
+        case
+            when f.anzahl is null and f.kennzeichen = 'nicht_geliefert' then 'SGB II: Merkmal in der Lieferung nicht enthalten'
+            when f.anzahl is null then 'SGB II: Wert in der Quelle gesperrt oder unbekannt'
+        end as hinweis,
     from core.fact_sgb2 as f
     inner join namen as n using (merkmal)
 )

@@ -5,7 +5,7 @@
 create or replace table mart.indikator_werte as
 with
 
-groessen as (
+statistik as (
     select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_bevoelkerung
     union all
     select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_sgb2
@@ -15,12 +15,41 @@ groessen as (
     select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_grundsicherung
     union all
     select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_mindestsicherung
-    union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_kita
 ),
 
 gebiete as (
     select * from core.dim_gebiet where ebene = 'gebiet'
+),
+
+-- Jedes am Stichtag gültige Gebiet einer Gemeinde, für die eine Größe geliefert wurde, braucht einen Wert. Fehlt er
+-- (Zeile in Quarantäne, etwa „3,000“ in einer Anzahlspalte, oder nicht in der Datei), ist er unbekannt: das Gebiet
+-- bekommt NULL mit Hinweis, und Sozialraum, Stadtbezirk und Gemeinde werden nicht aus den übrigen Gebieten zu
+-- klein summiert (DESIGN §5.1: nie still weglassen). Kita-Plätze ergänzen fehlende Gebiete selbst (0 Plätze).
+erwartet as (
+    select distinct s.stichtag, s.groesse, d.gebiet_id
+    from statistik as s
+    inner join gebiete as geliefert on geliefert.gebiet_id = s.gebiet_id
+    inner join gebiete as d
+        on d.gemeinde_id = geliefert.gemeinde_id and not d.ist_pseudo
+        and s.stichtag >= d.gueltig_ab and s.stichtag <= coalesce(d.gueltig_bis, date '9999-12-31')
+),
+
+fehlend as (
+    select
+        e.stichtag, e.gebiet_id, e.groesse,
+        cast(null as bigint) as anzahl,
+        'für Gebiet ' || e.gebiet_id || ' kein gültiger Wert geliefert (Zeile in Quarantäne oder nicht in der Datei)'
+            as hinweis,
+    from erwartet as e
+    anti join statistik as s using (stichtag, gebiet_id, groesse)
+),
+
+groessen as (
+    select * from statistik
+    union all
+    select * from fehlend
+    union all
+    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_kita
 ),
 
 -- Gebietsgrößen auf die heutige Gliederung umgerechnet
