@@ -26,7 +26,7 @@ import pandas as pd
 from sozial_dwh.config import Paths
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
 from sozial_dwh.readers.safety import unfinished_files
-from sozial_dwh.readers.workbook import FileRejected, Sheet, read_info_sheet, read_sheets
+from sozial_dwh.readers.workbook import FileRejected, Sheet, hidden_sheets_of, read_info_sheet, read_sheets
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult
 
@@ -196,6 +196,8 @@ def _inspect(path: Path, matcher: GebietMatcher, today: dt.date | None) -> Verdi
         if today:
             ctx.heute = today
         verdict.result = READERS[verdict.quelle].read(sheets, ctx)
+        if hidden_sheets_of(sheets):
+            verdict.result.meldungen.append(f"Hinweis: {sheets.hidden_note()}")
         gemeinden = sorted(verdict.result.gemeinden | ({ctx.gemeinde} if ctx.gemeinde else set()))
         verdict.gemeinde = ",".join(gemeinden) or None
         if not verdict.result.records:
