@@ -158,8 +158,9 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
     mit_info = write_xlsx(tmp_path / "Lieferung Dezember.xlsx", {
         "Info": [["Quelle", "sgb2"], ["Stichtag", "31.12.2023"]], "Daten": daten})
     mit_name = write_xlsx(tmp_path / "sgb2_2022-12-31.xlsx", {"Daten": daten})
-    # Blatt „Info“ geht dem Dateinamen vor (wie beim Laden)
-    beides = write_xlsx(tmp_path / "sgb2_2021-12-31.xlsx", {"Info": [["Stichtag", "31.12.2020"]], "Daten": daten})
+    # Blatt „Info“ und Dateiname nennen denselben Stichtag (verschiedene lehnt das Laden ab, DESIGN §5.1)
+    beides = write_xlsx(tmp_path / "sgb2_2020-12-31.xlsx", {"Info": [["Stichtag", "31.12.2020"]], "Daten": daten})
+    widerspruch = write_xlsx(tmp_path / "sgb2_2018-12-31.xlsx", {"Info": [["Stichtag", "31.12.2017"]], "Daten": daten})
     csv_datei = tmp_path / "sgb2_2019-12-31.csv"
     csv_datei.write_text("Gebiet;Leistungsberechtigte\nA1;10\n", encoding="utf-8")
     ohne = write_xlsx(tmp_path / "Lieferung.xlsx", {"Daten": daten})
@@ -172,6 +173,9 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
     assert ingest.erkenne_lieferung(beides, matcher) == ("sgb2", [dt.date(2020, 12, 31)])
     assert ingest.erkenne_lieferung(csv_datei, matcher) == ("sgb2", [dt.date(2019, 12, 31)])
     assert gelesen == []
+    # widersprüchlich: keine Zuordnung – der Lauf lehnt die Datei mit Meldung ab
+    assert ingest.erkenne_lieferung(widerspruch, matcher) == (None, [])
+    gelesen.clear()
     # ohne Name und Info: ganz lesen (Quelle an der Kopfzeile erkannt, ohne Stichtag)
     assert ingest.erkenne_lieferung(ohne, matcher) == ("sgb2", [])
     assert set(gelesen) == {"Lieferung.xlsx"}
