@@ -183,6 +183,8 @@ _TITLE = r"(?:Prof\.|Dr\.(?:[ \t]*(?:med|phil|rer\.[ \t]*nat|jur|h\.[ \t]*c)\.)?
 _SALUTATION = re.compile(
     r"(?:\b(?:[Ff]rau|[Hh]errn?|Fr\.|Hr\.|Hrn\.)(?:[ \t]+" + _TITLE + r")*|(?<![\w.])" + _TITLE + r"(?:[ \t]+" + _TITLE +
     r")*)[ \t]+" + _NAME_WORD + r"(?:[ \t]+" + _NEXT_NAME_WORD + r")?(?!\w)")
+# Initiale eines Vornamens vor einem entfernten Namen („W. [Name entfernt]“)
+_INITIAL = re.compile(r"\b[A-ZÄÖÜ]\.[ \t]*(?=\[Name entfernt\])")
 # Namensteile, die für sich allein kein Name sind (Anrede, Titel, Namenszusätze)
 _KEIN_NAMENSTEIL = {"dr", "prof", "frau", "herr", "herrn", "hr", "hrn", "fr", "von", "van", "vom", "der", "den", "dem",
                     "des", "zu", "zum", "zur", "und", "de", "la", "le", "di", "da", "del", "ten", "ter", "med", "phil",
@@ -211,7 +213,7 @@ class Scrubber:
         text = _ADDRESS.sub(REMOVED_ADDRESS, text)
         if self._pattern is not None:
             text = self._pattern.sub(lambda m: self.values.get(m.group(0).casefold(), REMOVED_NAME), text)
-        return _SALUTATION.sub(REMOVED_NAME, text)
+        return _INITIAL.sub("", _SALUTATION.sub(REMOVED_NAME, text))
 
 
 def scrub(text: str) -> str:
