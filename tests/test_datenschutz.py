@@ -1,4 +1,4 @@
-"""Datenschutz: Namen und E-Mail-Adressen von Konferenz-Teilnehmenden gelangen nirgends ins Warehouse.
+"""Datenschutz: Namen, E-Mail-Adressen, Telefonnummern und Anschriften aus Konferenzmappen gelangen nirgends hin.
 
 Vertrag (DESIGN §5.2, Quelle `konferenz`): Personennamen und E-Mail-Adressen aus dem Blatt „Teilnehmende“
 werden nie geladen – weder in raw, staging, quarantine, core, mart, ops oder bericht noch in die Analysekopie,
@@ -17,28 +17,39 @@ Namen und den unangenehmen Fällen:
   Groß-/Kleinschreibung, nur mit Nachnamen („Frau Zwetschgenbaum“) oder nur mit einem Teil eines Doppelnamens;
 - ungültige Werte mit Namen in Status und Termin (Quarantänegrund nennt den Wert);
 - zwei Konferenzmappen, die als Ganzes abgelehnt werden (Blatt „Veranstaltung“ fehlt; Datum ist eine Notiz mit
-  Name und E-Mail) – ihre `.fehler.txt` wird mitgeprüft.
+  Name und E-Mail) – ihre `.fehler.txt` wird mitgeprüft;
+- eine dritte geladene Mappe (`konferenz_2022-12-01.xlsx`) mit Personenspalten, die nicht „Name“ heißen
+  (Ansprechperson, Kontakt, Telefon, Adresse in „Teilnehmende“, Ansprechpartner/-in in „Maßnahmen“, Schlüssel
+  „Ansprechperson“ und „Telefon“ in „Veranstaltung“), und mit Telefonnummern, Anschriften und Namen mit Anrede oder
+  Titel in jedem Freitext: Titel, Ort, Format, Organisation, AG, Thema, Beschreibung, Titel, Zuständig, Gremium.
 
-Durchsucht werden jede Textspalte jeder Tabelle in jedem Schema des Warehouse und der Analysekopie, alle Dateien
-unter $SOZIAL_DWH_HOME außer den byte-gleichen Originalen in archive/ und rejected/, das Dagster-Verzeichnis,
-die Log-Ausgabe und die Metadaten aller Ereignisse des Laufs.
+Nach dem Lauf wird die Berichtsausgabe 2022 gebaut wie mit `sozial-dwh export --bericht 2022`. Dagster schreibt in
+eine echte Instanz unter $DAGSTER_HOME (SQLite). Durchsucht werden jede Textspalte jeder Tabelle in jedem Schema des
+Warehouse und der Analysekopie, alle Dateien unter $SOZIAL_DWH_HOME außer den byte-gleichen Originalen in archive/
+und rejected/, jede Zelle und jedes Feld der Exportdateien, alle Dateien und die Ereignistabellen der
+SQLite-Datenbanken unter $DAGSTER_HOME, die Log-Ausgabe und die Metadaten aller Ereignisse des Laufs.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
 import io
+import json
 import logging
 import re
+import sqlite3
 import zipfile
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import pytest
 
 from pipelines.ausfuehren import alles_ausfuehren
+from pipelines.export import export_bericht
 from sozial_dwh.config import Paths
 from tests.fixtures import make_reference, write_xlsx
 from tests.test_validation import write_base_files
@@ -62,12 +73,34 @@ ORGANISATIONEN = ["Quartiersbüro Kastanienhof", "Wohnbau Teststadt eG", "Ev. Ki
                   "Sozialamt Teststadt", "Jugendhilfe Nord gGmbH"]
 
 
+# Mappe 3: Personen in Spalten, die nicht „Name“ heißen: (Vorname, Nachname, E-Mail)
+ANSPRECHPERSONEN = [("Heidrun", "Sanddorn", "heidrun.sanddorn@caritas-teststadt.example"),
+                    ("Gottlieb", "Wacholderbeer", "g.wacholderbeer@wohnen.example"),
+                    ("Ludmilla", "Kornelkirsch", "ludmilla.kornelkirsch@tafel.example"),
+                    ("Balduin", "Mispelhuber", "b.mispelhuber@quartier.example")]
+# nur mit Anrede oder Titel im Freitext, in keiner Personenspalte
+MIT_ANREDE = ["Schlehdorn", "Hagebuttner"]
+# Telefonnummern und Anschriften, wie sie in Freitexten und Spalten stehen
+TELEFONE = ["02371 863-4471", "+49 2371 8634472", "0171/9283746", "(02371) 86547", "Tel. 863-4473", "02371 863-4474",
+            "0172 5566778"]
+ADRESSEN = ["Kastanienallee 17", "Am Quittenwall 3a", "Holzapfelstr. 5, 58636 Iserlohn", "Mispelweg 12",
+            "Ebereschenring 4"]
+# Freitext, der bleiben muss, wie er ist
+BLEIBT = "Seit 21.09.2022 fehlen 12 Plätze in SRB; Kosten 1.500 € (Maßnahme M12), Gebiet 05962024"
+
+
 def suchbegriffe() -> list[str]:
-    """Jeder Namensteil (auch Teile von Doppelnamen), jede E-Mail-Adresse und ihr lokaler Teil."""
+    """Jeder Namensteil (auch Teile von Doppelnamen), jede E-Mail-Adresse und ihr lokaler Teil, jede Telefonnummer
+    (auch ohne Vorwahl, nie nur als Ziffernfolge – die stünde auch in Zeitstempeln) und jeder Straßenname."""
     terms: set[str] = set()
     for vorname, nachname, mail, _ in PERSONEN:
         terms |= {vorname, nachname, mail, mail.split("@")[0]}
         terms |= {teil for teil in re.split(r"[\s\-]+", nachname) if len(teil) >= 4}
+    for vorname, nachname, mail in ANSPRECHPERSONEN:
+        terms |= {vorname, nachname, mail, mail.split("@")[0]}
+    terms |= set(MIT_ANREDE) | set(TELEFONE) | set(ADRESSEN)
+    terms |= {"863-4471", "2371 8634472", "/9283746", ") 86547", "863-4473", "863-4474", "5566778"}
+    terms |= {re.match(r"(?:Am )?([A-Za-zäöüß]+)", adresse).group(1) for adresse in ADRESSEN}
     return sorted(terms, key=str.lower)
 
 
@@ -165,7 +198,53 @@ def write_konferenzen(inbox: Path) -> dict[str, bytes]:
         "Ergebnisse": [["Nr", "AG", "Sozialraum", "Handlungsfeld", "Art", "Beschreibung", "Priorität"],
                        [1, "AG 1", "SRB", "Mobilität", "Bedarf", f"Bus fehlt, meint {bi[1]}", 1]],
     }).read_bytes()
+    write_konferenz_kontakte(inbox)
     return rejected
+
+
+def write_konferenz_kontakte(inbox: Path) -> None:
+    """Mappe 3 (geladen, Ausgabe 2022): Personenspalten mit anderen Namen, Telefonnummern, Anschriften und Namen mit
+    Anrede oder Titel in jedem Freitext."""
+    (sv, sn, sm), (wv, wn, wm), (kv, kn, km), (mv, mn, mm) = ANSPRECHPERSONEN
+    tel1, tel2, tel3, tel4, tel5, tel6, tel7 = TELEFONE
+    adr1, adr2, adr3, adr4, adr5 = ADRESSEN
+    schlehdorn, hagebuttner = MIT_ANREDE
+    ag = f"AG Nord (Leitung: Herr {wn}, {tel3})"
+    write_xlsx(inbox / "konferenz_2022-12-01.xlsx", {
+        "Veranstaltung": [["Titel", f"Konferenz Nord – Einladung durch Frau Dr. {schlehdorn}, {tel5}"],
+                          ["Datum", "01.12.2022"],
+                          ["Ort", f"Gemeindehaus, {adr4}, Anmeldung {tel1}"],
+                          ["Format", f"Präsenz (Rückfragen: {sm}, {sv} {sn})"],
+                          ["Sozialräume", "SRA, SRB"],
+                          ["Ansprechperson", f"{sv} {sn}"],
+                          ["Telefon", tel7]],
+        "Teilnehmende": [
+            ["Ansprechperson", "Kontakt", "Telefon", "Adresse", "Organisation", "Sektor", "Sozialraum"],
+            [f"{sv} {sn}", sm, tel6, adr1, f"Caritas Teststadt (Tel. {tel6})", "freie Wohlfahrtspflege", "SRA"],
+            [f"{wn}, {wv}", f"Herr {wn}, {wm}", tel7, adr5, "Wohnungsgenossenschaft Nord", "Wohnungsgesellschaft",
+             "SRB"],
+            [f"{kv} {kn}", f"Frau {kn}", None, None, f"Tafel, Lager {adr2}", "Verein", "Gesamtstadt"],
+            [None, None, None, None, f"Praxis Herrn Dr. {hagebuttner}", "Sonstige", "SRA"],
+        ],
+        "Arbeitsgruppen": [["AG", "Sozialraum", "Thema"],
+                           [ag, "SRA", f"Wohnen, Treffpunkt {adr3}"],
+                           ["AG Süd", "SRB", f"Teilhabe (Kontakt {km}, {tel2})"]],
+        "Ergebnisse": [
+            ["Nr", "AG", "Sozialraum", "Handlungsfeld", "Art", "Beschreibung", "Priorität"],
+            [1, ag, "SRA", "Wohnen", "Bedarf",
+             f"Wohnraum fehlt, sagt Frau {sn} ({tel4}); Besichtigung {adr2} mit {wv} {wn}", 1],
+            [2, "AG Süd", "SRB", "Armut/Teilhabe", "Bedarf",
+             f"Beratung bei Herrn Dr. {hagebuttner}, {adr3}, Tel. 863-4473; {kn} und {mn} helfen", 2],
+            [3, "AG Süd", "SRB", "Bildung", "Bedarf", BLEIBT, 3],
+        ],
+        "Maßnahmen": [
+            ["Nr", "Bezug Ergebnis", "Titel", "Zuständig", "Ansprechpartner/-in", "Status", "Gremium"],
+            ["M11", "1", f"Wohnberatung mit Frau Dr. {schlehdorn} in der {adr1}", f"Frau {sn}, {tel4}",
+             f"{mv} {mn}", "beschlossen", f"Beirat, Kontakt {adr5} / {tel1}"],
+            ["M12", "2", f"Sprechstunde ({mn}, {mm})", f"Caritas Teststadt, {tel2}", f"{kv} {kn}", "vorgeschlagen",
+             f"Sozialausschuss ({sv} {sn})"],
+        ],
+    })
 
 
 # --- ein echter Lauf ---------------------------------------------------------------------------------------
@@ -198,18 +277,21 @@ def lauf(tmp_path_factory: pytest.TempPathFactory):
         old_level = root.level
         root.addHandler(sammler)
         root.setLevel(logging.INFO)
-        out, err = io.StringIO(), io.StringIO()
-        instance = dg.DagsterInstance.ephemeral()
+        out, err, export = io.StringIO(), io.StringIO(), []
+        # eine echte Instanz unter DAGSTER_HOME (SQLite), wie `sozial-dwh run` und `export` sie benutzen
+        instance = dg.DagsterInstance.get()
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 result = alles_ausfuehren(instance=instance)
+                assert result.success
+                assert export_bericht(paths, "2022", progress=export.append) == 0, export
         finally:
             root.removeHandler(sammler)
             root.setLevel(old_level)
-        assert result.success
 
         # Alles, was der Lauf über sich selbst berichtet: Log-Ausgabe, Log-Einträge und Ereignisse samt Metadaten
-        texte = {"stdout": out.getvalue(), "stderr": err.getvalue(), "logging": "\n".join(sammler.texte)}
+        texte = {"stdout": out.getvalue(), "stderr": err.getvalue(), "logging": "\n".join(sammler.texte),
+                 "export": "\n".join(export)}
         eintraege = instance.all_logs(result.run_id)
         texte["ereignisprotokoll"] = "\n".join(
             (e.user_message or "") + "\n" + (dg.serialize_value(e.dagster_event) if e.dagster_event else "")
@@ -228,6 +310,7 @@ def lauf(tmp_path_factory: pytest.TempPathFactory):
                "n_materialisierungen": len(result.get_asset_materialization_events()),
                "n_pruefungen": len(result.get_asset_check_evaluations()),
                "n_eintraege": len(eintraege)}
+        instance.dispose()
 
 
 # --- Durchsuchen ------------------------------------------------------------------------------------------
@@ -286,7 +369,7 @@ def test_fixture_hat_alle_faelle(lauf):
         ).fetchall()
     assert dateien == {"konferenz_2022-09-21.xlsx": "geladen", "konferenz_2022-11-15.xlsx": "geladen",
                        "konferenz_2023-03-08.xlsx": "geladen", "konferenz_2023-01-10.xlsx": "abgelehnt",
-                       "konferenz_2023-02-14.xlsx": "abgelehnt"}
+                       "konferenz_2023-02-14.xlsx": "abgelehnt", "konferenz_2022-12-01.xlsx": "geladen"}
     # Teilnehmende Zeilen 6 (Sektor mit Nachnamen) und 7 (Sektor = E-Mail); Maßnahmen M2 (Status), M3 (Termin)
     assert ("Teilnehmende", 6, "E") in quarantaene and ("Teilnehmende", 7, "E") in quarantaene
     assert ("Maßnahmen", 3, "E") in quarantaene and ("Maßnahmen", 4, "F") in quarantaene
@@ -374,3 +457,85 @@ def test_keine_namen_in_logs_und_metadaten(lauf):
     assert lauf["n_materialisierungen"] > 10 and lauf["n_pruefungen"] > 10 and lauf["n_eintraege"] > 50
     assert "konferenz_2023-02-14.xlsx" in texte["ereignisprotokoll"]
     assert "konferenz_2023-02-14.xlsx" in texte["logging"] + texte["stderr"]
+
+
+def test_keine_personenangaben_in_exporten(lauf):
+    """Jede Zelle jedes Blatts der Arbeitsmappen (mit openpyxl geöffnet) und jedes Feld jeder CSV-Datei aller
+    Berichtsausgaben ist frei von Namen, E-Mail-Adressen, Telefonnummern und Anschriften."""
+    paths: Paths = lauf["paths"]
+    mappen = sorted(paths.exports.rglob("*.xlsx"))
+    csvs = sorted(paths.exports.rglob("*.csv"))
+    assert [p.name for p in mappen] == ["sozialbericht_2022.xlsx"] and len(csvs) >= 5
+    texte = []
+    for pfad in mappen:
+        for ws in openpyxl.load_workbook(pfad).worksheets:
+            texte += [f"{pfad.name}!{ws.title}!{cell.coordinate}: {cell.value}" for row in ws.iter_rows()
+                      for cell in row if isinstance(cell.value, str)]
+    for pfad in csvs:
+        zeilen = csv.reader(io.StringIO(pfad.read_bytes().decode("utf-8-sig"), newline=""), delimiter=";")
+        texte += [f"{pfad.name}, Zeile {n}: {feld}" for n, zeile in enumerate(zeilen, start=1) for feld in zeile]
+    funde = [f"{text} – Treffer {treffer(text)}" for text in texte if treffer(text)]
+    assert not funde, "Personenangaben in Exporten:\n" + "\n".join(funde)
+    # nicht ins Leere geprüft: die Freitexte der Mappe 3 stehen geschwärzt in der Ausgabe, der Rest wie geschrieben
+    alles = "\n".join(texte)
+    assert ("Wohnraum fehlt, sagt [Name entfernt] ([Telefon entfernt]); Besichtigung [Adresse entfernt] mit "
+            "[Name entfernt] [Name entfernt]") in alles
+    assert "Beratung bei [Name entfernt], [Adresse entfernt], [Telefon entfernt]; [Name entfernt] und " \
+           "[Name entfernt] helfen" in alles
+    assert "Wohnberatung mit [Name entfernt] in der [Adresse entfernt]" in alles
+    assert BLEIBT in alles
+
+
+def _klartext(wert: str) -> str:
+    """JSON mit \\u-Maskierung als lesbarer Text („M\\u00fcller“ -> „Müller“), sonst der Wert selbst."""
+    try:
+        return json.dumps(json.loads(wert), ensure_ascii=False)
+    except ValueError:
+        return wert
+
+
+def test_keine_personenangaben_im_dagster_speicher(lauf):
+    """Jede Zeile jeder Tabelle jeder SQLite-Datenbank unter DAGSTER_HOME (Läufe, Ereignisse samt Metadaten,
+    Partitionen), JSON entschlüsselt; die Bytes aller Dateien dort prüft `test_keine_namen_in_dateien`."""
+    datenbanken = sorted((lauf["base"] / "dagster").rglob("*.db"))
+    funde, laeufe, ereignisse = [], set(), 0
+    for db in datenbanken:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            tabellen = [r[0] for r in con.execute("select name from sqlite_master where type = 'table'")]
+            for tabelle in tabellen:
+                for zeile in con.execute(f'select * from "{tabelle}"'):
+                    for wert in zeile:
+                        if isinstance(wert, bytes):
+                            wert = wert.decode("utf-8", "replace")
+                        if isinstance(wert, str) and (hits := treffer(_klartext(wert))):
+                            funde.append(f"{db.name}: {tabelle}: {hits}")
+            if "event_logs" in tabellen:
+                ereignisse += con.execute("select count(*) from event_logs").fetchone()[0]
+                laeufe |= {r[0] for r in con.execute("select distinct run_id from event_logs where run_id <> ''")}
+    assert not funde, "Personenangaben in Dagsters Speicher:\n" + "\n".join(sorted(set(funde)))
+    # nicht ins Leere geprüft: der Lauf und der Bau der Ausgabe stehen mit ihren Ereignissen in der Instanz
+    assert lauf["result"].run_id in laeufe and len(laeufe) >= 2, laeufe
+    assert ereignisse > lauf["n_eintraege"], ereignisse
+
+
+def test_geladene_texte_bleiben_lesbar(lauf):
+    """Mappe 3: Organisation, AG, Thema und Beschreibung sind geladen – Personenangaben ersetzt, alles andere (Datum,
+    Anzahl, Betrag, Sozialraum, Maßnahmennummer, Gemeindeschlüssel) wie geschrieben; Personenspalten fehlen."""
+    paths: Paths = lauf["paths"]
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        orgs = {r[0] for r in con.execute("select organisation from raw.konferenz_teilnehmende").fetchall()}
+        gruppen = con.execute("select ag, thema from raw.konferenz_arbeitsgruppen order by ag").fetchall()
+        beschreibungen = {r[0] for r in con.execute("select beschreibung from raw.konferenz_ergebnisse").fetchall()}
+        veranstaltung = con.execute("select titel, ort, format from raw.konferenz_veranstaltung "
+                                    "where datum = date '2022-12-01'").fetchall()
+        spalten = {r[0] for r in con.execute("select column_name from duckdb_columns() where schema_name = 'raw' "
+                                             "and table_name like 'konferenz%'").fetchall()}
+    assert {"Caritas Teststadt ([Telefon entfernt])", "Wohnungsgenossenschaft Nord",
+            "Tafel, Lager [Adresse entfernt]", "Praxis [Name entfernt]"} <= orgs
+    assert ("AG Nord (Leitung: [Name entfernt], [Telefon entfernt])", "Wohnen, Treffpunkt [Adresse entfernt]") in gruppen
+    assert ("AG Süd", "Teilhabe (Kontakt [E-Mail entfernt], [Telefon entfernt])") in gruppen
+    assert BLEIBT in beschreibungen
+    assert veranstaltung == [("Konferenz Nord – Einladung durch [Name entfernt], [Telefon entfernt]",
+                              "Gemeindehaus, [Adresse entfernt], Anmeldung [Telefon entfernt]",
+                              "Präsenz (Rückfragen: [E-Mail entfernt], [Name entfernt])")]  # ganze Zelle
+    assert not spalten & {"ansprechperson", "kontakt", "telefon", "adresse", "ansprechpartner", "name", "e_mail"}

@@ -1,6 +1,11 @@
 """Die Dateien einer Berichtsausgabe: eine Excel-Arbeitsmappe (ein Blatt je Tabelle, `Info`, `Methodik`) und
 eine CSV-Datei je Tabelle. Gesperrte Zellen erscheinen als „*“; alle anderen Zahlen bleiben Zahlen (mit
 Zahlenformat), damit Excel und LibreOffice rechnen und mit Dezimalkomma anzeigen können.
+
+Text wird nie zur Formel (DESIGN §10): Freitext aus Konferenzen wie `=HYPERLINK(…)` oder `+cmd|' /C calc'!A0`
+steht in der Arbeitsmappe als Textzelle (`_zelle`, die einzige Stelle, die Zellen beschreibt) und in der CSV mit
+vorangestelltem `'` (`csv_text`, die einzige Stelle, die Werte in CSV-Text verwandelt). Zahlen bleiben Zahlen, auch
+negative („-1,5“ in einer Spalte der Veränderungen).
 """
 
 from __future__ import annotations
@@ -14,8 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from sozial_dwh.bericht.modell import Spalte, Tabelle
 from sozial_dwh.xlsx import save_reproducible
@@ -27,6 +34,8 @@ _KOPF_FUELLUNG = PatternFill("solid", fgColor="1F4E79")
 _TITEL = Font(bold=True, size=13)
 _SUMME = Font(bold=True)
 _LINIE = Border(top=Side(style="thin", color="1F4E79"))
+# Womit Excel, LibreOffice und CSV-Importe eine Zelle als Formel beginnen lassen (OWASP „CSV Injection“)
+FORMELZEICHEN = ("=", "+", "-", "@", "\t", "\r")
 
 
 def zahlenformat(spalte: Spalte) -> str | None:
@@ -64,6 +73,11 @@ def zellwert(spalte: Spalte, value: object) -> object:
     return str(value) if not isinstance(value, str) else value
 
 
+def csv_textfeld(text: str) -> str:
+    """Text für ein CSV-Feld, der beim Öffnen nie als Formel gilt: „=…“, „+…“, „-…“, „@…“, Tab, CR mit „'“ davor."""
+    return "'" + text if text.startswith(FORMELZEICHEN) else text
+
+
 def _de_zahl(value: float, stellen: int, vorzeichen: bool = False) -> str:
     text = f"{value:+,.{stellen}f}" if vorzeichen else f"{value:,.{stellen}f}"
     return text.replace(",", "\u0000").replace(".", ",").replace("\u0000", ".")
@@ -81,14 +95,16 @@ def csv_text(spalte: Spalte, value: object, gesperrt: bool) -> str:
         return str(value)
     if spalte.art in ("quote", "index", "veraenderung"):
         return _de_zahl(value, spalte.nachkommastellen).replace(".", "")
-    return str(value)
+    if isinstance(value, str):
+        return csv_textfeld(value)
+    return str(value)  # eine Nummer als Zahl (Priorität, laufende Nummer)
 
 
 def schreibe_csv(frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, pfad: Path) -> Path:
     """CSV für Excel in deutscher Einstellung: UTF-8 mit BOM, Semikolon, Dezimalkomma, „*“ für gesperrt."""
     buffer = io.StringIO()
     spalten = tabelle.sichtbare
-    buffer.write(";".join(_csv_feld(s.ueberschrift) for s in spalten) + "\r\n")
+    buffer.write(";".join(_csv_feld(csv_textfeld(s.ueberschrift)) for s in spalten) + "\r\n")
     for index in frame.index:
         felder = [csv_text(s, frame.at[index, s.name], bool(maske.at[index, s.name])) for s in spalten]
         buffer.write(";".join(_csv_feld(f) for f in felder) + "\r\n")
@@ -102,15 +118,31 @@ def _csv_feld(text: str) -> str:
     return text
 
 
+def _zelle(ws: Worksheet, row: int, column: int, value: object) -> Cell:
+    """Beschreibt eine Zelle; Text bleibt Text. openpyxl machte aus einem Text mit „=“ am Anfang eine Formel – der
+    Datentyp wird daher auf Text gesetzt. Text, der mit einem Formelzeichen beginnt, bekommt das Präfix-Kennzeichen
+    (wie ein eingetipptes „'“): Excel zeigt ihn wie geschrieben und macht auch beim Bearbeiten keine Formel daraus.
+    Steuerzeichen, die xlsx nicht speichern kann (aus Word kopierter Text: vertikaler Tab), werden zum Zeilenumbruch
+    bzw. entfallen, statt die ganze Ausgabe scheitern zu lassen."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda m: "\n" if m.group(0) in "\x0b\x0c" else "", value)
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMELZEICHEN):
+            cell.quotePrefix = True
+    return cell
+
+
 def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, untertitel: str,
                    quelle: str) -> None:
     ws = wb.create_sheet(tabelle.blatt[:31])
     spalten = tabelle.sichtbare
-    ws.cell(row=1, column=1, value=tabelle.titel).font = _TITEL
-    ws.cell(row=2, column=1, value=untertitel)
+    _zelle(ws, 1, 1, tabelle.titel).font = _TITEL
+    _zelle(ws, 2, 1, untertitel)
     kopf = 4
     for c, s in enumerate(spalten, start=1):
-        cell = ws.cell(row=kopf, column=c, value=s.ueberschrift)
+        cell = _zelle(ws, kopf, c, s.ueberschrift)
         cell.font = _KOPF
         cell.fill = _KOPF_FUELLUNG
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -121,10 +153,10 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
         ist_summe = summe is not None and summe in frame.columns and frame.at[index, summe] == tabelle.summe_wert
         for c, s in enumerate(spalten, start=1):
             if bool(maske.at[index, s.name]):
-                cell = ws.cell(row=r, column=c, value=GESPERRT)
+                cell = _zelle(ws, r, c, GESPERRT)
                 cell.alignment = Alignment(horizontal="right")
             else:
-                cell = ws.cell(row=r, column=c, value=zellwert(s, frame.at[index, s.name]))
+                cell = _zelle(ws, r, c, zellwert(s, frame.at[index, s.name]))
                 fmt = zahlenformat(s)
                 if fmt:
                     cell.number_format = fmt
@@ -135,13 +167,13 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
                 cell.border = _LINIE
     fuss = r + 2
     if maske.to_numpy().any():
-        ws.cell(row=fuss, column=1, value=FUSSNOTE_GESPERRT)
+        _zelle(ws, fuss, 1, FUSSNOTE_GESPERRT)
         fuss += 1
     if tabelle.beschreibung:
-        ws.cell(row=fuss, column=1, value=tabelle.beschreibung)
+        _zelle(ws, fuss, 1, tabelle.beschreibung)
         fuss += 1
     if quelle:
-        ws.cell(row=fuss, column=1, value=quelle)
+        _zelle(ws, fuss, 1, quelle)
     for c, s in enumerate(spalten, start=1):
         ws.column_dimensions[get_column_letter(c)].width = s.breite or max(12, min(22, len(s.ueberschrift) * 0.8))
     ws.freeze_panes = ws.cell(row=kopf + 1, column=1)
@@ -161,26 +193,26 @@ def _format_frei(cell, value: object) -> None:
 def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str, object]],
                            tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> None:
     ws = wb.create_sheet(titel)
-    ws.cell(row=1, column=1, value=titel).font = _TITEL
+    _zelle(ws, 1, 1, titel).font = _TITEL
     r = 3
     for key, value in zeilen:
-        ws.cell(row=r, column=1, value=key).font = _SUMME
-        cell = ws.cell(row=r, column=2, value=value)
+        _zelle(ws, r, 1, key).font = _SUMME
+        cell = _zelle(ws, r, 2, value)
         _format_frei(cell, value)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         r += 1
     for ueberschrift, kopf, daten in tabellen:
         r += 1
-        ws.cell(row=r, column=1, value=ueberschrift).font = _TITEL
+        _zelle(ws, r, 1, ueberschrift).font = _TITEL
         r += 1
         for c, text in enumerate(kopf, start=1):
-            cell = ws.cell(row=r, column=c, value=text)
+            cell = _zelle(ws, r, c, text)
             cell.font = _KOPF
             cell.fill = _KOPF_FUELLUNG
         for zeile in daten:
             r += 1
             for c, value in enumerate(zeile, start=1):
-                cell = ws.cell(row=r, column=c, value=value)
+                cell = _zelle(ws, r, c, value)
                 _format_frei(cell, value)
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
         r += 1

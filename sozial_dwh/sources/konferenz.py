@@ -5,12 +5,13 @@ Sozialräume), `Teilnehmende` (Organisation, Sektor, Sozialraum), `Arbeitsgruppe
 Thema), `Ergebnisse` (Nr, AG, Sozialraum, Handlungsfeld, Art, Beschreibung, Priorität) und `Maßnahmen`
 (Nr, Bezug Ergebnis, Titel, Zuständig, Status, Termin, Gremium).
 
-Datenschutz: Namen und E-Mail-Adressen von Teilnehmenden werden nie gelesen – es gibt für sie keine
-Spalte im Leser, sie gelangen weder in Roh- noch in Quarantänetabellen oder Meldungen. Kommen
-Personennamen aus dem Blatt „Teilnehmende“ oder E-Mail-Adressen in Freitexten vor (Beschreibung, AG,
-Zuständig …), werden sie beim Lesen durch „[Name entfernt]“ bzw. „[E-Mail entfernt]“ ersetzt – als ganze Zelle
-und je Namensteil („Frau Zwetschgenbaum“ bei „Wilhelmine Zwetschgenbaum“). Das gilt auch für Quarantänegründe
-und Meldungen, die einen Zellwert zitieren.
+Datenschutz (DESIGN §10): Gelesen werden nur die Spalten des Vertrags. Jede Textzelle jedes Blatts geht durch
+einen Schwärzer, bevor irgendetwas gespeichert oder in einer Meldung (Quarantänegrund und -wert, Meldungen,
+Ablehnungsgrund) zitiert wird: E-Mail-Adressen, Telefonnummern, Anschriften und Namen mit Anrede oder Titel werden
+durch „[E-Mail entfernt]“, „[Telefon entfernt]“, „[Adresse entfernt]“, „[Name entfernt]“ ersetzt. Personenspalten
+(Name, Vorname, Ansprechperson, Kontakt, Teilnehmer/-in, E-Mail, Telefon, Adresse …, in jedem Blatt) werden nie
+geladen; ihre Werte werden im Speicher gesammelt und in allen Freitexten ersetzt – als ganze Zelle und je
+Namensteil („Frau Zwetschgenbaum“ bei „Wilhelmine Zwetschgenbaum“).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 
 from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count, parse_date
 from sozial_dwh.readers.table import (
+    SYNONYMS,
     Layout,
     Table,
     find_header,
@@ -81,12 +83,265 @@ SHEET_TITLES = {"veranstaltung": "Veranstaltung", "teilnehmende": "Teilnehmende"
 VERANSTALTUNG_KEYS = {"titel": "titel", "datum": "datum", "ort": "ort", "format": "format",
                       "sozialraeume": "sozialraeume", "sozialraum": "sozialraeume", "stand": "stand",
                       "veranstaltung": "titel", "termin": "datum"}
-PERSON_HEADERS = {"name", "vorname", "nachname", "familienname", "e-mail", "email", "mail", "e-mail-adresse",
-                  "teilnehmer", "teilnehmerin", "person", "anrede"}
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+
+# --- Datenschutz ----------------------------------------------------------------------------------------------
+#
+# Jede Textzelle jedes Blatts geht durch einen Schwärzer, bevor irgendetwas sie speichert oder in einer Meldung
+# zitiert (`_Reader.__init__`): die Leser der Blätter sehen nur geschwärzte Blätter. Werte von Personenspalten
+# (Name, Ansprechperson, Kontakt, E-Mail, Telefon, Adresse …) werden nie geladen; sie werden nur im Speicher
+# gesammelt, um sie in allen Freitexten zu ersetzen.
+
+REMOVED_NAME = "[Name entfernt]"
+REMOVED_EMAIL = "[E-Mail entfernt]"
+REMOVED_PHONE = "[Telefon entfernt]"
+REMOVED_ADDRESS = "[Adresse entfernt]"
+
+# Überschriften von Personenspalten, verglichen in `norm`-Form ohne Genderendung („Ansprechpartner/-in“), je Teil
+# einer zusammengesetzten Überschrift („Telefon/E-Mail“, „Name, Vorname“)
+_PERSON_COLUMNS = {
+    REMOVED_NAME: re.compile(
+        r"(?:(?:vor|nach|familien|ruf|voll)?namen?(?:de[rs])?)?"
+        r"(?:ansprech(?:person(?:en)?|partner(?:in|innen)?)|kontakt(?:person(?:en)?|daten)?|"
+        r"teilnehmer(?:in|innen)?|teilnehmende[rn]?|vertreter(?:in|innen)?|vertretung|person(?:en)?|"
+        r"moderation|moderator(?:in)?|referent(?:in)?|leitung|unterschrift)?|anrede|vorundnachname"),
+    REMOVED_EMAIL: re.compile(r"(?:e-?)?mail(?:-?adressen?)?"),
+    REMOVED_PHONE: re.compile(
+        r"(?:tel\.?|telefon|mobil|handy|mobiltelefon|fax|festnetz|ruf)(?:-?nr\.?|-?nummer[n]?)?"),
+    REMOVED_ADDRESS: re.compile(
+        r"(?:privat|wohn|post)?(?:adresse|anschrift)|strasse(?:und|,|/)?(?:hausnummer|hausnr\.?|nr\.?)?|str\.?|"
+        r"hausnummer|hausnr\.?|plz(?:/?ort)?|postleitzahl|wohnort"),
+}
+_GENDER_SUFFIX = re.compile(r"(?:/-?in(?:nen)?|\(in(?:nen)?\)|[*:_]in(?:nen)?)$")
+
+
+def person_column(header: object) -> str | None:
+    """Ersatztext, wenn `header` eine Personenspalte überschreibt („Ansprechperson“ -> „[Name entfernt]“), sonst None."""
+    key = _GENDER_SUFFIX.sub("", norm(header).rstrip(".:"))
+    if not key:
+        return None
+    parts = [p.rstrip(".:") for p in re.split(r"[/,;&+()]|(?<=\w)und(?=\w)", key) if p.strip(".:-")]
+    for replacement, pattern in _PERSON_COLUMNS.items():
+        if any(pattern.fullmatch(p) for p in parts):
+            return replacement
+    return None
+
+
+# nur am Anfang eines Worts beginnen: sonst prüfte der Ausdruck in langen Ziffern- oder Buchstabenfolgen jede Stelle
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+(?:@|\s?[(\[]at[)\]]\s?)[\w-]+(?:\.[\w-]+)+")
+# Telefonnummern: international (+49 …, 0049 …), national mit Vorwahl (02371 217-1234, (02371) 12345, 0171/1234567)
+# oder beliebig nach „Tel.“, „Telefon“, „Mobil“ … Ob ein Kandidat eine Nummer ist, entscheidet die Zahl der Ziffern
+# (`_phone`): so bleiben Datumsangaben, Jahre, Beträge, Gebiets- und Maßnahmennummern unberührt.
+_SEP = r"[ \t/\-–]"
+_DIGITS = rf"\d(?:{_SEP}?\d)*"
+_PHONE = re.compile(
+    r"(?P<prefix>\b(?:Tel(?:efon)?|Fon|Mobil|Handy|Fax|Ruf)(?:\.|-?[Nn]r\.?|nummer)?(?:\s*:)?\s*)?"
+    rf"(?P<number>(?:\+|\b00)\s?[1-9]\d{{0,2}}{_SEP}*(?:\(0\){_SEP}*)?(?:\(\d{{2,5}}\){_SEP}*)?"
+    + _DIGITS +
+    r"|(?<![\d.,])(?:\(0\d{2,5}\)|\b0\d{2,5})(?:[ \t]*[/\-–][ \t]*|[ \t])?" + _DIGITS +
+    r"|(?<![\d.,])" + _DIGITS + r")(?![\d,.]\d)")
+
+
+def _phone(match: re.Match) -> str:
+    number = match.group("number")
+    digits = sum(c.isdigit() for c in number)
+    separated = bool(re.search(r"[ \t/\-–()]", number))
+    if match.group("prefix") and digits >= 5 and (separated or digits >= 6):
+        return REMOVED_PHONE
+    if number.startswith(("+", "00")) and digits >= 9:
+        return REMOVED_PHONE
+    # national: Vorwahl mit führender Null, ein Trennzeichen (ein Gemeindeschlüssel 05962024 hat keines)
+    if number.lstrip("(").startswith("0") and digits >= 7 and separated:
+        return REMOVED_PHONE
+    return match.group(0)
+
+
+# Anschriften: Straßenname mit typischer Endung oder „Am/Im/An der …“ + Hausnummer, optional „, 58636 Iserlohn“.
+# Wortlängen sind begrenzt, damit lange Zeichenfolgen ohne Leerraum nicht quadratisch viel Zeit kosten.
+_HOUSE_NUMBER = (r"\d{1,3}(?!\d)(?:[ \t]?[a-zA-Z]\b)?(?:[ \t]?[-–/][ \t]?\d{1,3}[a-zA-Z]?)?(?![\d,.]\d)"
+                 r"(?![ \t]?(?:km|m|ha|qm|m²|%|€|Euro|EUR|Jahre|Monate|Wochen|Tage|Std|Stunden|Min|Minuten|Uhr|mal|x|"
+                 r"Plätze|Personen|Kinder|Teilnehmende)\b)")
+_POSTCODE_TOWN = r"(?:[ \t]*,[ \t]*|[ \t]+)\d{5}[ \t]+[A-ZÄÖÜ][\w-]*"
+_STREET_SUFFIX = (r"(?:[Ss]tra(?:ß|ss)e|[Ss]tr\.|[Ww]eg|[Gg]asse|[Aa]llee|[Pp]latz|[Rr]ing|[Dd]amm|[Uu]fer|[Pp]fad|"
+                  r"[Cc]haussee|[Pp]romenade|[Ss]teig|[Ss]tieg|[Ww]all|[Gg]raben)")
+_NOT_A_STREET = (r"(?:Jahr|Jahre|Jahren|Monat|Tag|Tage|Ende|Anfang|Beginn|Montag|Dienstag|Mittwoch|Donnerstag|Freitag|"
+                 r"Samstag|Sonntag|Wochenende|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|"
+                 r"November|Dezember|Quartal|Halbjahr|Zeitraum|Sozialraum|Bezirk|Gebiet|Quartier|Stadtteil|Ortsteil|"
+                 r"Bereich|Rahmen|Schnitt|Durchschnitt|Mittel|Vergleich|Alter|Punkt|Schritt|Kapitel|Abschnitt|Team|"
+                 r"Kreis|Haus|Raum|Gebäude|Zimmer|Termin|Treffen|Rang|Platz|Kurs|Rathaus)\b")
+# Wörter mit Straßenendung, die keine Straße sind („Spielplatz 2 wird saniert“, „Radweg 3 fertig“)
+_NOT_AN_ADDRESS = (r"[\w-]{0,60}?(?:(?:[Ss]piel|[Pp]ark|[Aa]rbeits|[Aa]usbildungs|[Bb]etreuungs|[Ss]port|[Bb]olz|[Ss]tell|"
+                   r"[Ss]tudien|[Pp]raktikums|[Tt]herapie|[Pp]flege|[Hh]eim|[Kk]ita|[Kk]rippen|[Gg]anztags|[Ss]chul)platz|"
+                   r"(?:[Rr]ad|[Ff]uß|[Ff]uss|[Ss]chul|[Ww]ander|[Rr]und|[Ll]ösungs|[Rr]echts|[Dd]ienst|[Bb]ildungs|"
+                   r"[Ll]ebens)weg)\b")
+_ADDRESS = re.compile(
+    r"(?:\b(?=[A-ZÄÖÜ])(?!" + _NOT_AN_ADDRESS + r")[A-ZÄÖÜ][\w.’'-]{0,60}?" + _STREET_SUFFIX +
+    r"|\b(?:Am|Im|Zum|Zur|An[ \t]+de[rnm]|Auf[ \t]+de[rnm]|In[ \t]+de[rnm]|Unter[ \t]+de[rnm]|Hinter[ \t]+de[rnm]|"
+    r"Vor[ \t]+de[rnm]|Bei[ \t]+de[rnm])[ \t]+(?!" + _NOT_A_STREET + r")[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜa-zäöüß]+)*)"
+    r"[ \t]+" + _HOUSE_NUMBER + r"(?:" + _POSTCODE_TOWN + r")?")
+# Namen mit Anrede oder Titel: „Frau Müller“, „Herrn Dr. Schmidt“, „Dr. med. Anna Schmidt-Berg“
+# ein zweites Wort nach dem Namen, das kein Name ist („Frau Müller Jugendamt“, „Herr Schmidt vom Stadtteilbüro“)
+_NOT_A_NAME = (r"(?:\w{2,}(?:ung|heit|keit|schaft|amt|büro|stelle|verein|zentrum|ausschuss|gruppe|treff|haus|rat|schule|"
+               r"kita|stadt|gemeinde|kreis|kirche)\b|(?:Amt|Rat|Stadt|Gemeinde|Kreis|Kirche|Schule|Kita)\b)")
+_PARTICLE = r"(?:(?:von|van|de|von[ \t]+der|van[ \t]+der)[ \t]+)?"
+_WORD = r"[A-ZÄÖÜ][^\W\d_]*(?:[-'’][A-ZÄÖÜ]?[^\W\d_]+)*"
+_NAME_WORD = r"(?:\[Name entfernt\]|" + _PARTICLE + _WORD + r")"
+_NEXT_NAME_WORD = r"(?:\[Name entfernt\]|" + _PARTICLE + r"(?!" + _NOT_A_NAME + r")" + _WORD + r")"
+_TITLE = r"(?:Prof\.|Dr\.(?:[ \t]*(?:med|phil|rer\.[ \t]*nat|jur|h\.[ \t]*c)\.)?|Dipl\.-[A-ZÄÖÜ]\w*\.)"
+_SALUTATION = re.compile(
+    r"(?:\b(?:[Ff]rau|[Hh]errn?|Fr\.|Hr\.|Hrn\.)(?:[ \t]+" + _TITLE + r")*|(?<![\w.])" + _TITLE + r"(?:[ \t]+" + _TITLE +
+    r")*)[ \t]+" + _NAME_WORD + r"(?:[ \t]+" + _NEXT_NAME_WORD + r")?(?!\w)")
+# Initiale eines Vornamens vor einem entfernten Namen („W. [Name entfernt]“)
+_INITIAL = re.compile(r"\b[A-ZÄÖÜ]\.[ \t]*(?=\[Name entfernt\])")
 # Namensteile, die für sich allein kein Name sind (Anrede, Titel, Namenszusätze)
-_KEIN_NAMENSTEIL = {"dr", "prof", "frau", "herr", "hr", "fr", "von", "van", "vom", "der", "den", "dem", "des", "zu",
-                    "zum", "zur", "und", "de", "la", "le", "di", "da", "del", "ten", "ter", "med", "phil", "dipl"}
+_KEIN_NAMENSTEIL = {"dr", "prof", "frau", "herr", "herrn", "hr", "hrn", "fr", "von", "van", "vom", "der", "den", "dem",
+                    "des", "zu", "zum", "zur", "und", "de", "la", "le", "di", "da", "del", "ten", "ter", "med", "phil",
+                    "dipl", "ing", "mag", "pfarrer", "pfarrerin", "pastor", "pastorin"}
+_NAME_PART = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+
+
+class Scrubber:
+    """Ersetzt Personenangaben in einem Text: E-Mail-Adressen, Telefonnummern, Anschriften, die gesammelten Werte
+    der Personenspalten (ganze Zelle und jeder Namensteil, ohne Rücksicht auf Groß-/Kleinschreibung) und Namen mit
+    Anrede oder Titel. Daten, Jahre, Anzahlen, Beträge, Sozialraum- und Maßnahmennummern bleiben stehen."""
+
+    def __init__(self, values: dict[str, str] | None = None):
+        # Wert -> Ersatztext; längste zuerst, damit „Dr. Wilhelmine Zwetschgenbaum“ vor „Zwetschgenbaum“ greift
+        self.values = {w.casefold(): replacement for w, replacement in (values or {}).items()}
+        order = sorted(self.values, key=len, reverse=True)
+        # ein Ausdruck für alle Werte: ein Durchlauf je Text statt einer je Name
+        self._pattern = re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in order)})(?!\w)",
+                                   re.IGNORECASE) if order else None
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        text = _EMAIL.sub(REMOVED_EMAIL, text)
+        text = _PHONE.sub(_phone, text)
+        text = _ADDRESS.sub(REMOVED_ADDRESS, text)
+        if self._pattern is not None:
+            text = self._pattern.sub(lambda m: self.values.get(m.group(0).casefold(), REMOVED_NAME), text)
+        return _INITIAL.sub("", _SALUTATION.sub(REMOVED_NAME, text))
+
+
+def scrub(text: str) -> str:
+    """Personenangaben in einem Text ersetzen, ohne Werte aus Personenspalten (siehe `Scrubber`)."""
+    return Scrubber()(text)
+
+
+def name_parts(cell: str) -> list[str]:
+    """Die Teile eines Namens, die für sich ein Name sind („Dr. Wilhelmine Holunderbusch-Pfefferkorn“ ->
+    Wilhelmine, Holunderbusch, Pfefferkorn); Anreden, Titel, Abkürzungen, Zahlen und E-Mail-Adressen nicht."""
+    text = _PHONE.sub(lambda m: m.group(0) if _phone(m) == m.group(0) else " ", _EMAIL.sub(" ", cell))
+    parts = []
+    for match in _NAME_PART.finditer(text):
+        part = match.group(0)
+        if text[match.end():match.end() + 1] == "." or len(part) < 3 or norm(part) in _KEIN_NAMENSTEIL:
+            continue
+        parts.append(part)
+    return parts
+
+
+class _ScrubbedSheets:
+    """Die Blätter einer Konferenzmappe, geschwärzt: Personenspalten geleert, jede Textzelle durch den `Scrubber`.
+
+    Personenspalten stehen in der Kopfzeile eines Blatts (bei den Blättern des Vertrags die Kopfzeile, die auch der
+    Leser findet; sonst die erste Zeile mit mindestens zwei Einträgen, darunter eine Personenüberschrift) oder, im
+    Blatt „Veranstaltung“ mit Schlüssel/Wert-Zeilen, als Schlüssel in Spalte A („Ansprechperson | Frau …“).
+    Ihre Werte werden gesammelt (ganze Zelle, bei Namen auch jeder Namensteil) und überall ersetzt. Wörter des
+    Vertrags (Überschriften, Vokabeln), Gebiets- und Gemeindenamen und die Organisationen aus „Teilnehmende“ gelten
+    nicht als Namen, damit Sozialraum, Sektor und Organisation lesbar bleiben.
+    """
+
+    def __init__(self, ctx: ReadContext, sheets: dict[str, Sheet]):
+        self.ctx = ctx
+        self.sheets = sheets
+        self.protected = self._protected()
+        self.blank: dict[str, set[tuple[int, int]]] = {key: set() for key in sheets}  # Blatt -> (Zeile, Spalte)
+        self.values: dict[str, str] = {}
+
+    def _protected(self) -> set[str]:
+        words = [*VERANSTALTUNG_KEYS, *SEKTOREN, *HANDLUNGSFELDER, *ARTEN, *STATUS, "Gesamtstadt"]
+        for _, columns, _ in SHEETS.values():
+            for column in columns:
+                words += SYNONYMS.get(column, [column])
+        for kind in _ALIASES.values():
+            words += list(kind)
+        matcher = self.ctx.matcher
+        words += [*matcher.by_id, *matcher.by_name, *matcher.gemeinden, *matcher.gemeinden.values(),
+                  *matcher.sozialraeume, *(name for name, _ in matcher.sozialraeume.values() if name)]
+        teilnehmende = self.sheets.get("teilnehmende")
+        if teilnehmende is not None:
+            _, columns, required = SHEETS["teilnehmende"]
+            table = find_header(teilnehmende, columns, required)
+            if table is not None:
+                words += [code_text(table.value(row, "organisation")) for _, row in table.data_rows()]
+        return {norm(w) for w in words if w} - {""}
+
+    def _find_person_columns(self, key: str, sheet: Sheet) -> None:
+        rows = sheet.rows
+        if key == "veranstaltung" and not self._veranstaltung_is_table(rows):
+            for index, row in enumerate(rows):
+                replacement = person_column(row[0]) if row else None
+                if replacement:
+                    self._collect(key, [(index, c, row[c], replacement) for c in range(1, len(row))])
+            return
+        header_row, contract = None, set()
+        if key in SHEETS:
+            _, columns, required = SHEETS[key]
+            table = find_header(sheet, columns, required)
+            if table is not None:
+                header_row, contract = table.header_row - 1, set(table.columns.values())
+        if header_row is None:
+            for index, row in enumerate(rows[:40]):
+                if sum(not is_blank(v) for v in row) >= 2 and any(person_column(v) for v in row):
+                    header_row = index
+                    break
+        if header_row is None:
+            return
+        columns = {c: replacement for c, v in enumerate(rows[header_row])
+                   if c not in contract and (replacement := person_column(v))}
+        self._collect(key, [(index, c, row[c], replacement)
+                            for index, row in enumerate(rows[header_row + 1:], start=header_row + 1)
+                            for c, replacement in columns.items() if c < len(row)])
+
+    @staticmethod
+    def _veranstaltung_is_table(rows: list[list[object]]) -> bool:
+        """Kopfzeile + Datenzeile (wie `_Reader._veranstaltung`), sonst Schlüssel/Wert-Zeilen."""
+        for row in rows[:40]:
+            keys = {VERANSTALTUNG_KEYS[norm(v)] for v in row if norm(v) in VERANSTALTUNG_KEYS}
+            if "datum" in keys and len(keys) >= 2:
+                return True
+        return False
+
+    def _collect(self, key: str, cells: list[tuple[int, int, object, str]]) -> None:
+        for zeile, spalte, value, replacement in cells:
+            if is_blank(value):
+                continue
+            self.blank[key].add((zeile, spalte))
+            text = code_text(value)
+            if replacement != REMOVED_NAME:
+                if len(text) >= 4:
+                    self.values.setdefault(text, replacement)
+                continue
+            # ganze Zelle und jeder Namensteil: „Dr. Wilhelmine Zwetschgenbaum“ oder „Zwetschgenbaum, Wilhelmine“,
+            # Freitext nur mit „Frau Zwetschgenbaum“; Doppelnamen auch je Teil
+            parts = [t for t in name_parts(text) if norm(t) not in self.protected]
+            if parts and norm(text) not in self.protected:
+                self.values.setdefault(text, REMOVED_NAME)
+            for part in parts:
+                self.values.setdefault(part, REMOVED_NAME)
+
+    def scrubbed(self) -> dict[str, Sheet]:
+        for key, sheet in self.sheets.items():
+            self._find_person_columns(key, sheet)
+        scrubber = Scrubber(self.values)
+        result = {}
+        for key, sheet in self.sheets.items():
+            blank = self.blank[key]
+            result[key] = Sheet(sheet.name, [
+                [None if (zeile, spalte) in blank else scrubber(v) if isinstance(v, str) else v
+                 for spalte, v in enumerate(row)] for zeile, row in enumerate(sheet.rows)])
+        return result
 
 
 class KonferenzReader:
@@ -113,28 +368,17 @@ class KonferenzReader:
 class _Reader:
     def __init__(self, ctx: ReadContext, sheets: dict[str, Sheet]):
         self.ctx = ctx
-        self.sheets = sheets
         self.result = ReadResult()
         for table in KonferenzReader.raw_tables:
             self.result.tables[table] = []
         self.gemeinde = ctx.gemeinde
-        self.scrub_names: list[re.Pattern] = []
+        # Ab hier gibt es nur geschwärzte Blätter: was gespeichert oder zitiert wird, kommt aus ihnen
+        self.sheets = _ScrubbedSheets(ctx, sheets).scrubbed()
 
     # --- Hilfen ---------------------------------------------------------------------------------
 
     def quarantine(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
-        # auch der Grund zitiert oft den Zellwert („„…“ ist kein zulässiger Wert“)
-        self.result.quarantine_row(blatt, zeile, spalte, self.scrub(grund),
-                                   None if wert is None else self.scrub(code_text(wert)))
-
-    def scrub(self, text: str | None) -> str | None:
-        """Personennamen aus „Teilnehmende“ und E-Mail-Adressen aus Freitext entfernen."""
-        if not text:
-            return text
-        text = _EMAIL.sub("[E-Mail entfernt]", text)
-        for pattern in self.scrub_names:
-            text = pattern.sub("[Name entfernt]", text)
-        return text
+        self.result.quarantine_row(blatt, zeile, spalte, grund, None if wert is None else code_text(wert))
 
     def raum(self, blatt: str, zeile: int, spalte: str, value: object, required: bool = False) -> tuple[str | None, str | None, bool]:
         """(raum_id, ebene, ok) eines Sozialraums; leer ist erlaubt, wenn nicht `required`."""
@@ -164,7 +408,6 @@ class _Reader:
     # --- Blätter --------------------------------------------------------------------------------
 
     def run(self) -> ReadResult:
-        self._person_names()
         datum = self._veranstaltung()
         counts = {}
         for key, (table_name, columns, required) in SHEETS.items():
@@ -191,28 +434,6 @@ class _Reader:
             f"{name} {n}" for name, n in counts.items()) + " Zeilen gelesen.")
         return self.result
 
-    def _person_names(self) -> None:
-        """Namen der Teilnehmenden nur im Speicher sammeln, um sie aus Freitexten zu entfernen."""
-        sheet = self.sheets.get("teilnehmende")
-        if sheet is None:
-            return
-        for index, row in enumerate(sheet.rows[:40]):
-            cols = [c for c, v in enumerate(row) if norm(v) in PERSON_HEADERS and "mail" not in norm(v)]
-            if not cols:
-                continue
-            cells = {code_text(r[c]) for r in sheet.rows[index + 1:] for c in cols if c < len(r) and not is_blank(r[c])}
-            # ganze Zelle und jeder Namensteil: eine Spalte „Name“ mit „Dr. Wilhelmine Zwetschgenbaum“ oder
-            # „Zwetschgenbaum, Wilhelmine“, Freitext nur mit „Frau Zwetschgenbaum“; Doppelnamen auch je Teil
-            names = set(cells)
-            for cell in cells:
-                names |= {part for part in re.split(r"[\s,;/()\-]+", cell)
-                          if norm(part.rstrip(".")) not in _KEIN_NAMENSTEIL and not part.endswith(".")}
-            names = sorted((n for n in names if len(n) >= 3), key=len, reverse=True)
-            # ein Ausdruck für alle Namen (längste zuerst): ein Durchlauf je Text statt einer je Name
-            self.scrub_names = [re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(n) for n in names)})(?!\w)",
-                                           re.IGNORECASE)] if names else []
-            return
-
     def _veranstaltung(self) -> dt.date:
         sheet = self.sheets["veranstaltung"]
         values: dict[str, tuple[object, int, str]] = {}
@@ -235,7 +456,7 @@ class _Reader:
             try:
                 datum = parse_date(raw)
             except CellError as exc:
-                raise FileRejected(self.scrub(f"Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Datum: {exc}.")) from exc
+                raise FileRejected(f"Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Datum: {exc}.") from exc
         elif self.ctx.stichtag is not None:
             datum = self.ctx.stichtag
         else:
@@ -250,8 +471,8 @@ class _Reader:
                 found = self.ctx.matcher.sozialraum(part.strip(), self.gemeinde)
                 if found is None:
                     self.result.meldungen.append(
-                        self.scrub(f"Warnung: Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Sozialraum „{part.strip()}“ "
-                                   "unbekannt."))
+                        f"Warnung: Blatt „{blatt}“, Zeile {zeile}, Spalte {spalte}: Sozialraum „{part.strip()}“ "
+                                   "unbekannt.")
                     continue
                 raeume.append(found[0])
                 if found[1] == "sozialraum" and self.gemeinde is None:
@@ -266,10 +487,10 @@ class _Reader:
                 stand = parse_date(values["stand"][0])
             except CellError:
                 self.result.meldungen.append(
-                    self.scrub(f"Warnung: Blatt „{blatt}“: Stand „{values['stand'][0]}“ ist kein Datum."))
+                    f"Warnung: Blatt „{blatt}“: Stand „{values['stand'][0]}“ ist kein Datum.")
 
         def text(key: str) -> str | None:
-            return self.scrub(code_text(values[key][0])) if key in values else None
+            return code_text(values[key][0]) if key in values else None
 
         self.result.tables["raw.konferenz_veranstaltung"].append({
             "blatt": blatt, "titel": text("titel") or f"Konferenz vom {datum:%d.%m.%Y}", "datum": datum,
@@ -286,7 +507,7 @@ class _Reader:
     def _teilnehmende(self, table: Table, datum: dt.date, out: list[dict]) -> None:
         blatt = table.sheet.name
         for zeile, row, letter in self._rows(table):
-            organisation = self.scrub(code_text(table.value(row, "organisation"))) or None
+            organisation = code_text(table.value(row, "organisation")) or None
             sektor_value = table.value(row, "sektor")
             if organisation is None and is_blank(sektor_value) and is_blank(table.value(row, "sozialraum")):
                 continue  # nur Personenangaben, nichts zu laden
@@ -302,7 +523,7 @@ class _Reader:
     def _arbeitsgruppen(self, table: Table, datum: dt.date, out: list[dict]) -> None:
         blatt = table.sheet.name
         for zeile, row, letter in self._rows(table):
-            ag = self.scrub(code_text(table.value(row, "ag")))
+            ag = code_text(table.value(row, "ag"))
             if not ag:
                 self.quarantine(blatt, zeile, letter.get("ag"), "Bezeichnung der AG fehlt")
                 continue
@@ -310,7 +531,7 @@ class _Reader:
             if not ok:
                 continue
             out.append({"blatt": blatt, "zeile": zeile, "ag": ag, "raum_id": raum_id, "raum_ebene": ebene,
-                        "thema": self.scrub(code_text(table.value(row, "thema"))) or None})
+                        "thema": code_text(table.value(row, "thema")) or None})
 
     def _ergebnisse(self, table: Table, datum: dt.date, out: list[dict]) -> None:
         blatt = table.sheet.name
@@ -347,9 +568,9 @@ class _Reader:
                     self.quarantine(blatt, zeile, letter["prioritaet"], "Priorität muss 1, 2 oder 3 sein", prio_value)
                     continue
             seen[nr] = zeile
-            out.append({"blatt": blatt, "zeile": zeile, "nr": nr, "ag": self.scrub(code_text(table.value(row, "ag"))) or None,
+            out.append({"blatt": blatt, "zeile": zeile, "nr": nr, "ag": code_text(table.value(row, "ag")) or None,
                         "raum_id": raum_id, "raum_ebene": ebene, "handlungsfeld": handlungsfeld, "art": art,
-                        "beschreibung": self.scrub(code_text(table.value(row, "beschreibung"))) or None,
+                        "beschreibung": code_text(table.value(row, "beschreibung")) or None,
                         "prioritaet": None if prioritaet is None else int(prioritaet)})
 
     def _massnahmen(self, table: Table, datum: dt.date, out: list[dict]) -> None:
@@ -382,7 +603,7 @@ class _Reader:
             bezug = [code_text(p) for p in re.split(r"[,;/\s]+|\bund\b", code_text(bezug_value)) if code_text(p)]
             seen[nr] = zeile
             out.append({"blatt": blatt, "zeile": zeile, "nr": nr, "bezug_ergebnis": bezug,
-                        "titel": self.scrub(code_text(table.value(row, "titel"))) or None,
-                        "zustaendig": self.scrub(code_text(table.value(row, "zustaendig"))) or None,
+                        "titel": code_text(table.value(row, "titel")) or None,
+                        "zustaendig": code_text(table.value(row, "zustaendig")) or None,
                         "status": status, "termin": termin,
-                        "gremium": self.scrub(code_text(table.value(row, "gremium"))) or None})
+                        "gremium": code_text(table.value(row, "gremium")) or None})
