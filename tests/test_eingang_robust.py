@@ -622,6 +622,23 @@ def test_links_folders_pipes_leave_the_inbox_only_when_the_run_is_promoted(home:
     assert_good_loaded(home, good)
 
 
+def test_sensor_starts_a_run_for_a_folder_or_link_without_opening_anything(home: Paths, tmp_path: Path):
+    """Liegt nur ein Ordner, eine Verknüpfung oder eine Pipe im Eingang, startet der Sensor trotzdem einen Lauf über
+    alle Stichtage (der sie ablehnt) – statt sie stumm liegen zu lassen; gelesen wird dabei nichts."""
+    from pipelines.sensors import auswerten
+
+    (home.inbox / "Ordner").mkdir()
+    (home.inbox / "verweis.xlsx").symlink_to(tmp_path / "pipe")
+    reader, writer = marked_fifo(tmp_path / "pipe")  # das Ziel der Verknüpfung: eine Pipe mit Inhalt
+    instance = dg.DagsterInstance.ephemeral()
+    ergebnis = auswerten(instance, None, home, jetzt=9e9)
+    assert isinstance(ergebnis, dg.SensorResult)
+    [anfrage] = ergebnis.run_requests
+    assert anfrage.job_name == "alles" and anfrage.tags["sozial_dwh/dateien"] == "Ordner, verweis.xlsx"
+    assert isinstance(auswerten(instance, ergebnis.cursor, home, jetzt=9e9), dg.SkipReason)  # gemerkt
+    assert_fifo_unread(reader, writer)
+
+
 @pytest.fixture
 def fast_instance(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dg.DagsterInstance, "get", staticmethod(dg.DagsterInstance.ephemeral))
