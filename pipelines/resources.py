@@ -25,8 +25,9 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from sozial_dwh import warehouse
+from sozial_dwh import diskspace, warehouse
 from sozial_dwh.config import Paths
+from sozial_dwh.ingest import move_entry
 
 ERFOLGREICH = "erfolgreich"
 BLOCKIERT = "blockiert"
@@ -59,6 +60,14 @@ def run_outcome(events: Iterable[dg.DagsterEvent]) -> str:
     return BLOCKIERT if blocked else ERFOLGREICH
 
 
+def _disk_full_text(error) -> bool:
+    while error is not None:
+        if diskspace.text_says_disk_full(error.message) or "Speicherplatz" in error.message:
+            return True
+        error = error.cause
+    return False
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """DuckDB-Warehouse unter `$SOZIAL_DWH_HOME/warehouse/sozial_dwh.duckdb`, im Lauf über eine Arbeitskopie."""
 
@@ -82,12 +91,16 @@ class WarehouseResource(dg.ConfigurableResource):
             return warehouse.connect(self.paths())
         return self._run.connect()
 
-    def defer_inbox_removal(self, path: Path, sha256: str) -> None:
-        """Eingangsdatei erst nach der Übernahme des Laufs löschen (außerhalb eines Laufs: sofort)."""
+    def defer_inbox_removal(self, path: Path, sha256: str, move_to: Path | None = None) -> None:
+        """Eingangsdatei erst nach der Übernahme des Laufs löschen bzw. nach `move_to` verschieben (außerhalb eines
+        Laufs: sofort)."""
         if self._run is None:
-            path.unlink()
+            if move_to is None:
+                path.unlink()
+            else:
+                move_entry(path, move_to)
         else:
-            self._run.defer_inbox_removal(path, sha256)
+            self._run.defer_inbox_removal(path, sha256, move_to)
 
     def promote(self, publish_analysis: bool = False) -> Path | None:
         """Übernimmt die Arbeitskopie als Warehouse (und veröffentlicht die Analysekopie); gibt deren Pfad zurück."""
@@ -105,11 +118,16 @@ class WarehouseResource(dg.ConfigurableResource):
                 return
             records = context.instance.all_logs(self._run_id, of_type={
                 dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})
-            outcome = run_outcome(r.dagster_event for r in records if r.dagster_event is not None)
+            events = [r.dagster_event for r in records if r.dagster_event is not None]
+            outcome = run_outcome(events)
             if outcome == FEHLER:
                 run.discard()
                 context.log.warning("Lauf gescheitert: die Arbeitskopie wird verworfen, das Warehouse bleibt im "
                                     "vorherigen Stand; die Dateien dieses Laufs bleiben im Eingang.")
+                failures = [e.event_specific_data.error for e in events if e.is_step_failure]
+                full = [f for f in failures if f is not None and _disk_full_text(f)]
+                if full:  # auf Deutsch, mit Ordnern und Platz (die Arbeitskopie ist schon weg)
+                    context.log.error(diskspace.disk_full_message(self.paths(), full[0].message.strip()))
                 return
             try:
                 run.promote()

@@ -6,12 +6,14 @@ Warehouse und Analysekopie; scheitert er an einem Fehler oder wird er abgebroche
 
 
 import datetime as dt
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 
-from sozial_dwh import warehouse
+from sozial_dwh import diskspace, warehouse
 from sozial_dwh.bericht.ausgabe import MANIFEST
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
@@ -29,9 +31,20 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
     started = dt.datetime.now().replace(microsecond=0)
     clock = time.monotonic()
     progress(f"Lauf gestartet: Warehouse {paths.warehouse}")
-    instance = dg.DagsterInstance.get()
-    result = alles_ausfuehren(instance, paths, raise_on_error=False,
-                              run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    try:
+        instance = dg.DagsterInstance.get()
+        result = alles_ausfuehren(instance, paths, raise_on_error=False,
+                                  run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    except Exception as exc:  # z. B. die Dagster-Instanz (SQLite in DAGSTER_HOME) kann nicht mehr schreiben
+        technisch = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if _platte_voll(exc, str(exc), paths):
+            progress("FEHLER: " + diskspace.disk_full_message(paths, technisch, _dagster_home()))
+        else:
+            progress(f"FEHLER: Der Lauf konnte nicht ausgeführt werden (technische Angabe: {technisch}).")
+        progress(f"Lauf gescheitert nach {time.monotonic() - clock:.1f} s. Warehouse und Analysekopie bleiben im "
+                 f"vorherigen Stand; die Dateien bleiben im Eingang ({paths.inbox}). Reste dieses Laufs räumt der "
+                 "nächste Lauf weg.")
+        return 1
     seconds = time.monotonic() - clock
     # Fehler beim Abschluss (Übernahme der Arbeitskopie im Abbau der Ressource) lassen den Lauf in Dagster
     # erfolgreich aussehen; hier zählen sie als Fehler.
@@ -39,6 +52,7 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
                        and getattr(e.event_specific_data, "error", None) is not None]
     outcome = FEHLER if teardown_errors else run_outcome(result.all_events)
     if not result.success or outcome != ERFOLGREICH:
+        gemeldet: set[str] = set()
         blocking = [e for e in result.get_asset_check_evaluations() if not e.passed and e.blocking]
         for e in blocking:
             beobachtet = e.metadata.get("beobachtet")
@@ -51,12 +65,18 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
                     continue  # oben mit Regel und Befund gemeldet
                 while error.cause is not None:
                     error = error.cause
-                progress(f"FEHLER in Schritt {event.step_key}: {error.message.strip()}")
+                progress(f"FEHLER in Schritt {event.step_key}: {_deutsch(error.message.strip(), paths, gemeldet)}")
         for event in teardown_errors:
             error = event.event_specific_data.error
             while error.cause is not None:
                 error = error.cause
-            progress(f"FEHLER beim Abschluss des Laufs: {error.message.strip()}")
+            progress(f"FEHLER beim Abschluss des Laufs: {_deutsch(error.message.strip(), paths, gemeldet)}")
+        for event in result.all_events:  # Fehler außerhalb der Schritte, z. B. die Dagster-Instanz schreibt nicht mehr
+            error = getattr(event.event_specific_data, "error", None) if event.event_type_value == "RUN_FAILURE" else None
+            if error is not None:
+                while error.cause is not None:
+                    error = error.cause
+                progress(f"FEHLER im Lauf: {_deutsch(error.message.strip(), paths, gemeldet)}")
         if outcome == BLOCKIERT:
             progress("Eingang, Staging-Tabellen und Prüfergebnisse sind übernommen; nachgelagerte Tabellen wurden "
                      "nicht neu berechnet, die Analysekopie bleibt im vorherigen Stand. "
@@ -74,6 +94,31 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
     if berichte:
         progress("Mindestens eine Berichtsausgabe ist gescheitert (siehe oben); die Daten des Laufs sind übernommen.")
     return berichte
+
+
+def _dagster_home() -> Path | None:
+    value = os.environ.get("DAGSTER_HOME")
+    return Path(value) if value else None
+
+
+def _platte_voll(exc: BaseException | None, text: str, paths: Paths) -> bool:
+    folders = [paths.home, *([_dagster_home()] if _dagster_home() else [])]
+    return diskspace.looks_like_disk_full(exc, text, folders)
+
+
+def _deutsch(message: str, paths: Paths, gemeldet: set[str]) -> str:
+    """Eine volle Platte (im Text einer Fehlermeldung von Betriebssystem, DuckDB oder SQLite) als deutsche Meldung
+    mit Ordnern und Platz – ausführlich beim ersten Mal, danach kurz; schon deutsche Meldungen (z. B. `DiskFull`)
+    bleiben, wie sie sind."""
+    if "Speicherplatz" in message:  # schon deutsch (sozial_dwh.diskspace.DiskFull)
+        gemeldet.add("platte")
+        return message.split("DiskFull: ", 1)[-1]
+    if not _platte_voll(None, message, paths):
+        return message
+    if "platte" in gemeldet:
+        return f"Kein Speicherplatz mehr frei (siehe oben; technische Angabe: {message})."
+    gemeldet.add("platte")
+    return diskspace.disk_full_message(paths, message, _dagster_home())
 
 
 def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:

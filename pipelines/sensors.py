@@ -9,6 +9,8 @@
   Stichtage, Kita, Konferenz, nicht erkennbare Dateien) ein Lauf über alle Stichtage (`alles`, ein Bereich von
   Partitionen).
 - Solange ein Lauf arbeitet, wartet der Sensor (es arbeitet immer nur ein Lauf am Warehouse).
+- Auch ein Ordner, eine Verknüpfung oder eine Sonderdatei im Eingang startet einen Lauf (über alle Stichtage), der
+  sie mit Meldung ablehnt; geöffnet oder verfolgt wird dabei nichts davon (lstat).
 """
 
 
@@ -20,7 +22,7 @@ import dagster as dg
 from pipelines.ausfuehren import bereich_tags, stichtage_im_eingang
 from pipelines.partitions import STICHTAGE
 from sozial_dwh.config import Paths
-from sozial_dwh.ingest import inbox_files
+from sozial_dwh.ingest import inbox_entries
 from sozial_dwh.readers.safety import lock_files, schreibpause_s
 from sozial_dwh.warehouse import warehouse_aufgebaut
 
@@ -29,29 +31,35 @@ AKTIV = (dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.Dagster
 
 
 def _signatur(path) -> str:
-    stat = path.stat()
+    stat = path.lstat()  # Verknüpfungen nicht folgen
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _in_arbeit(path, pause_s: float, jetzt: float) -> bool:
     """Jünger als die Schreibpause oder mit Sperrdatei daneben (in Excel/LibreOffice geöffnet)."""
-    return jetzt - path.stat().st_mtime < pause_s or bool(lock_files(path))
+    return jetzt - path.lstat().st_mtime < pause_s or bool(lock_files(path))
 
 
 def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
               jetzt: float | None = None) -> dg.SensorResult | dg.SkipReason:
     """Die Entscheidung des Sensors (ohne Sensor-Kontext testbar)."""
     gesehen: dict[str, str] = json.loads(cursor) if cursor else {}
-    dateien = inbox_files(paths)
+    eintraege = inbox_entries(paths)
+    dateien = [e.path for e in eintraege]
+    gewoehnlich = {e.path for e in eintraege if e.kind == "file"}
     namen = {p.name for p in dateien}
     gesehen = {name: sig for name, sig in gesehen.items() if name in namen}  # verarbeitete Dateien vergessen
     pause_s = schreibpause_s()
     jetzt = time.time() if jetzt is None else jetzt
     neu, wartend = [], []
     for path in dateien:
-        if gesehen.get(path.name) == _signatur(path):
-            continue
-        (wartend if _in_arbeit(path, pause_s, jetzt) else neu).append(path)
+        try:
+            if gesehen.get(path.name) == _signatur(path):
+                continue
+            (wartend if path in gewoehnlich and _in_arbeit(path, pause_s, jetzt) else neu).append(path)
+        except FileNotFoundError:
+            continue  # eben verschwunden
+
     if not neu:
         grund = "Keine neuen oder geänderten Dateien im Eingang."
         if wartend:
@@ -60,7 +68,7 @@ def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
     if instance.get_runs(filters=dg.RunsFilter(statuses=list(AKTIV)), limit=1):
         return dg.SkipReason(f"Ein Lauf arbeitet noch; {len(neu)} neue Datei(en) warten auf den nächsten Takt.")
 
-    stichtage = stichtage_im_eingang(paths, neu)
+    stichtage = stichtage_im_eingang(paths, [p for p in neu if p in gewoehnlich])  # nur Dateien werden geöffnet
     erkannt = {s for name in stichtage for s in stichtage[name]}
     sigs = {p.name: _signatur(p) for p in neu}
     run_key = "eingang:" + ",".join(f"{n}={s}" for n, s in sorted(sigs.items()))

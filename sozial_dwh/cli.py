@@ -35,6 +35,8 @@ _FEHLER_DEUTSCH = (
     (re.compile(r"^unrecognized arguments: (.*)$"), r"unbekannte Angaben: \1"),
     (re.compile(r"^argument (.+?): invalid \w+ value: (.*)$"), r"\1: ungültiger Wert \2"),
     (re.compile(r"^argument (.+?): expected one argument$"), r"\1: braucht einen Wert"),
+    (re.compile(r"^one of the arguments (.*) is required$"), r"eine dieser Angaben ist nötig: \1"),
+    (re.compile(r"^argument (.+?): not allowed with argument (.*)$"), r"\1 geht nicht zusammen mit \2"),
 )
 
 
@@ -75,7 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
 
     bench = commands.add_parser("bench", help="Benchmark: Lesen, Prüfen, Modelle, Export für N Gemeinden messen")
-    bench.add_argument("--scale", type=int, required=True, metavar="N", help="Zahl der Gemeinden (Größe des Beispiels)")
+    was = bench.add_mutually_exclusive_group(required=True)
+    was.add_argument("--scale", type=int, metavar="N", help="Zahl der Gemeinden (Größe des Beispiels)")
+    was.add_argument("--bombe", type=float, metavar="GIB",
+                       help="statt --scale: Speicher eines Laufs mit einer ZIP-Bombe im Eingang messen, die entpackt "
+                            "GIB GiB groß ist, laut ihren Größenangaben aber nur so groß wie ein echtes Blatt")
     bench.add_argument("--json", type=Path, metavar="DATEI", help="Ergebnis zusätzlich als JSON-Datei schreiben")
     bench.add_argument("--wiederholungen", type=int, metavar="K",
                        help="Durchgänge, aus denen der Median gebildet wird (Standard: 3, ab 20 Gemeinden 1)")
@@ -141,6 +147,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from sozial_dwh.bench import BenchFehler, run_bench, zusammenfassung
 
+    if args.bombe is not None:
+        return _bench_bombe(args)
     if args.scale < 1:
         _err("--scale: die Zahl der Gemeinden muss mindestens 1 sein.")
         return 2
@@ -160,6 +168,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bench_bombe(args: argparse.Namespace) -> int:
+    import json
+
+    from sozial_dwh.bench_bombe import run_bomb_bench, zusammenfassung
+
+    if args.bombe <= 0:
+        _err("--bombe: die Größe in GiB muss größer als 0 sein.")
+        return 2
+    try:
+        ergebnis = run_bomb_bench(args.bombe, ordner=args.ordner, behalten=args.behalten, progress=_err)
+    except RuntimeError as exc:
+        _err(f"Benchmark gescheitert: {exc}")
+        return 1
+    print(zusammenfassung(ergebnis))
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(ergebnis, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(f"\nJSON: {args.json}")
+    return 0
+
+
 def _dagster_home(paths: Paths) -> Path:
     """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
     folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
@@ -173,9 +202,16 @@ def _dagster_home(paths: Paths) -> Path:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.runner import run_all  # Dagster erst hier laden, nicht beim Import der CLI
+    from sozial_dwh.diskspace import disk_full_message, is_disk_full
 
     paths = Paths.from_env()
-    _dagster_home(paths)
+    try:
+        _dagster_home(paths)
+    except OSError as exc:  # z. B. volle Platte beim Anlegen von DAGSTER_HOME
+        detail = f"{type(exc).__name__}: {exc}"
+        _err("FEHLER: " + (disk_full_message(paths, detail) if is_disk_full(exc) else
+                           f"Der Ordner der Dagster-Instanz lässt sich nicht anlegen (technische Angabe: {detail})."))
+        return 1
     return run_all(paths, progress=_err)
 
 

@@ -5,16 +5,29 @@ Jede Datei endet als Zeile in `ops.dateien` und byte-gleich in `archive/` (gelad
 geprüft und der Datenbankeintrag festgeschrieben ist. Im Dagster-Lauf (Arbeitskopie, siehe
 `sozial_dwh.warehouse.RunCopy`) wird sie dafür nur vorgemerkt (`remove`) und erst gelöscht, wenn der ganze
 Lauf übernommen ist: bricht er ab, liegt sie noch im Eingang, und der nächste Lauf lädt sie.
+
+Eine schlechte Datei hält nie die anderen oder einen späteren Lauf auf (DESIGN §5.1): was immer bei einer Datei
+geschieht, endet in ihrer eigenen Ablehnung mit deutscher Meldung. Verknüpfungen (symbolische Links), Ordner und
+Sonderdateien (Pipe, Gerät, Socket) im Eingang werden registriert und abgelehnt, ohne sie zu öffnen oder ihnen zu
+folgen; sie werden – wie unlesbare Dateien – unverändert nach `rejected/` verschoben, erst wenn der Lauf übernommen
+ist. Zu lange Dateinamen werden für die Ablage gekürzt (Endung bleibt, dazu ein kurzer Prüfsummen-Anhang); Register
+und Fehlerbericht nennen den ursprünglichen Namen. Nur eine volle Platte beendet den Lauf (dann hätte auch die
+Ablehnung keinen Platz): er wird verworfen und meldet es auf Deutsch (`sozial_dwh.diskspace`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import gc
+import getpass
 import hashlib
+import os
 import re
+import secrets
 import shutil
+import stat
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -24,9 +37,17 @@ import duckdb
 import pandas as pd
 
 from sozial_dwh.config import Paths
+from sozial_dwh.diskspace import DiskFull, is_disk_full
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
 from sozial_dwh.readers.safety import unfinished_files
-from sozial_dwh.readers.workbook import FileRejected, Sheet, hidden_sheets_of, read_info_sheet, read_sheets
+from sozial_dwh.readers.workbook import (
+    FileRejected,
+    Sheet,
+    hidden_sheets_of,
+    read_info_sheet,
+    read_sheets,
+    reader_failed,
+)
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult
 
@@ -60,11 +81,24 @@ class Verdict:
 
 
 def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
+    """SHA-256 einer gewöhnlichen Datei. Öffnet nie eine Pipe oder ein Gerät (das Öffnen einer Pipe bliebe hängen)
+    und folgt keiner Verknüpfung; beides ergibt OSError."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    with open(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "keine gewöhnliche Datei", str(path))
+        digest = hashlib.sha256()
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def display_name(path: Path | str) -> str:
+    """Der Dateiname als Text für Register und Meldungen. Nicht als UTF-8 lesbare Bytes (z. B. ein „ö“ aus einem
+    Windows-Netzlaufwerk in Latin-1) werden „�“ – in DuckDB und in Protokollen ist nur gültiger Text erlaubt."""
+    name = path.name if isinstance(path, Path) else path
+    return os.fsencode(name).decode("utf-8", "replace")
 
 
 def _info(sheets: list[Sheet]) -> dict[str, object]:
@@ -142,6 +176,20 @@ def detect_by_header(sheets: list[Sheet]) -> str:
 
 def erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, list[dt.date]]:
     """Quelle und Stichtag(e) einer Datei, ohne sie zu laden (für Sensor und Läufe je Stichtag).
+
+    Scheitert das an der Datei selbst (unlesbar, unerwarteter Fehler), ist die Quelle None: die Datei hält so keinen
+    Lauf auf, der Lauf lehnt sie mit Meldung ab.
+    """
+    try:
+        return _erkenne_lieferung(path, matcher)
+    except BaseException as exc:
+        if not reader_failed(exc):
+            raise
+        return None, []
+
+
+def _erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, list[dt.date]]:
+    """Wie `erkenne_lieferung`, ohne Schutz gegen unerwartete Fehler.
 
     Stehen Quelle und Stichtag im Blatt „Info“ oder im Dateinamen, genügt das: dann wird nur das Blatt „Info“
     gelesen, nicht die Datenblätter (vor jedem Lauf für jede Datei im Eingang; große Lieferungen kosteten sonst
@@ -245,68 +293,162 @@ class IngestSummary:
     zurueckgestellt: list[str] = field(default_factory=list)
 
 
-def inbox_files(paths: Paths) -> list[Path]:
-    """Dateien im Eingang in Namensreihenfolge, ohne Sperrdateien (`~$…`, `.~lock…`) und versteckte Dateien."""
+@dataclass(frozen=True)
+class InboxEntry:
+    """Ein Eintrag im Eingangsordner und seine Art, bestimmt ohne Verknüpfungen zu folgen (lstat)."""
+
+    path: Path
+    kind: str  # file, symlink, directory, fifo, device, socket
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISDIR(mode):
+        return "directory"
+    if stat.S_ISFIFO(mode):
+        return "fifo"
+    if stat.S_ISSOCK(mode):
+        return "socket"
+    return "device"
+
+
+def inbox_entries(paths: Paths) -> list[InboxEntry]:
+    """Alle Einträge im Eingang in Namensreihenfolge, ohne Sperrdateien (`~$…`, `.~lock…`) und versteckte."""
     if not paths.inbox.exists():
         return []
-    return sorted(p for p in paths.inbox.iterdir() if p.is_file() and not p.name.startswith(IGNORED_PREFIXES))
+    entries = []
+    with os.scandir(paths.inbox) as found:
+        for entry in found:
+            if entry.name.startswith(IGNORED_PREFIXES):
+                continue
+            try:
+                mode = entry.stat(follow_symlinks=False).st_mode
+            except FileNotFoundError:
+                continue
+            entries.append(InboxEntry(paths.inbox / entry.name, _kind(mode)))
+    return sorted(entries, key=lambda e: e.path.name)
 
 
-# Entfernt eine verarbeitete Datei aus dem Eingang: (Pfad, SHA-256). Standard: sofort löschen.
-RemoveFromInbox = Callable[[Path, str], None]
+def inbox_files(paths: Paths) -> list[Path]:
+    """Gewöhnliche Dateien im Eingang in Namensreihenfolge (keine Verknüpfungen, Ordner oder Sonderdateien)."""
+    return [entry.path for entry in inbox_entries(paths) if entry.kind == "file"]
 
 
-def _unlink(path: Path, sha: str) -> None:
-    path.unlink()
+# Entfernt einen verarbeiteten Eintrag aus dem Eingang: (Pfad, SHA-256, Ziel). Ohne Ziel ist er abgelegt (eine
+# geprüfte Kopie liegt in archive/ oder rejected/) und wird gelöscht; mit Ziel wird er dorthin verschoben
+# (Verknüpfung, Ordner, Sonderdatei, unlesbare Datei: nichts davon wird gelesen oder kopiert). Standard: sofort.
+RemoveFromInbox = Callable[..., None]
+
+
+def _unlink(path: Path, sha: str, move_to: Path | None = None) -> None:
+    if move_to is None:
+        path.unlink()
+    else:
+        move_entry(path, move_to)
+
+
+def move_entry(path: Path, target: Path) -> None:
+    """Verschiebt einen Eintrag des Eingangs unverändert (als Verknüpfung, Ordner, Sonderdatei), ohne ihn zu lesen.
+
+    Liegt das Ziel auf einem anderen Laufwerk, wird kopiert – Verknüpfungen als Verknüpfung, Ordner samt Inhalt
+    (Verknüpfungen darin als Verknüpfungen). Eine Pipe oder ein Gerät hat keinen Inhalt, der verloren ginge: sie
+    werden dann nur entfernt (ein Gerät zu lesen könnte nie enden).
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        target = target.with_name(f"{target.name}.{secrets.token_hex(4)}")
+    try:
+        os.rename(path, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    mode = os.lstat(path).st_mode
+    if stat.S_ISLNK(mode):
+        os.symlink(os.readlink(path), target)
+        path.unlink()
+    elif stat.S_ISDIR(mode):
+        shutil.copytree(path, target, symlinks=True)
+        shutil.rmtree(path)
+    elif stat.S_ISREG(mode):
+        shutil.copy2(path, target)
+        path.unlink()
+    else:
+        path.unlink()
 
 
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink,
                  auswahl: Callable[[Path], bool] | None = None) -> IngestSummary:
-    """Verarbeitet alle Dateien im Eingang in Namensreihenfolge.
+    """Verarbeitet alle Einträge im Eingang in Namensreihenfolge.
 
     Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
     Lauf übersprungen (`summary.in_arbeit`): sie bleiben unberührt im Eingang, nichts wird registriert.
     `pause_s` ist die Wartezeit der zweiten Größenprüfung (Standard: `SOZIAL_DWH_SCHREIBPAUSE_S` oder 1 s).
-    `remove` entfernt eine fertig verarbeitete (abgelegte und registrierte) Datei aus dem Eingang; der Lauf
-    übergibt hier `RunCopy.defer_inbox_removal`, damit erst nach der Übernahme gelöscht wird.
+    `remove` entfernt einen fertig verarbeiteten (abgelegten und registrierten) Eintrag aus dem Eingang; der Lauf
+    übergibt hier `RunCopy.defer_inbox_removal`, damit erst nach der Übernahme gelöscht oder verschoben wird.
+    Verknüpfungen, Ordner und Sonderdateien werden in jedem Lauf abgelehnt (auch in einem Lauf für einen Stichtag).
+    Ein unerwarteter Fehler bei einem Eintrag lehnt diesen ab (`summary.abgelehnt`), die übrigen laufen weiter;
+    nur eine volle Platte (`DiskFull`) beendet den Lauf.
     """
     summary = IngestSummary()
-    candidates = inbox_files(paths)
+    entries = inbox_entries(paths)
+    candidates = [entry.path for entry in entries if entry.kind == "file"]
     unfinished = unfinished_files(candidates, pause_s=pause_s, sleep=sleep)
     for path, grund in unfinished.items():
-        meldung = f"{path.name}: {grund}"
-        summary.in_arbeit.append(path.name)
+        meldung = f"{display_name(path)}: {grund}"
+        summary.in_arbeit.append(display_name(path))
         summary.in_arbeit_meldungen.append(meldung)
         if progress:
             progress(meldung)
     files = [p for p in candidates if p not in unfinished]
     if auswahl is not None:
-        summary.zurueckgestellt = [p.name for p in files if not auswahl(p)]
-        files = [p for p in files if p.name not in summary.zurueckgestellt]
-    for number, path in enumerate(files, start=1):
+        kept = [p for p in files if auswahl(p)]
+        summary.zurueckgestellt = [display_name(p) for p in files if p not in kept]
+        files = kept
+    todo = sorted([(path, "file") for path in files] + [(e.path, e.kind) for e in entries if e.kind != "file"],
+                  key=lambda item: item[0].name)
+    for number, (path, kind) in enumerate(todo, start=1):
         if progress:
-            progress(f"[{number}/{len(files)}] {path.name}")
-        ingest_file(paths, con, matcher, path, summary, remove=remove)
+            progress(f"[{number}/{len(todo)}] {display_name(path)}")
+        try:
+            if kind == "file":
+                ingest_file(paths, con, matcher, path, summary, remove=remove)
+            else:
+                _reject_entry(paths, con, path, kind, summary, remove)
+        except BaseException as exc:
+            if not reader_failed(exc):
+                raise  # Abbruch des Laufs (Strg+C, Beenden durch Dagster)
+            if is_disk_full(exc):
+                raise _disk_full(paths, path, exc) from exc
+            _reject_after_error(paths, con, path, exc, summary, remove)
     return summary
+
+
+def _disk_full(paths: Paths, path: Path, exc: BaseException) -> DiskFull:
+    from sozial_dwh.diskspace import disk_full_message
+
+    if isinstance(exc, DiskFull):
+        return exc
+    return DiskFull(f"Beim Ablegen von „{display_name(path)}“: " + disk_full_message(paths, f"{type(exc).__name__}: {exc}"))
 
 
 def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, path: Path,
                 summary: IngestSummary, remove: RemoveFromInbox = _unlink) -> None:
+    if display_name(path) != path.name:
+        _reject_unreadable_name(paths, con, path, summary, remove)
+        return
     sha = sha256_of(path)
     known = con.execute(
-        "select datei_id, ablage, dateiname from ops.dateien where sha256 = ? and status in ('geladen', 'ersetzt') "
-        "order by datei_id limit 1", [sha]
+        "select datei_id, ablage, dateiname, quelle, stichtag, geladen_am from ops.dateien where sha256 = ? "
+        "and status in ('geladen', 'ersetzt') order by datei_id limit 1", [sha]
     ).fetchall()
     if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
-        remove(path, sha)  # byte-gleiche Kopie liegt bereits im Archiv
-        summary.doppelt.append(path.name)
-        if known[0][2] != path.name:
-            summary.doppelt_meldungen.append(
-                f"{path.name} ist byte-gleich mit der schon geladenen Datei {known[0][2]} (Nr. {known[0][0]}) und wurde "
-                "nicht noch einmal geladen. War eine andere Datei gemeint, bitte diese in den Eingang legen."
-            )
+        _reject_duplicate(paths, con, path, sha, known[0], summary, remove)  # byte-gleiche Kopie liegt im Archiv
         return
     verdict = inspect_file(path, matcher)
     if verdict.ok:
@@ -314,16 +456,8 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     now = dt.datetime.now().replace(microsecond=0)
     size = path.stat().st_size
     if not verdict.ok:
-        target = _free_name(paths.rejected, path.name, sha)
-        _copy_verified(path, target, sha)
         meldungen = verdict.fehler + (describe_quarantine(verdict.result, path) if verdict.result else [])
-        _write_error_report(target, path.name, meldungen, paths)
-        con.execute(
-            "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, status, meldungen, geladen_am, "
-            "groesse_bytes, ablage) values (nextval('ops.datei_id_seq'), ?, ?, ?, ?, 'abgelehnt', ?, ?, ?, ?)",
-            [path.name, sha, verdict.quelle, verdict.stichtag, "\n".join(meldungen), now, size, str(target)],
-        )
-        remove(path, sha)
+        _reject(paths, con, path, remove, meldungen, sha, quelle=verdict.quelle, stichtag=verdict.stichtag, size=size)
         summary.abgelehnt.append(path.name)
         return
     result = verdict.result
@@ -422,23 +556,269 @@ def warehouse_table_has(con: duckdb.DuckDBPyConnection, table: str, column: str)
                             "and column_name = ?", [schema, name, column]).fetchall()[0][0])
 
 
-def _free_name(folder: Path, name: str, sha: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if target.exists() and sha256_of(target) != sha:
-        target = folder / f"{Path(name).stem}.{sha[:12]}{Path(name).suffix}"
+
+# --- Ablehnen und Ablegen --------------------------------------------------------------------------
+
+REPORT_SUFFIX = ".fehler.txt"
+# Kopien entstehen unter einem versteckten Namen und werden erst fertig geprüft umbenannt: eine abgebrochene Kopie
+# (volle Platte, Absturz) liegt nie unter dem Ablagenamen; der nächste Lauf räumt sie weg (warehouse.recover).
+PARTIAL_PREFIX = ".sozial_dwh-teil-"
+PARTIAL_SUFFIX = ".tmp"
+
+
+def _reject(paths: Paths, con: duckdb.DuckDBPyConnection, path: Path, remove: RemoveFromInbox,
+            meldungen: list[str], sha: str, *, quelle: str | None = None, stichtag: dt.date | None = None,
+            size: int | None = None, zu_tun: list[str] | None = None, target: Path | None = None,
+            move: bool = False) -> Path:
+    """Ablage in `rejected/` (geprüfte Kopie, oder mit `move` erst nach der Übernahme verschoben), Fehlerbericht,
+    Registerzeile `abgelehnt`, Entfernen aus dem Eingang vormerken. Gibt den Ablageort zurück."""
+    name = display_name(path)
+    target = target or _free_name(paths.rejected, name, sha)
+    if not move:
+        _copy_verified(path, target, sha)
+    _write_error_report(target, name, meldungen, paths, zu_tun)
+    con.execute(
+        "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, status, meldungen, geladen_am, "
+        "groesse_bytes, ablage) values (nextval('ops.datei_id_seq'), ?, ?, ?, ?, 'abgelehnt', ?, ?, ?, ?)",
+        [name, sha, quelle, stichtag, "\n".join(meldungen), dt.datetime.now().replace(microsecond=0), size,
+         str(target)],
+    )
+    if move:
+        remove(path, sha, target)
+    else:
+        remove(path, sha)
     return target
 
 
+def _reject_duplicate(paths: Paths, con: duckdb.DuckDBPyConnection, path: Path, sha: str, known: tuple,
+                      summary: IngestSummary, remove: RemoveFromInbox) -> None:
+    """Byte-gleich mit einer schon geladenen Datei: nicht noch einmal laden, aber registrieren und sagen, womit."""
+    datei_id, _, frueher, quelle, stichtag, geladen_am = known
+    name = display_name(path)
+    inhalt = ", ".join(filter(None, [f"Quelle {quelle}" if quelle else "",
+                                     f"Stichtag {stichtag:%d.%m.%Y}" if stichtag else ""]))
+    damals = f"Nr. {datei_id}, geladen am {geladen_am:%d.%m.%Y}" + (f", {inhalt}" if inhalt else "")
+    if frueher == path.name:
+        meldung = (f"Diese Datei wurde bereits geladen ({damals}); sie ist byte-gleich mit der damaligen Lieferung "
+                   "und wurde nicht noch einmal geladen.")
+        zu_tun = ["  Nichts – die Daten stehen bereits im Warehouse. War eine korrigierte Fassung gemeint, bitte diese",
+                  "  in den Eingangsordner legen:", f"  {paths.inbox}"]
+    else:
+        meldung = (f"Die Datei ist byte-gleich mit der schon geladenen Datei „{frueher}“ ({damals}) und wurde nicht "
+                   "noch einmal geladen.")
+        genannt = _stichtag_im_namen(name)
+        if genannt is not None and stichtag is not None and genannt != stichtag:
+            meldung += (f" Der Dateiname nennt aber den Stichtag {genannt:%d.%m.%Y}: vermutlich wurde die Datei zum "
+                        f"{stichtag:%d.%m.%Y} kopiert und nur umbenannt.")
+        zu_tun = ["  Die gemeinte Datei" + (f" (die Lieferung zum Stichtag {genannt:%d.%m.%Y})" if genannt else "")
+                  + " in den Eingangsordner legen:", f"  {paths.inbox}",
+                  "  Ist es wirklich dieselbe Lieferung, ist nichts zu tun."]
+        summary.doppelt_meldungen.append(f"{name}: {meldung}")
+    _reject(paths, con, path, remove, [meldung], sha, quelle=quelle, stichtag=stichtag, size=path.stat().st_size,
+            zu_tun=zu_tun)
+    summary.doppelt.append(name)
+
+
+def _stichtag_im_namen(name: str) -> dt.date | None:
+    match = _FILENAME.match(name.lower())
+    try:
+        return parse_date(match["datum"]) if match else None
+    except CellError:
+        return None
+
+
+def _reject_unreadable_name(paths: Paths, con: duckdb.DuckDBPyConnection, path: Path, summary: IngestSummary,
+                            remove: RemoveFromInbox) -> None:
+    name = display_name(path)
+    meldung = (f"Der Dateiname „{name}“ ist nicht als UTF-8 lesbar (technisch: {os.fsencode(path.name)!r}); er "
+               "stammt vermutlich von einem Laufwerk mit anderer Zeichenkodierung. Die Datei wurde nicht gelesen; "
+               "abgelegt ist sie unter dem Namen mit „�“.")
+    zu_tun = ["  Bitte die Datei umbenennen (Umlaute sind erlaubt, wenn sie richtig ankommen) und erneut in den",
+              "  Eingangsordner legen:", f"  {paths.inbox}"]
+    sha = sha256_of(path)
+    _reject(paths, con, path, remove, [meldung], sha, size=path.stat().st_size, zu_tun=zu_tun)
+    summary.abgelehnt.append(name)
+
+
+_ARTEN = {"fifo": "eine benannte Pipe (FIFO)", "device": "eine Gerätedatei", "socket": "ein Socket"}
+
+
+def _reject_entry(paths: Paths, con: duckdb.DuckDBPyConnection, path: Path, kind: str, summary: IngestSummary,
+                  remove: RemoveFromInbox) -> None:
+    """Verknüpfung, Ordner oder Sonderdatei: registrieren und ablehnen, ohne zu lesen, zu öffnen oder zu folgen."""
+    name = display_name(path)
+    sha = ""
+    if kind == "symlink":
+        link = os.readlink(path)
+        sha = hashlib.sha256(os.fsencode(link)).hexdigest()  # Prüfsumme des Link-Texts, nicht des Ziels
+    target = _free_name(paths.rejected, name, sha)
+    if kind == "symlink":
+        meldung = (f"„{name}“ ist keine Datei, sondern eine Verknüpfung (symbolischer Link) auf "
+                   f"„{display_name(link)}“. Verknüpfungen werden nicht verfolgt: das Ziel wurde weder gelesen noch "
+                   "kopiert.")
+        zu_tun = ["  Bitte die Datei selbst (keine Verknüpfung darauf) in den Eingangsordner kopieren:",
+                  f"  {paths.inbox}", f"  Die Verknüpfung liegt unverändert unter {target}."]
+    elif kind == "directory":
+        anzahl, groesse, beispiele = _folder_content(path)
+        inhalt = ("leer" if not anzahl else f"{anzahl} {'Datei' if anzahl == 1 else 'Dateien'}, {_bytes_text(groesse)}"
+                  + (", z. B. " + ", ".join(f"„{b}“" for b in beispiele) if beispiele else ""))
+        meldung = (f"„{name}“ ist ein Ordner ({inhalt}), keine Datei. Dateien in Unterordnern des Eingangs werden "
+                   "nicht gelesen.")
+        zu_tun = ["  Bitte die Dateien direkt in den Eingangsordner legen, nicht in einen Unterordner:",
+                  f"  {paths.inbox}", f"  Der Ordner liegt mit seinem ganzen Inhalt unverändert unter {target}."]
+    else:
+        meldung = (f"„{name}“ ist keine gewöhnliche Datei, sondern {_ARTEN[kind]}. Sie wurde nicht geöffnet: so etwas "
+                   "enthält keine Tabelle, und schon das Öffnen könnte den Lauf anhalten.")
+        zu_tun = ["  Bitte nur Dateien (.xlsx, .xlsm, .ods, .csv) in den Eingangsordner legen:", f"  {paths.inbox}"]
+    _reject(paths, con, path, remove, [meldung], sha, size=os.lstat(path).st_size if kind != "directory" else None,
+            zu_tun=zu_tun, target=target, move=True)
+    summary.abgelehnt.append(name)
+
+
+def _reject_after_error(paths: Paths, con: duckdb.DuckDBPyConnection, path: Path, exc: BaseException,
+                        summary: IngestSummary, remove: RemoveFromInbox) -> None:
+    """Ein unerwarteter Fehler bei genau einer Datei: sie wird mit der technischen Ursache abgelehnt.
+
+    Lässt sie sich nicht lesen (keine Berechtigung), wird sie nach der Übernahme unverändert nach `rejected/`
+    verschoben statt kopiert."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")  # eine offene Transaktion des Ladens ist verworfen, falls es noch eine gibt
+    name = display_name(path)
+    technisch = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, PermissionError):
+        meldung = f"Die Datei kann nicht gelesen werden: keine Leseberechtigung (technische Angabe: {technisch})."
+        zu_tun = [f"  Bitte die Zugriffsrechte prüfen – das Programm läuft als Benutzer „{_user()}“ und muss die",
+                  "  Datei lesen dürfen – und die Datei erneut in den Eingangsordner legen:", f"  {paths.inbox}"]
+    else:
+        meldung = (f"Beim Verarbeiten dieser Datei trat ein unerwarteter Fehler auf (technische Angabe: {technisch}). "
+                   "Nichts aus dieser Datei wurde geladen; die übrigen Dateien des Laufs wurden weiter verarbeitet.")
+        zu_tun = ["  Die Datei mit `sozial-dwh check DATEI` prüfen. Tritt der Fehler wieder auf, bitte die Datei und",
+                  "  diesen Bericht an die Betreuung des Warehouse geben."]
+    try:
+        sha = sha256_of(path)
+    except OSError:
+        sha = ""
+    try:
+        size = os.lstat(path).st_size
+    except OSError:
+        size = None
+    _reject(paths, con, path, remove, [meldung], sha, size=size, zu_tun=zu_tun, move=not sha)
+    summary.abgelehnt.append(name)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid()) if hasattr(os, "getuid") else "?"
+
+
+def _bytes_text(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:,.1f} KB".replace(",", "X").replace(".", ",").replace("X", ".")
+    return f"{size / (1024 * 1024):,.1f} MB".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def _folder_content(path: Path, limit: int = 10_000) -> tuple[int, int, list[str]]:
+    """Zahl und Größe der gewöhnlichen Dateien in einem Ordner (ohne Verknüpfungen zu folgen) und bis zu drei
+    Beispiele."""
+    count = size = 0
+    examples: list[str] = []
+    for root, _, files in os.walk(path):  # os.walk folgt keinen Verknüpfungen auf Ordner
+        for name in sorted(files):
+            try:
+                info = os.lstat(os.path.join(root, name))
+            except OSError:
+                continue
+            if not stat.S_ISREG(info.st_mode):
+                continue
+            count += 1
+            size += info.st_size
+            if len(examples) < 3:
+                examples.append(display_name(os.path.relpath(os.path.join(root, name), path)))
+            if count >= limit:
+                return count, size, examples
+    return count, size, examples
+
+
+def _name_max(folder: Path) -> int:
+    """Längste Dateinamen (in Bytes), die das Dateisystem des Ordners erlaubt (Linux meist 255)."""
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (AttributeError, ValueError, OSError):
+        return 255
+
+
+def _split_suffix(name: str) -> tuple[str, str]:
+    suffix = Path(name).suffix
+    if not suffix or len(suffix) > 16 or suffix == name:
+        return name, ""
+    return name[: -len(suffix)], suffix
+
+
+def _fit_name(name: str, limit: int, tag: str) -> str:
+    """`name`, wenn er höchstens `limit` Bytes lang ist; sonst gekürzt: Anfang, „-“, `tag`, Endung."""
+    if len(os.fsencode(name)) <= limit:
+        return name
+    stem, suffix = _split_suffix(name)
+    tail = f"-{tag}{suffix}"
+    room = limit - len(os.fsencode(tail))
+    if room < 8:
+        tail, room = f"-{tag}", limit - len(tag) - 1
+    return os.fsencode(stem)[:room].decode("utf-8", "ignore") + tail  # nur ganze Zeichen
+
+
+def _taken(target: Path, sha: str) -> bool:
+    """Belegt, außer von einer gewöhnlichen Datei mit genau diesen Bytes (dann ist es dieselbe Ablage)."""
+    if not os.path.lexists(target):
+        return False
+    try:
+        return not (sha and stat.S_ISREG(os.lstat(target).st_mode) and sha256_of(target) == sha)
+    except OSError:
+        return True
+
+
+def _free_name(folder: Path, name: str, sha: str) -> Path:
+    """Ablageort für `name` in `folder`: der Name selbst, wenn er frei ist (oder dort schon dieselben Bytes liegen);
+    sonst mit Prüfsummen-Anhang. Zu lange Namen werden gekürzt, so dass auch „<name>.fehler.txt“ noch passt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    limit = _name_max(folder) - len(os.fsencode(REPORT_SUFFIX))
+    tag = sha[:12] if sha else secrets.token_hex(6)
+    target = folder / _fit_name(name, limit, tag)
+    if not _taken(target, sha):
+        return target
+    stem, suffix = _split_suffix(name)
+    target = folder / _fit_name(f"{stem}.{tag}{suffix}", limit, tag)
+    counter = 2
+    while _taken(target, sha):
+        target = folder / _fit_name(f"{stem}.{tag}-{counter}{suffix}", limit, f"{tag}-{counter}")
+        counter += 1
+    return target
+
+
+def _partial(target: Path) -> Path:
+    return target.with_name(f"{PARTIAL_PREFIX}{secrets.token_hex(8)}{PARTIAL_SUFFIX}")
+
+
 def _copy_verified(source: Path, target: Path, sha: str) -> None:
-    shutil.copy2(source, target)
-    if sha256_of(target) != sha:
-        raise OSError(f"Kopie von {source} nach {target} ist nicht byte-gleich; die Datei bleibt im Eingang.")
+    """Kopiert byte-gleich (geprüft) nach `target`; unter dem Ablagenamen liegt nie eine halbe Kopie."""
+    partial = _partial(target)
+    try:
+        shutil.copy2(source, partial)
+        if sha256_of(partial) != sha:
+            raise OSError(f"Kopie von {source} nach {target} ist nicht byte-gleich; die Datei bleibt im Eingang.")
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
-def _write_error_report(target: Path, original: str, meldungen: list[str], paths: Paths) -> None:
+def _write_error_report(target: Path, original: str, meldungen: list[str], paths: Paths,
+                        zu_tun: list[str] | None = None) -> None:
     text = [
         f"Datei: {original}",
+        *([f"Abgelegt als: {target.name}" + (" (gekürzt: der Name war länger, als das Dateisystem erlaubt)"
+                                              if len(os.fsencode(original)) > len(os.fsencode(target.name)) else "")]
+          if target.name != original else []),
         f"Geprüft am: {dt.datetime.now():%d.%m.%Y %H:%M}",
         "Ergebnis: abgelehnt – nichts aus dieser Datei wurde geladen.",
         "",
@@ -446,9 +826,17 @@ def _write_error_report(target: Path, original: str, meldungen: list[str], paths
         *[f"  - {m}" for m in meldungen],
         "",
         "Was ist zu tun:",
-        "  Datei korrigieren (oder die passende Vorlage aus `sozial-dwh templates` verwenden),",
-        "  mit `sozial-dwh check DATEI` prüfen und erneut in den Eingangsordner legen:",
-        f"  {paths.inbox}",
+        *(zu_tun or [
+            "  Datei korrigieren (oder die passende Vorlage aus `sozial-dwh templates` verwenden),",
+            "  mit `sozial-dwh check DATEI` prüfen und erneut in den Eingangsordner legen:",
+            f"  {paths.inbox}",
+        ]),
         "",
     ]
-    target.with_name(target.name + ".fehler.txt").write_text("\n".join(text), encoding="utf-8")
+    report = target.with_name(target.name + REPORT_SUFFIX)
+    partial = _partial(report)
+    try:
+        partial.write_text("\n".join(text), encoding="utf-8")
+        os.replace(partial, report)
+    finally:
+        partial.unlink(missing_ok=True)

@@ -10,11 +10,16 @@ Dateien im Ordner `warehouse/` je Lauf (Reihenfolge des Entstehens):
 
 - `.lauf-<id>.duckdb.kopie`: die Kopie des Warehouse, während sie geschrieben wird;
 - `.lauf-<id>.duckdb` (und `.wal`): die Arbeitskopie. Solange sie existiert, ist der Lauf **nicht** übernommen;
-- `.lauf-<id>.eingang`: Eingangsdateien (Name, SHA-256), die nach der Übernahme aus dem Eingang entfernt werden;
+- `.lauf-<id>.eingang`: Eingangsdateien (Name, SHA-256), die nach der Übernahme aus dem Eingang entfernt werden –
+  Verknüpfungen, Ordner, Sonderdateien und unlesbare Dateien (mit Ziel und Dateikennung) nach `rejected/` verschoben;
 - `.lauf-<id>.analyse`: die vorbereitete Analysekopie, die nach der Übernahme `sozial_dwh_analyse.duckdb` ersetzt.
 
 `.lauf.lock` sorgt dafür, dass immer nur ein Lauf arbeitet (zwei Läufe auf zwei Kopien würden sich beim
 Übernehmen gegenseitig überschreiben).
+
+Vor dem Anlegen der Arbeitskopie wird der freie Platz geprüft (`sozial_dwh.diskspace.require_free_space`); reicht er
+nicht, beginnt der Lauf nicht und sagt, in welchem Ordner wie viel fehlt. Läuft die Platte im Lauf voll, wird die
+Arbeitskopie verworfen; Reste (Arbeitskopien, halbe Kopien in `archive/` und `rejected/`) räumt der nächste Lauf weg.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import IO
 
 import duckdb
 
+from sozial_dwh import diskspace
 from sozial_dwh.config import SQL_DIR, Paths
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
@@ -74,8 +80,15 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(sql)
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        _rollback(con)
         raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Transaktion zurücknehmen, ohne den eigentlichen Fehler zu verdecken: scheitert das Festschreiben (z. B. volle
+    Platte), hat DuckDB sie schon verworfen, und „rollback“ meldete nur „no transaction is active“."""
+    with contextlib.suppress(duckdb.Error):
+        con.execute("rollback")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -194,11 +207,13 @@ def _try_lock(handle: IO) -> bool:
 
 
 def _remove_from_inbox(paths: Paths, list_file: Path) -> list[str]:
-    """Entfernt die vorgemerkten Dateien aus dem Eingang, wenn sie noch dieselben Bytes haben.
+    """Entfernt die vorgemerkten Dateien aus dem Eingang, wenn sie noch dieselben Bytes haben; verschiebt die
+    vorgemerkten Verknüpfungen, Ordner, Sonderdateien und unlesbaren Dateien nach `rejected/`, wenn unter dem Namen
+    noch derselbe Eintrag liegt (gleiche Dateikennung).
 
     Scheitert das Löschen (z. B. Datei gesperrt), bleibt der Eintrag für den nächsten Lauf stehen.
     """
-    from sozial_dwh.ingest import sha256_of
+    from sozial_dwh.ingest import move_entry, sha256_of
 
     removed: list[str] = []
     if not list_file.exists():
@@ -214,7 +229,11 @@ def _remove_from_inbox(paths: Paths, list_file: Path) -> list[str]:
         path = paths.inbox / entry["name"]
         try:
             # Liegt unter dem Namen inzwischen eine andere Datei, bleibt sie für den nächsten Lauf liegen.
-            if path.is_file() and sha256_of(path) == entry["sha256"]:
+            if "ziel" in entry:
+                if os.path.lexists(path) and _identity(path) == entry.get("kennung"):
+                    move_entry(path, Path(entry["ziel"]))
+                    removed.append(entry["name"])
+            elif path.is_file() and not path.is_symlink() and sha256_of(path) == entry["sha256"]:
                 path.unlink()
                 removed.append(entry["name"])
         except OSError:
@@ -224,6 +243,23 @@ def _remove_from_inbox(paths: Paths, list_file: Path) -> list[str]:
     else:
         list_file.unlink()
     return removed
+
+
+def _identity(path: Path) -> list[int]:
+    """Gerät und Inode eines Eintrags, ohne Verknüpfungen zu folgen (für das spätere Verschieben)."""
+    st = os.lstat(path)
+    return [st.st_dev, st.st_ino]
+
+
+def _remove_partial_copies(paths: Paths) -> int:
+    """Löscht halbe Kopien in `archive/` und `rejected/` (abgebrochen durch volle Platte oder Absturz)."""
+    from sozial_dwh.ingest import PARTIAL_PREFIX, PARTIAL_SUFFIX
+
+    pattern = f"{PARTIAL_PREFIX}*{PARTIAL_SUFFIX}"
+    found = [*paths.rejected.glob(pattern), *paths.archive.glob(pattern), *paths.archive.glob(f"*/{pattern}")]
+    for partial in found:
+        partial.unlink(missing_ok=True)
+    return len(found)
 
 
 def recover(paths: Paths, keep: str | None = None) -> list[str]:
@@ -240,6 +276,9 @@ def recover(paths: Paths, keep: str | None = None) -> list[str]:
         return []
     runs: dict[str, set[str]] = {}
     meldungen = []
+    halbe = _remove_partial_copies(paths)
+    if halbe:
+        meldungen.append(f"{halbe} halbe Kopie(n) in archive/ bzw. rejected/ aus einem abgebrochenen Lauf gelöscht.")
     for entry in folder.iterdir():
         match = _RUN_FILE.match(entry.name)
         if match and match["lauf"] != keep:
@@ -332,13 +371,18 @@ class RunCopy:
         return self.path
 
     def _create(self) -> None:
+        diskspace.require_free_space(self.paths)
         warehouse = self.paths.warehouse
         partial = self._file("duckdb.kopie")
         if warehouse.exists():
             if _wal(warehouse).exists():  # ein direkter Schreiber ist abgestürzt: Log erst einarbeiten
                 _checkpoint(warehouse)
             self._origin = _stamp(warehouse)
-            _copy_durable(warehouse, partial)
+            try:
+                _copy_durable(warehouse, partial)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
             os.replace(partial, self.path)
             _fsync_dir(self.paths.warehouse_dir)
         else:
@@ -351,10 +395,15 @@ class RunCopy:
         self.start()
         return _open(self.path)
 
-    def defer_inbox_removal(self, path: Path, sha256: str) -> None:
-        """Merkt eine Eingangsdatei vor: sie wird erst gelöscht, wenn der Lauf übernommen ist."""
+    def defer_inbox_removal(self, path: Path, sha256: str, move_to: Path | None = None) -> None:
+        """Merkt eine Eingangsdatei vor: sie wird erst gelöscht (mit `move_to`: dorthin verschoben), wenn der Lauf
+        übernommen ist."""
+        entry: dict = {"name": path.name, "sha256": sha256}
+        if move_to is not None:
+            entry |= {"ziel": str(move_to), "kennung": _identity(path)}
+        # JSON nur in ASCII: auch ein Name, der kein gültiges UTF-8 ist, kommt so unverändert zurück
         with open(self._file("eingang"), "a", encoding="utf-8") as handle:
-            handle.write(json.dumps({"name": path.name, "sha256": sha256}, ensure_ascii=False) + "\n")
+            handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
 
@@ -442,6 +491,6 @@ def run_sql_partition(con: duckdb.DuckDBPyConnection, path: Path, stichtage: lis
                                   "group by stichtag", [stichtage]).fetchall())
         con.execute("commit")
     except Exception:
-        con.execute("rollback")
+        _rollback(con)
         raise
     return counts

@@ -481,10 +481,20 @@ def test_same_bytes_under_another_name_not_loaded_twice_but_reported(home: Paths
     data = good_xlsx_bytes(tmp_path)
     drop(home, "bevoelkerung_2022-12-31.xlsx", data)
     run(home)
-    drop(home, "bevoelkerung_2022-12-31 (Kopie).xlsx", data)
+    copy = "bevoelkerung_2022-12-31 (Kopie).xlsx"
+    drop(home, copy, data)
     summary = run(home)
-    assert summary.doppelt == ["bevoelkerung_2022-12-31 (Kopie).xlsx"]
+    assert summary.doppelt == [copy]
     assert "byte-gleich" in summary.doppelt_meldungen[0] and "bevoelkerung_2022-12-31.xlsx" in summary.doppelt_meldungen[0]
     assert not any(home.inbox.iterdir())  # die gleiche Kopie liegt im Archiv
     assert sha((home.archive / "bevoelkerung" / "bevoelkerung_2022-12-31.xlsx").read_bytes()) == sha(data)
-    assert [(r[0], r[1]) for r in dateien(home)] == [("bevoelkerung_2022-12-31.xlsx", "geladen")]
+    # nicht noch einmal geladen, aber registriert (jede gesehene Datei steht im Register) und abgelehnt mit dem Namen
+    # der früheren Datei; die Bytes liegen wie bei jeder Ablehnung auch in rejected/, mit Fehlerbericht
+    rows = dateien(home)
+    assert [(r[0], r[1], r[5]) for r in rows] == [("bevoelkerung_2022-12-31.xlsx", "geladen", "bevoelkerung"),
+                                                  (copy, "abgelehnt", "bevoelkerung")]
+    assert rows[1][2] == rows[0][2] == sha(data) == sha((home.rejected / copy).read_bytes())
+    assert Path(rows[1][3]) == home.rejected / copy
+    assert "byte-gleich mit der schon geladenen Datei „bevoelkerung_2022-12-31.xlsx“ (Nr. 1," in rows[1][4]
+    assert "nicht noch einmal geladen" in (home.rejected / f"{copy}.fehler.txt").read_text(encoding="utf-8")
+    assert sum(loaded_cells(home).values()) == 120  # einmal geladen, nicht zweimal

@@ -144,11 +144,13 @@ def test_files_registered_and_archived_byte_for_byte(home: Paths):
     report = (home.rejected / "notizen.txt.fehler.txt").read_text(encoding="utf-8")
     assert "Dateiformat „.txt“ wird nicht unterstützt" in report and "Was ist zu tun" in report
 
-    # dieselbe Datei (gleiche Bytes, auch unter anderem Namen) noch einmal: nicht doppelt geladen
+    # dieselbe Datei (gleiche Bytes, auch unter anderem Namen) noch einmal: nicht doppelt geladen, aber registriert
+    # (abgelehnt mit Verweis auf die geladene Datei)
     (home.inbox / "kopie.xlsx").write_bytes(content)
     run_all()
     with duckdb.connect(str(home.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from ops.dateien").fetchall() == [(2,)]
+        assert con.execute("select dateiname, status, sha256 from ops.dateien where datei_id > 2").fetchall() == [
+            ("kopie.xlsx", "abgelehnt", original)]
         assert con.execute("select count(*) from raw.bevoelkerung").fetchall() == [(3 * 11,)]
 
 

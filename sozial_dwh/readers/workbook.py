@@ -1,7 +1,8 @@
 """Tabellenblätter aus xlsx/xlsm/ods/csv lesen – nur Werte, nie Makros.
 
 Vor dem Öffnen prüft `safety.check_before_reading` jede Datei (Kennwortschutz, altes .xls-Format,
-beschädigte ZIP-Datei, ZIP-Bombe, Formeln ohne gespeicherten Wert). python-calamine liest die
+beschädigte ZIP-Datei, ZIP-Bombe – auch mit falschen Größenangaben –, riesiges Zellrechteck eines Blatts,
+Formeln ohne gespeicherten Wert). python-calamine liest die
 Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
 `csv`-Modul gelesen, Kodierung (UTF-8 oder Windows-1252) und Trennzeichen (`;` oder `,`)
 werden erkannt.
@@ -24,6 +25,15 @@ SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES | {".csv"}
 
 class FileRejected(Exception):
     """Die Datei als Ganzes kann nicht geladen werden; die Nachricht ist deutsch und sagt, was zu tun ist."""
+
+
+def reader_failed(exc: BaseException) -> bool:
+    """Ist `exc` ein Fehler beim Lesen einer Datei (und kein Abbruch des Programms)?
+
+    python-calamine meldet Fehler als Exception, einen Absturz im Rust-Code (panic) aber als PanicException, die nur
+    von BaseException erbt. Beides heißt „diese Datei ist nicht lesbar“ – nie Abbruch des ganzen Laufs.
+    """
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
 
 
 HEAD_ROWS = 60  # so viele Zeilen hält ein Blatt für Kopfzeilensuche und Erkennung im Speicher
@@ -139,7 +149,8 @@ def read_info_sheet(path: Path) -> Sheet | None:
             read_sheets(path)  # meldet das Format wie beim Lesen
         return None
     try:
-        check_before_reading(path, formeln=False)
+        # nur das Blatt „Info“ wird geöffnet: die Blatt-XML der übrigen wird nicht entpackt
+        check_before_reading(path, formeln=False, blaetter=lambda name: norm(name) == "info")
     except UnsafeFile as exc:
         raise FileRejected(str(exc)) from exc
     from python_calamine import CalamineWorkbook
@@ -149,7 +160,9 @@ def read_info_sheet(path: Path) -> Sheet | None:
         for name in workbook.sheet_names:
             if norm(name) == "info":
                 return Sheet(name, rows=workbook.get_sheet_by_name(name).to_python())
-    except Exception as exc:  # wie in _read_calamine
+    except BaseException as exc:  # wie in _read_calamine
+        if not reader_failed(exc):
+            raise
         raise FileRejected(f"Die Arbeitsmappe lässt sich nicht öffnen ({type(exc).__name__}: {exc}).") from exc
     return None
 
@@ -189,7 +202,9 @@ def _read_calamine(path: Path) -> Sheets:
             data = workbook.get_sheet_by_name(name)  # kompakt in calamine, Python-Zeilen erst beim Lesen
             sheets.append(Sheet(name, source=lambda data=data: data.iter_rows()))
         empty = all(sheet.is_empty() for sheet in sheets)
-    except Exception as exc:  # calamine meldet beschädigte Dateien mit verschiedenen Typen
+    except BaseException as exc:  # calamine meldet beschädigte Dateien mit verschiedenen Typen
+        if not reader_failed(exc):
+            raise
         raise FileRejected(
             f"Die Arbeitsmappe lässt sich nicht öffnen ({type(exc).__name__}: {exc}). "
             "Ist sie beschädigt, unvollständig kopiert oder mit Kennwort geschützt? "
