@@ -206,7 +206,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if verdict.ok:
             result = verdict.result
             stichtage = ", ".join(f"{d:%d.%m.%Y}" for d in sorted(result.stichtage))
-            print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {len(result.records)} Zellen, "
+            print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {result.row_count} Zellen, "
                   f"{len(result.quarantine)} Zeilen in Quarantäne")
             for line in result.meldungen + describe_quarantine(result, path):
                 print(f"          {line}")
@@ -215,6 +215,8 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"ABGELEHNT {path}" + (f" (Quelle {verdict.quelle})" if verdict.quelle else ""))
             for line in verdict.fehler + (describe_quarantine(verdict.result, path) if verdict.result else []):
                 print(f"          {line}")
+        if verdict.result:
+            verdict.result.close()
     return 1 if rejected else 0
 
 
