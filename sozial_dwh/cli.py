@@ -190,6 +190,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from sozial_dwh.ingest import describe_quarantine, inspect_file
     from sozial_dwh.reference import GebietMatcher, ReferenceError, load_gebiete
+    from sozial_dwh.sources import zellen
 
     try:
         matcher = GebietMatcher(load_gebiete(config.reference_dir()))
@@ -217,6 +218,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(f"          {line}")
         if verdict.result:
             verdict.result.close()
+    zellen.release()
     return 1 if rejected else 0
 
 

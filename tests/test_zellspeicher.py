@@ -20,7 +20,7 @@ from sozial_dwh.parsing import AgeBand
 from sozial_dwh.readers import table as table_module
 from sozial_dwh.reference import GebietMatcher, load_gebiete
 from sozial_dwh.sources import zellen
-from tests.fixtures import make_reference, write_xlsx
+from tests.fixtures import GEBIETE_CSV, WIDE_2022_TOTAL, make_reference, wide_2022_rows, write_xlsx
 
 KOPF = ["Gebiet", "Altersgruppe", "Geschlecht", "Staatsangehörigkeit", "Anzahl"]
 ZEILEN = [  # ab Zeile 2; Stücke zu 7 Zellen: die Grenzen liegen zwischen gelesenen Zellen, nicht Dateizeilen
@@ -74,7 +74,7 @@ def _lesen(path: Path, matcher: GebietMatcher, monkeypatch: pytest.MonkeyPatch, 
         flush = zellen.CellStore.flush
 
         def beobachtet(store: zellen.CellStore) -> None:
-            gehalten.append(store._buffered)
+            gehalten.append(store.buffered)
             flush(store)
 
         patch.setattr(zellen.CellStore, "flush", beobachtet)
@@ -158,3 +158,62 @@ def test_stueckweise_ins_warehouse(tmp_path: Path, matcher: GebietMatcher, monke
             "select blatt, zeile, spalte, grund, wert from quarantine.zeilen order by zeile").fetchall()
         assert quarantaene == ganz["quarantaene"]
         assert con.execute("select zeilen_geladen, zeilen_quarantaene from ops.dateien").fetchall() == [(18, 4)]
+
+
+AKG = {"A1": "999990101", "A2": "999990102", "B1": "999990201", "B2": "999990202", "B3": "999990203"}
+
+
+def _kleine_dateien(folder: Path) -> dict[str, Path]:
+    """Kleine Dateien, deren Summenzeilen ohne DuckDB geprüft werden, solange alles im Puffer liegt."""
+    folder.mkdir(parents=True, exist_ok=True)
+    breit = wide_2022_rows()
+    summe = next(i for i, r in enumerate(breit) if r and r[0] == "Stadt insgesamt")
+    breit[summe] = ["Stadt insgesamt", None, WIDE_2022_TOTAL[0] + 7, *WIDE_2022_TOTAL[1:]]  # 3.507 statt 3.500
+    return {
+        "breit": write_xlsx(folder / "bevoelkerung_2022-12-31.xlsx", {"T": breit}),
+        # AkG: Teilsumme (Bereich 9999901 = A1 + A2), „keine Angabe“ gesperrt und aus der Gesamtsumme abgeleitet,
+        # eine Teil- und eine Gesamtsumme, die nicht passen
+        "akg": write_xlsx(folder / "sgb2_2022-12-31.xlsx", {"Daten": [
+            ["Berichtsmonat", "Gemeindeschlüssel", "Gebietsschlüssel", "Gebietsname", "Bedarfsgemeinschaften",
+             "Leistungsberechtigte", "ELB"],
+            ["Dezember 2022", "09999999", "999990101", "Altstadt", 50, 100, 70],
+            ["Dezember 2022", "09999999", "999990102", "Bahnhof", 10, 20, "*"],
+            ["Dezember 2022", "09999999", "9999901SUM", "Mitte zusammen", 60, 121, 72],
+            ["Dezember 2022", "09999999", 999990203, "Berg-Bach", 40, 80, 60],
+            ["Dezember 2022", "09999999", None, "keine Angabe", 3, "*", "*"],
+            ["Dezember 2022", "09999999", "SUMSUMSUM", "Teststadt insgesamt", 104, 205, 133],
+        ]}),
+    }
+
+
+@pytest.fixture
+def akg_matcher(tmp_path: Path) -> GebietMatcher:
+    reference = make_reference(tmp_path / "ref_akg")
+    lines = GEBIETE_CSV.strip().splitlines()
+    rows = [lines[0] + ",akg_code"] + [f"{line},{AKG[line.split(',')[0]]}" for line in lines[1:]]
+    (reference / "gebiete.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return GebietMatcher(load_gebiete(reference))
+
+
+@pytest.mark.parametrize("art", ["breit", "akg"])
+def test_kleine_datei_im_puffer_wie_in_duckdb(tmp_path: Path, akg_matcher: GebietMatcher, art: str, monkeypatch):
+    """Summenzeilen einer kleinen Datei prüft der Sammler ohne DuckDB (`_sum_parts_buffer`); in Stücken zu einer
+    Zelle geht dieselbe Datei durch DuckDB (`_sum_parts`). Beide Wege müssen dasselbe ergeben."""
+    path = _kleine_dateien(tmp_path / "dateien")[art]
+    im_puffer = _lesen(path, akg_matcher, monkeypatch, stueck=None, block=None)
+    in_duckdb = _lesen(path, akg_matcher, monkeypatch, stueck=1, block=None)
+    assert im_puffer["hoechstens_gehalten"] == 0 and in_duckdb["hoechstens_gehalten"] == 1  # Puffer nie geschrieben
+    assert {k: v for k, v in in_duckdb.items() if k != "hoechstens_gehalten"} == \
+           {k: v for k, v in im_puffer.items() if k != "hoechstens_gehalten"}
+    warnungen = [m for m in im_puffer["meldungen"] if m.startswith("Warnung: Summenzeile")]
+    if art == "breit":
+        assert warnungen == ["Warnung: Summenzeile 8 (alle Alter) nennt 3.507, die Gebiete ergeben 3.500. "
+                             "Die Gebietswerte werden geladen; bitte die Quelle prüfen."]
+        return
+    zellen_akg = {(r["gebiet_id"], r["merkmal"]): (r["anzahl"], r["kennzeichen"]) for r in im_puffer["zellen"]}
+    assert zellen_akg[("09999999-oZ", "leistungsberechtigte")] == (5, "aus Gesamtsumme abgeleitet")
+    assert zellen_akg[("09999999-oZ", "elb")][0] is None  # zwei gesperrte Felder: nicht ableitbar
+    assert [w.split(" nennt ")[1].split(". ")[0] for w in warnungen] == [
+        "121, die Gebiete ergeben 120",  # Teilsumme Mitte (A1 + A2)
+        "104, die Gebiete ergeben 103",  # Gesamtsumme Bedarfsgemeinschaften
+    ]

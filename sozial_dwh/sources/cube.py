@@ -37,8 +37,9 @@ from sozial_dwh.readers.table import (
 )
 from sozial_dwh.readers.workbook import FileRejected, Sheet
 from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, OHNE_ZUORDNUNG_SUFFIX, ohne_zuordnung_id
+from sozial_dwh.sources import zellen
 from sozial_dwh.sources.base import QuarantineRow, ReadContext, ReadResult
-from sozial_dwh.sources.zellen import CellStore, typed_frame
+from sozial_dwh.sources.zellen import CellStore, unnest_select
 
 TOTAL = ""  # Gebietsschlüssel einer Summenzeile
 INTEGER_DIMS = frozenset({"alter_von", "alter_bis"})  # Merkmale mit ganzen Zahlen; die übrigen sind Text
@@ -111,6 +112,10 @@ class CubeBuilder:
         self._seq = 0
         self._quarantine_seq: list[int] = []
         self._settled_seq = 0  # bis zu dieser Nummer sind doppelte Zellen erkannt
+        # Vorfilter für doppelte Zellen, solange die Datei in ein Stück passt: ohne Treffer entfällt die Abfrage
+        # (kleine Dateien brauchen dann DuckDB gar nicht). Erkannt und gemeldet werden Duplikate nur in `settle`.
+        self._seen: set[tuple] | None = set()
+        self._maybe_dups = False
         # Summenzeilen: (Bereich, Stichtag, Merkmale) -> (Zeile, Wert); Bereich "" = alles
         self.totals: dict[tuple, tuple[int, float | None]] = {}
         self._gebiete_gemerkt: set[str] = set()  # Gebiete, deren Gemeinde in `result.gemeinden` steht
@@ -253,11 +258,21 @@ class CubeBuilder:
             self._note_gebiet(gebiet_id)
         self.result.stichtage.update(set(stichtage))
         count = len(zeilen)
+        if self._seen is not None:
+            before = len(self._seen)
+            self._seen.update(zip(gebiete, stichtage, *keys, strict=True))
+            self._note_cells(len(self._seen) - before < count)
         seqs = range(self._seq + 1, self._seq + 1 + count)
         self._seq += count
         repeat = itertools.repeat
         self.cells.extend(seqs, [repeat(self.blatt), zeilen, repeat(spalte), stichtage, gebiete, *keys, werte,
                                  repeat(None), repeat("")])
+
+    def _note_cells(self, doppelt: bool) -> None:
+        if doppelt:
+            self._maybe_dups = True
+        if self._seen is not None and len(self._seen) > zellen.CHUNK_ROWS:  # zu groß: ab jetzt immer in SQL prüfen
+            self._seen, self._maybe_dups = None, True
 
     def _note_gebiet(self, gebiet_id: str) -> None:
         """Einmal je Gebiet: seine Gemeinde merken."""
@@ -288,6 +303,11 @@ class CubeBuilder:
         if gebiet_id not in self._gebiete_gemerkt:
             self._note_gebiet(gebiet_id)
         self.result.stichtage.add(stichtag)
+        if self._seen is not None:
+            cell = (gebiet_id, stichtag, *key)
+            doppelt = cell in self._seen
+            self._seen.add(cell)
+            self._note_cells(doppelt)
         self._seq += 1
         self.cells.append(self._seq, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key,
                                       None if value is None else int(value), kennzeichen, scope))
@@ -313,6 +333,9 @@ class CubeBuilder:
         store = self._store
         if store is None or self._settled_seq == self._seq:
             return store
+        if not self._maybe_dups:  # der Vorfilter hat keine doppelte Zelle gesehen
+            self._settled_seq = self._seq
+            return store
         cell = ", ".join(("gebiet_id", "stichtag", *self.dims))  # Spaltennamen aus dem Code
         doppelt = store.execute(f"select count(*) from (select 1 from zellen group by {cell} having count(*) > 1)")
         if doppelt.fetchall()[0][0]:
@@ -329,6 +352,7 @@ class CubeBuilder:
                                     None if anzahl is None else de_int(anzahl)))
                 for seq, zeile, spalte, anzahl, erste in rows])
         self._settled_seq = self._seq
+        self._maybe_dups = self._seen is None
         return store
 
     def _merge_quarantine(self, rows: list[tuple[int, QuarantineRow]]) -> None:
@@ -366,21 +390,48 @@ class CubeBuilder:
         store = self.settle()
         if store is None:
             return {}
+        if store.in_buffer:
+            return self._sum_parts_buffer(store, entries)
         columns = {"nr": "integer", "bereich": "varchar", "stichtag": "date",
                    **{d: "integer" if d in INTEGER_DIMS else "varchar" for d in self.dims}}
         keys = [(nr, *key) for nr, (key, _) in enumerate(entries)]
-        store.register("summen", typed_frame(columns, list(zip(*keys, strict=True))))
         gleich = " and ".join(["teile.stichtag = summen.stichtag",
                                *(f"teile.{d} is not distinct from summen.{d}" for d in self.dims)])  # Namen aus dem Code
         rows = store.execute(
-            "with gebiete as (select gebiet_id, arg_max(bereich, seq) as gebiet_bereich from zellen group by gebiet_id), "
+            f"with summen as ({unnest_select(columns)}), "
+            "gebiete as (select gebiet_id, arg_max(bereich, seq) as gebiet_bereich from zellen group by gebiet_id), "
             "teile as (select * from zellen inner join gebiete using (gebiet_id)) "
             "select summen.nr, coalesce(sum(teile.anzahl), 0), count(teile.seq) filter (where teile.anzahl is null), "
             "min(teile.seq) filter (where teile.anzahl is null), min(teile.gebiet_id) filter (where teile.anzahl is null) "
             f"from summen left join teile on {gleich} and starts_with(teile.gebiet_bereich, summen.bereich) "
-            "group by summen.nr"
+            "group by summen.nr", [list(column) for column in zip(*keys, strict=True)]
         ).fetchall()
         return {nr: (summe, fehlend, seq, gebiet_id) for nr, summe, fehlend, seq, gebiet_id in rows}
+
+    def _sum_parts_buffer(self, store: CellStore, entries: list[tuple[tuple, tuple]]) -> dict[int, tuple]:
+        """Wie `_sum_parts`, für eine kleine Datei, deren Zellen alle noch im Puffer liegen (höchstens ein Stück):
+        ohne DuckDB, das bei Hunderten kleiner Dateien je Datei einige Millisekunden kostete. Dieselbe Regel;
+        `tests/test_zellspeicher.py` liest dieselben Dateien über beide Wege."""
+        spalte = {name: index for index, name in enumerate(("seq", *store.columns, "bereich"))}
+        i_gebiet, i_anzahl, i_bereich = spalte["gebiet_id"], spalte["anzahl"], spalte["bereich"]
+        i_zelle = [spalte["stichtag"], *(spalte[d] for d in self.dims)]
+        bereich_von = {row[i_gebiet]: row[i_bereich] for row in store.buffer_rows()}  # die zuletzt gelesene gilt
+        summen: dict[tuple, list[tuple[int, str]]] = {}
+        for nr, ((scope, *zelle), _) in enumerate(entries):
+            summen.setdefault(tuple(zelle), []).append((nr, scope))
+        found = {nr: [0, 0, None, None] for nr in range(len(entries))}
+        for row in store.buffer_rows():
+            for nr, scope in summen.get(tuple(row[i] for i in i_zelle), ()):
+                if not bereich_von[row[i_gebiet]].startswith(scope):
+                    continue
+                teil = found[nr]
+                if row[i_anzahl] is None:
+                    teil[1] += 1
+                    if teil[2] is None:
+                        teil[2], teil[3] = row[0], row[i_gebiet]
+                else:
+                    teil[0] += row[i_anzahl]
+        return {nr: tuple(teil) for nr, teil in found.items()}
 
     def _derive_unassigned(self, entries: list[tuple[tuple, tuple]], found: dict[int, tuple], sums: dict[int, float],
                            incomplete: set[int]) -> None:
@@ -397,7 +448,6 @@ class CubeBuilder:
             rest = value - summe
             if not gebiet_id.endswith(OHNE_ZUORDNUNG_SUFFIX) or rest < 0:
                 continue
-            self.cells.execute("update zellen set anzahl = ?, kennzeichen = ? where seq = ?",
-                               [int(rest), "aus Gesamtsumme abgeleitet", seq])
+            self.cells.update(seq, anzahl=int(rest), kennzeichen="aus Gesamtsumme abgeleitet")
             incomplete.discard(nr)
             sums[nr] = value
