@@ -159,7 +159,9 @@ def _parse_vergleich(dateien: list[Path], referenz: Path) -> dict:
         verdict = inspect_file(path, matcher)
         if not verdict.ok:
             abgelehnt.append(f"{path.name}: {'; '.join(verdict.fehler)}")
-        zellen_ergebnis += len(verdict.result.records) if verdict.result else 0
+        if verdict.result:
+            zellen_ergebnis += verdict.result.row_count
+            verdict.result.close()
 
     gc.collect()
     for index, path in enumerate(dateien):

@@ -226,6 +226,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     from sozial_dwh.ingest import describe_quarantine, inspect_file
     from sozial_dwh.reference import GebietMatcher, ReferenceError, load_gebiete
+    from sozial_dwh.sources import zellen
 
     try:
         matcher = GebietMatcher(load_gebiete(config.reference_dir()))
@@ -242,7 +243,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         if verdict.ok:
             result = verdict.result
             stichtage = ", ".join(f"{d:%d.%m.%Y}" for d in sorted(result.stichtage))
-            print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {len(result.records)} Zellen, "
+            print(f"OK        {path}: Quelle {verdict.quelle}, Stichtag {stichtage}, {result.row_count} Zellen, "
                   f"{len(result.quarantine)} Zeilen in Quarantäne")
             for line in result.meldungen + describe_quarantine(result, path):
                 print(f"          {line}")
@@ -251,6 +252,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"ABGELEHNT {path}" + (f" (Quelle {verdict.quelle})" if verdict.quelle else ""))
             for line in verdict.fehler + (describe_quarantine(verdict.result, path) if verdict.result else []):
                 print(f"          {line}")
+        if verdict.result:
+            verdict.result.close()
+    zellen.release()
     return 1 if rejected else 0
 
 

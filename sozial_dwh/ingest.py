@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from sozial_dwh.config import Paths
 from sozial_dwh.diskspace import DiskFull, is_disk_full
@@ -50,6 +49,7 @@ from sozial_dwh.readers.workbook import (
 )
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult
+from sozial_dwh.sources.zellen import insert_rows
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
 IGNORED_PREFIXES = ("~$", ".", "~")
@@ -248,7 +248,7 @@ def _inspect(path: Path, matcher: GebietMatcher, today: dt.date | None) -> Verdi
             verdict.result.meldungen.append(f"Hinweis: {sheets.hidden_note()}")
         gemeinden = sorted(verdict.result.gemeinden | ({ctx.gemeinde} if ctx.gemeinde else set()))
         verdict.gemeinde = ",".join(gemeinden) or None
-        if not verdict.result.records:
+        if not verdict.result.row_count:
             verdict.fehler.append(
                 "Keine einzige Zeile ist gültig; alle Zeilen wären in Quarantäne. Häufigste Gründe: "
                 + "; ".join(_top_reasons(verdict.result))
@@ -469,14 +469,8 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     try:
         datei_id = con.execute("select nextval('ops.datei_id_seq')").fetchall()[0][0]
         for table, rows in result.tables.items():
-            if not rows:
-                continue
-            frame = pd.DataFrame.from_records(rows)
-            frame.insert(0, "datei_id", datei_id)
-            con.register("neue_zeilen", frame)
-            # Tabellenname aus dem Code des Lesers, nie aus der Datei
-            con.execute(f"insert into {table} by name select * from neue_zeilen")
-            con.unregister("neue_zeilen")
+            if rows:
+                insert_rows(con, table, rows, datei_id)  # Zellspeicher stückweise, ohne Umweg über Python
         if result.quarantine:
             con.executemany(
                 "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert) values (?, ?, ?, ?, ?, ?, ?)",
@@ -487,7 +481,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
             "meldungen, geladen_am, groesse_bytes, ablage, zeilen_geladen, zeilen_quarantaene) "
             "values (?, ?, ?, ?, ?, ?, ?, 'geladen', ?, ?, ?, ?, ?, ?)",
             [datei_id, path.name, sha, verdict.quelle, max(stichtage), stichtage, verdict.gemeinde,
-             "\n".join(meldungen), now, size, str(target), len(result.records), len(result.quarantine)],
+             "\n".join(meldungen), now, size, str(target), result.row_count, len(result.quarantine)],
         )
         # Eine neuere Datei derselben Quelle und Gemeinde, die alle Stichtage einer älteren abdeckt, ersetzt sie.
         con.execute(
@@ -500,6 +494,8 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        result.close()
     remove(path, sha)
     summary.geladen.append(path.name)
     summary.quarantaene_zeilen += len(result.quarantine)

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import duckdb
 
@@ -40,6 +42,12 @@ from sozial_dwh import diskspace
 from sozial_dwh.config import SQL_DIR, Paths
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
+
+_log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SPEICHER_ENV = "SOZIAL_DWH_DUCKDB_SPEICHER"
+SPEICHER_STANDARD = "512MB"
 
 RUN_PREFIX = ".lauf-"
 LOCK_NAME = ".lauf.lock"
@@ -66,8 +74,21 @@ def connect(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return _open(paths.warehouse)
 
 
+def duckdb_speicher() -> str:
+    """Arbeitsspeicher, den DuckDB für das Warehouse höchstens belegt (`SOZIAL_DWH_DUCKDB_SPEICHER`, Standard
+    `SPEICHER_STANDARD`). Darüber lagert DuckDB Zwischenergebnisse auf die Platte aus (Ordner `<datei>.tmp` neben
+    der Datenbank): ein Lauf braucht so nicht mehr Speicher, weil die Tabellen wachsen (DESIGN §11)."""
+    return os.environ.get(SPEICHER_ENV, "").strip() or SPEICHER_STANDARD
+
+
 def _open(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
+    try:
+        con.execute("set memory_limit = ?", [duckdb_speicher()])
+    except duckdb.Error as exc:
+        con.close()
+        raise ValueError(f"{SPEICHER_ENV} = „{duckdb_speicher()}“ ist keine Speichergröße (z. B. 512MB oder 2GB): "
+                         f"{exc}") from exc
     con.execute(INIT_SQL.read_text(encoding="utf-8"))
     return con
 
@@ -75,13 +96,37 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Führt eine Modelldatei (ein oder mehrere Statements) in einer Transaktion aus."""
     sql = path.read_text(encoding="utf-8")
-    con.execute("begin transaction")
+
+    def ausfuehren() -> None:
+        con.execute("begin transaction")
+        try:
+            con.execute(sql)
+            con.execute("commit")
+        except Exception:
+            _rollback(con)
+            raise
+
+    _ueber_speichergrenze(con, path, ausfuehren)
+
+
+def _ueber_speichergrenze(con: duckdb.DuckDBPyConnection, path: Path, ausfuehren: Callable[[], T]) -> T:
+    """`ausfuehren` (eine Transaktion); reicht die Speichergrenze nicht (`duckdb_speicher`), einmal ohne sie.
+
+    DuckDB lagert fast alles auf die Platte aus, nicht aber z. B. die Zwischenstände rekursiver Abfragen
+    (`groessen_bevoelkerung` bei Millionen Einzeljahren über mehrere Stichtage). Dann scheitert der Lauf nicht,
+    sondern braucht für dieses Modell mehr Speicher; die Warnung nennt es.
+    """
     try:
-        con.execute(sql)
-        con.execute("commit")
-    except Exception:
-        _rollback(con)
-        raise
+        return ausfuehren()
+    except duckdb.OutOfMemoryException:
+        grenze = duckdb_speicher()
+        _log.warning(f"{path.name}: die Speichergrenze von {grenze} ({SPEICHER_ENV}) reicht nicht; das Modell wird "
+                     "ohne Grenze wiederholt. Für weniger Speicher die Grenze erhöhen oder das Modell prüfen.")
+        con.execute("reset memory_limit")
+        try:
+            return ausfuehren()
+        finally:
+            con.execute("set memory_limit = ?", [grenze])
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -475,22 +520,26 @@ def run_sql_partition(con: duckdb.DuckDBPyConnection, path: Path, stichtage: lis
     if not match:
         raise ValueError(f"{path}: beginnt nicht mit „create or replace table <schema>.<tabelle> as“.")
     table, select = match.group(1), query[match.end():].rstrip().rstrip(";")
-    # Tabellenname aus der Modelldatei im Repository, nie aus Benutzereingaben; Stichtage gebunden.
-    con.execute("begin transaction")
-    try:
-        exists = con.execute("select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
-                             [table]).fetchall()[0][0]
-        if not exists:
-            con.execute(f"create table {table} as select * from ({select}) where false")
-        con.execute(f"delete from {table} where stichtag in (select unnest(?))", [stichtage])
-        con.execute(f"insert into {table} by name select * from ({select}) where stichtag in (select unnest(?))",
-                    [stichtage])
-        for statement in statements[1:]:
-            con.execute(statement.query)
-        counts = dict(con.execute(f"select stichtag, count(*) from {table} where stichtag in (select unnest(?)) "
-                                  "group by stichtag", [stichtage]).fetchall())
-        con.execute("commit")
-    except Exception:
-        _rollback(con)
-        raise
-    return counts
+
+    def ausfuehren() -> dict:
+        # Tabellenname aus der Modelldatei im Repository, nie aus Benutzereingaben; Stichtage gebunden.
+        con.execute("begin transaction")
+        try:
+            exists = con.execute("select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
+                                 [table]).fetchall()[0][0]
+            if not exists:
+                con.execute(f"create table {table} as select * from ({select}) where false")
+            con.execute(f"delete from {table} where stichtag in (select unnest(?))", [stichtage])
+            con.execute(f"insert into {table} by name select * from ({select}) where stichtag in (select unnest(?))",
+                        [stichtage])
+            for statement in statements[1:]:
+                con.execute(statement.query)
+            counts = dict(con.execute(f"select stichtag, count(*) from {table} where stichtag in (select unnest(?)) "
+                                      "group by stichtag", [stichtage]).fetchall())
+            con.execute("commit")
+        except Exception:
+            _rollback(con)
+            raise
+        return counts
+
+    return _ueber_speichergrenze(con, path, ausfuehren)

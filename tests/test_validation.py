@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -338,3 +339,51 @@ def test_results_kept_in_ops_and_html_report(runs):
     assert json.loads(row[0])[0]["zeile"] == 903
     report = (paths.home / "pruefberichte" / f"pruefbericht_{row[1]}.html").read_text(encoding="utf-8")
     assert "sgb2_merkmal_zulaessig" in report and "Quarantäne" in report and "wohngeld" in report
+
+
+def test_pruefung_in_stuecken_wie_in_einem(runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Große Prüfdaten werden in Stücken geprüft, jedes Gebiet ganz in einem (`pruefen._stuecke`): dieselben
+    Ergebnisse, Beispiele und Quarantänezeilen wie in einem Stück – auch für die Eindeutigkeit über Zeilen hinweg."""
+    from sozial_dwh.validation import pruefen
+
+    paths, _ = runs
+    i = "insgesamt"
+    fehler = [  # Zeile, Gebiet, von, bis, Geschlecht, Staatsangehörigkeit, Anzahl
+        (9001, "A1", 90, None, i, i, -7),  # negativ -> Quarantäne
+        (9002, "A2", 0, 14, "x", i, 5),  # Geschlecht unzulässig -> Quarantäne
+        (9003, "B2", 0, None, i, i, 100),  # B2 gilt 2022 nicht -> Quarantäne
+        (9004, "B3", 70, 74, i, "staatenlos", 3),  # Staatsangehörigkeit unzulässig -> Quarantäne
+        (9005, "A1", 25, 64, "m", i, 400), (9006, "A1", 25, 64, "m", i, 401),  # doppelt -> blockiert
+    ]
+    ergebnisse = {}
+    for name, stueck in (("ganz", None), ("stuecke", 3)):
+        kopie = tmp_path / f"{name}.duckdb"
+        shutil.copy(paths.warehouse, kopie)
+        with duckdb.connect(str(kopie)) as con:
+            datei_id = datei(con, "bevoelkerung", D22)
+            for zeile, gebiet, von, bis, geschlecht, staat, anzahl in fehler:
+                con.execute("insert into staging.stg_bevoelkerung by name select ? as stichtag, ? as gebiet_id, "
+                            "'09999999' as gemeinde_id, false as ist_pseudo, ? as alter_von, ? as alter_bis, "
+                            "? as geschlecht, ? as staatsangehoerigkeit, 'insgesamt' as migrationshintergrund, "
+                            "? as anzahl, ? as datei_id, 'Test' as blatt, ? as zeile",
+                            [D22, gebiet, von, bis, geschlecht, staat, anzahl, datei_id, zeile])
+            zeilen = con.execute("select count(*) from staging.stg_bevoelkerung").fetchall()[0][0]
+            if stueck:
+                monkeypatch.setattr(pruefen, "PRUEF_STUECK", stueck)
+            res = pruefen.pruefe_tabelle(con, "staging.stg_bevoelkerung", pruefen.lade_parameter(paths.reference))
+            ergebnisse[name] = (
+                sorted((e.regel.id, e.erfolgreich, e.zeilen, e.fehlzeilen, e.beobachtet, e.quarantaene,
+                        sorted(b["zeile"] for b in e.beispiele)) for e in res),
+                sorted(con.execute("select pruefung, zeile, wert from quarantine.zeilen where zeile > 9000").fetchall()),
+                sorted(r[0] for r in con.execute("select zeile from staging.stg_bevoelkerung where zeile > 9000").fetchall()),
+            )
+    assert zeilen // 3 >= 20  # viele Stücke
+    assert ergebnisse["stuecke"] == ergebnisse["ganz"]
+    regeln, quarantaene, bleiben = ergebnisse["ganz"]
+    assert [q[:2] for q in quarantaene] == [("bevoelkerung_anzahl_nicht_negativ", 9001),
+                                           ("bevoelkerung_gebiet_gueltig", 9003),
+                                           ("bevoelkerung_geschlecht_zulaessig", 9002),
+                                           ("bevoelkerung_staatsangehoerigkeit_zulaessig", 9004)]
+    assert bleiben == [9005, 9006]
+    eindeutig = next(r for r in regeln if r[0] == "bevoelkerung_zelle_eindeutig")
+    assert eindeutig[1] is False and {9005, 9006} <= set(eindeutig[6])

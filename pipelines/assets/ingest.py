@@ -12,7 +12,7 @@ from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.ingest import erkenne_lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
-from sozial_dwh.sources import READERS
+from sozial_dwh.sources import READERS, zellen
 
 
 @dg.multi_asset(
@@ -87,8 +87,11 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
                             "ist unverändert."
             )
         # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
-        summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
-                               remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)
+        try:
+            summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
+                                   remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)
+        finally:
+            zellen.release()  # alles gelesen: Speicher der Zellspeicher zurückgeben, bevor die Modelle rechnen
         neue_stichtage = [r[0] for r in con.execute(
             "select distinct unnest(stichtage) from ops.dateien where geladen_am >= ? and status = 'geladen' "
             "and quelle in (select unnest(?))", [started, list(PARTITIONIERTE_QUELLEN)]).fetchall()]

@@ -246,6 +246,6 @@ def _read_csv(path: Path) -> Sheet:
     def rows() -> Iterator[list[object]]:
         with path.open(encoding=encoding, errors="replace", newline="") as handle:
             for row in csv.reader(handle, delimiter=delimiter):
-                yield [None if cell.strip() == "" else cell.strip() for cell in row]
+                yield [cell.strip() or None for cell in row]  # leer oder nur Leerraum: None
 
     return Sheet(path.stem, source=rows)

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from sozial_dwh.readers.workbook import Sheet
 from sozial_dwh.reference import GebietMatcher
+from sozial_dwh.sources.zellen import CellStore
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,11 @@ class ReadContext:
 
 @dataclass
 class ReadResult:
-    tables: dict[str, list[dict]] = field(default_factory=dict)  # Rohtabelle -> Zeilen
+    """Was ein Leser aus einer Datei gewonnen hat. Die Zeilen einer Rohtabelle sind eine Liste von Dicts (kleine
+    Tabellen) oder ein Zellspeicher (`CellStore`, Würfelzellen in DuckDB): beide zählen mit `len` und liefern beim
+    Durchlaufen Dicts. `close` gibt die Zellspeicher frei."""
+
+    tables: dict[str, list[dict] | CellStore] = field(default_factory=dict)  # Rohtabelle -> Zeilen
     quarantine: list[QuarantineRow] = field(default_factory=list)
     meldungen: list[str] = field(default_factory=list)
     stichtage: set[dt.date] = field(default_factory=set)
@@ -43,16 +48,28 @@ class ReadResult:
 
     @property
     def records(self) -> list[dict]:
-        """Alle gelesenen Zeilen über alle Rohtabellen."""
+        """Alle gelesenen Zeilen über alle Rohtabellen als Liste (holt Zellspeicher ganz in den Speicher: für
+        Tests und kleine Dateien; sonst `row_count` oder die Tabellen selbst)."""
         return [record for rows in self.tables.values() for record in rows]
 
     def gebiete_je_stichtag(self) -> dict[dt.date, set[str]]:
         """Welche Gebiete die Datei je Stichtag liefert (für die Prüfung, ob eine Korrektur vollständig ist)."""
         found: dict[dt.date, set[str]] = {}
-        for record in self.records:
-            if record.get("gebiet_id") is not None and record.get("stichtag") is not None:
-                found.setdefault(record["stichtag"], set()).add(record["gebiet_id"])
+        for rows in self.tables.values():  # Zeile für Zeile, auch aus dem Zellspeicher: nie alle auf einmal
+            for record in rows:
+                if record.get("gebiet_id") is not None and record.get("stichtag") is not None:
+                    found.setdefault(record["stichtag"], set()).add(record["gebiet_id"])
         return found
+
+    @property
+    def row_count(self) -> int:
+        """Zahl der gelesenen Zeilen über alle Rohtabellen."""
+        return sum(len(rows) for rows in self.tables.values())
+
+    def close(self) -> None:
+        for rows in self.tables.values():
+            if isinstance(rows, CellStore):
+                rows.close()
 
     def quarantine_row(self, blatt: str, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
         self.quarantine.append(QuarantineRow(blatt, zeile, spalte, grund, None if wert is None else str(wert)))

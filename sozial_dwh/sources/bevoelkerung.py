@@ -25,6 +25,7 @@ from sozial_dwh.parsing import (
 from sozial_dwh.readers.table import BAD, Layout, MixedTypes, Table, map_values, runs
 from sozial_dwh.readers.workbook import FileRejected, column_letter
 from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
+from sozial_dwh.sources.zellen import CellStore, lesen_sql
 
 LONG_COLUMNS = ["gebiet", "alter", "altersgruppe", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund",
                 "anzahl", "stichtag"]
@@ -95,8 +96,10 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
     """Langformat: eine Zeile je Würfelzelle, oft Zehntausende – spaltenweise gelesen (`Table.blocks`).
 
     Jeder verschiedene Wert einer Spalte wird einmal ausgewertet; Zeilen, die glatt aufgehen, kommen in einem
-    Zug in den Würfel. Alle übrigen (Fußnoten, Summenzeilen, DIN-Zeichen, unbekannte Gebiete, doppelte Zellen …)
-    gehen einzeln über `row`, den genauen Weg mit Meldung und Fundstelle.
+    Zug in den Würfel. Alle übrigen (Fußnoten, Summenzeilen, DIN-Zeichen, unbekannte Gebiete …) gehen einzeln
+    über `row`, den genauen Weg mit Meldung und Fundstelle. Doppelte Zellen und Randsummen prüft SQL im
+    Zellspeicher über die ganze Datei (`CubeBuilder.settle`, `_check_long_margins`); in Python liegt nie mehr
+    als ein Block.
     """
     letters = {name: column_letter(index) for name, index in table.columns.items()}
     age_column = "alter" if "alter" in table.columns else "altersgruppe"
@@ -177,8 +180,8 @@ def _read_long(table: Table, builder: CubeBuilder) -> None:
             if glatt:
                 teil = baender[a:b]
                 merkmale = [[band.von for band in teil], [band.bis for band in teil], *(k[a:b] for k in kategorien)]
-                if builder.add_cells(zeilen[a:b], count_letter, stichtage[a:b], gebiete[a:b], merkmale, werte[a:b]):
-                    continue
+                builder.add_cells(zeilen[a:b], count_letter, stichtage[a:b], gebiete[a:b], merkmale, werte[a:b])
+                continue
             for offset in range(a, b):
                 found = block.row(offset)
                 if found is not None:
@@ -198,45 +201,37 @@ def _check_long_margins(builder: CubeBuilder) -> None:
 
     Alle Alter gegen lückenlose Altersgruppen; Geschlecht, Staatsangehörigkeit, Migrationshintergrund
     „insgesamt“ gegen ihre Ausprägungen (m + w [+ d] usw.). Ein Teil mit gesperrtem Wert macht keine Aussage.
-    Abweichungen sind Warnungen mit Zeile; geladen werden die gelieferten Werte.
+    Abweichungen sind Warnungen mit Zeile; geladen werden die gelieferten Werte. Gerechnet wird in SQL im
+    Zellspeicher (sql/lesen/bevoelkerung_randsummen.sql), nach dem Entfernen doppelter Zellen.
     """
-    cells: dict[tuple, tuple[int | None, int | None]] = {}
-    for r in builder.result.tables[builder.table]:
-        cells[(r["stichtag"], r["gebiet_id"], r["alter_von"], r["alter_bis"], r["geschlecht"],
-               r["staatsangehoerigkeit"], r["migrationshintergrund"])] = (r["anzahl"], r["zeile"])
-    warnings: list[str] = []
+    store = builder.settle()
+    if store is None or not _margins_possible(store):
+        return
+    cursor = store.execute(lesen_sql("bevoelkerung_randsummen"), {
+        "insgesamt": INSGESAMT, "hoechstens": MAX_MARGIN_WARNINGS,
+        **{f"teile_{dim}": list(required) for dim, (required, _) in _PARTS.items()}})
+    names = [column[0] for column in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    teile = ["die Altersgruppen", *(label for _, label in _PARTS.values())]
+    for r in rows:
+        wo = f"Zeile {r['zeile']}" if r["zeile"] else "eine Zeile"
+        key = (r["alter_von"], r["alter_bis"], r["geschlecht"], r["staatsangehoerigkeit"], r["migrationshintergrund"])
+        builder.result.meldungen.append(
+            f"Warnung: {wo} (Gebiet {r['gebiet_id']}, {_describe(key)}) nennt insgesamt {r['wert']:.0f}, "
+            f"{teile[r['pruefung'] - 1]} ergeben {r['summe']:.0f}. Die gelieferten Werte werden geladen; "
+            "bitte die Quelle prüfen.")
+    weitere = (rows[0]["abweichungen"] if rows else 0) - MAX_MARGIN_WARNINGS
+    if weitere > 0:
+        builder.result.meldungen.append(f"… und {weitere} weitere Abweichungen.")
 
-    def compare(total: tuple[int | None, int | None], parts: list[tuple[int | None, int | None]], what: str,
-                key: tuple) -> None:
-        value, zeile = total
-        if value is None or any(p[0] is None for p in parts):
-            return
-        summe = sum(p[0] for p in parts)
-        if summe != value:
-            wo = f"Zeile {zeile}" if zeile else "eine Zeile"
-            warnings.append(f"Warnung: {wo} (Gebiet {key[1]}, {_describe(key[2:])}) nennt insgesamt {value:.0f}, "
-                            f"{what} ergeben {summe:.0f}. Die gelieferten Werte werden geladen; bitte die Quelle prüfen.")
 
-    by_ages: dict[tuple, dict[tuple, tuple]] = {}
-    for key, value in cells.items():
-        by_ages.setdefault((key[0], key[1], *key[4:]), {})[key[2:4]] = value
-    for (stichtag, gebiet, *rest), bands in by_ages.items():
-        total = bands.get((ALL_AGES.von, ALL_AGES.bis))
-        parts = [band for band in bands if band != (ALL_AGES.von, ALL_AGES.bis)]
-        if total is not None and parts and _tiles_all_ages([AgeBand(*band) for band in parts]):
-            compare(total, [bands[band] for band in parts], "die Altersgruppen", (stichtag, gebiet, 0, None, *rest))
-    for position, (required, label) in enumerate(_PARTS.values(), start=4):
-        groups: dict[tuple, dict[str, tuple]] = {}
-        for key, value in cells.items():
-            groups.setdefault(key[:position] + key[position + 1:], {})[key[position]] = value
-        for rest, values in groups.items():
-            if INSGESAMT in values and all(part in values for part in required):
-                key = rest[:position] + (INSGESAMT,) + rest[position:]
-                compare(values[INSGESAMT], [v for k, v in values.items() if k != INSGESAMT],
-                        label, key)
-    builder.result.meldungen += warnings[:MAX_MARGIN_WARNINGS]
-    if len(warnings) > MAX_MARGIN_WARNINGS:
-        builder.result.meldungen.append(f"… und {len(warnings) - MAX_MARGIN_WARNINGS} weitere Abweichungen.")
+def _margins_possible(store: CellStore) -> bool:
+    """Gibt es überhaupt ein Merkmal mit „insgesamt“ und Teilen? Meist nicht (z. B. nur einzelne Altersjahre nach
+    Geschlecht): dann entfällt die Abfrage über alle Zellen."""
+    ganz = "alter_von = 0 and alter_bis is null"
+    teile = [f"bool_or({ganz}) and bool_or(not ({ganz}))",
+             *(f"bool_or({dim} = $insgesamt) and bool_or({dim} <> $insgesamt)" for dim in _PARTS)]
+    return bool(store.execute(f"select {' or '.join(teile)} from zellen", {"insgesamt": INSGESAMT}).fetchall()[0][0])
 
 
 def _read_wide(table: Table, builder: CubeBuilder) -> None:

@@ -4,13 +4,16 @@ Eine Zelle ist (Stichtag, Gebiet, Merkmale …) -> Anzahl. Der Sammler
 - ordnet Gebiete zu (unbekannt / nicht gültig am Stichtag -> Quarantäne),
 - erkennt Summenzeilen und prüft sie gegen die Summe ihrer Teile,
 - hält doppelte Zellen und unlesbare Anzahlen mit Fundstelle in Quarantäne zurück.
+
+Die Zellen hält ein Zellspeicher (`sources.zellen`) stückweise in DuckDB; doppelte Zellen und Summenzeilen werden
+dort in SQL über alle Zellen der Datei geprüft. So bleibt der Speicher auch bei Millionen Zeilen begrenzt.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from sozial_dwh.parsing import (
@@ -36,9 +39,12 @@ from sozial_dwh.readers.table import (
 )
 from sozial_dwh.readers.workbook import FileRejected, Sheet, Sheets, hidden_sheets_of
 from sozial_dwh.reference import OHNE_ZUORDNUNG_LABELS, OHNE_ZUORDNUNG_SUFFIX, ohne_zuordnung_id
-from sozial_dwh.sources.base import ReadContext, ReadResult
+from sozial_dwh.sources import zellen
+from sozial_dwh.sources.base import QuarantineRow, ReadContext, ReadResult
+from sozial_dwh.sources.zellen import CellStore, unnest_select
 
 TOTAL = ""  # Gebietsschlüssel einer Summenzeile
+INTEGER_DIMS = frozenset({"alter_von", "alter_bis"})  # Merkmale mit ganzen Zahlen; die übrigen sind Text
 
 
 def de_int(value: float) -> str:
@@ -85,12 +91,18 @@ class LayoutReader:
         result = builder.finish()
         blatt = "" if ctx.dateiname.lower().endswith(".csv") else f"Blatt „{table.sheet.name}“, "  # CSV: keine Blätter
         result.meldungen.insert(0, f"{blatt}Kopfzeile {table.header_row}, Layout {layout.name}: "
-                                   f"{len(result.records)} {self.einheit} gelesen.")
+                                   f"{result.row_count} {self.einheit} gelesen.")
         return result
 
 
 class CubeBuilder:
-    """Sammelt die Zellen einer Datei in die Rohtabelle `table` mit den Merkmalsspalten `dims`."""
+    """Sammelt die Zellen einer Datei in die Rohtabelle `table` mit den Merkmalsspalten `dims`.
+
+    Die Zellen liegen in einem Zellspeicher (`sources.zellen.CellStore`: stückweise in DuckDB), nicht in Python.
+    Doppelte Zellen erkennt `settle` in SQL über alle gelesenen Zellen; ihre Quarantänezeilen stehen danach an
+    der Stelle, an der sie gelesen wurden (jede Zelle und jede Quarantänezeile trägt eine laufende Nummer).
+    Leser mit eigenen Zeilen statt Zellen (Kita) hängen Dicts an `result.tables[table]` an, eine Liste.
+    """
 
     def __init__(self, table: str, blatt: str, ctx: ReadContext, dims: tuple[str, ...],
                  describe: Callable[[tuple], str] | None = None):
@@ -100,18 +112,41 @@ class CubeBuilder:
         self.dims = dims
         self.describe = describe or (lambda key: ", ".join(f"{n} {v}" for n, v in zip(dims, key, strict=True)))
         self.result = ReadResult()
-        self.result.tables[table] = self._records = []
-        self._columns = ("blatt", "zeile", "spalte", "stichtag", "gebiet_id", *dims, "anzahl", "kennzeichen")
-        self.seen: dict[tuple, int] = {}
+        self.result.tables[table] = self._rows = []  # bis zur ersten Zelle; Leser mit eigenen Zeilen nutzen sie
+        self._store: CellStore | None = None
+        # laufende Nummer jeder Zelle und Quarantänezeile (Reihenfolge des Lesens); Nummern der Quarantänezeilen
+        self._seq = 0
+        self._quarantine_seq: list[int] = []
+        self._settled_seq = 0  # bis zu dieser Nummer sind doppelte Zellen erkannt
+        # Vorfilter für doppelte Zellen, solange die Datei in ein Stück passt: ohne Treffer entfällt die Abfrage
+        # (kleine Dateien brauchen dann DuckDB gar nicht). Erkannt und gemeldet werden Duplikate nur in `settle`.
+        self._seen: set[tuple] | None = set()
+        self._maybe_dups = False
         # Summenzeilen: (Bereich, Stichtag, Merkmale) -> (Zeile, Wert); Bereich "" = alles
         self.totals: dict[tuple, tuple[int, float | None]] = {}
-        self.scope_of: dict[str, str] = {}
+        self._gebiete_gemerkt: set[str] = set()  # Gebiete, deren Gemeinde in `result.gemeinden` steht
         # zugeordnete Gebiete je (Angabe, Stichtag, Gemeinde): in Langformaten steht jedes Gebiet in vielen Zeilen
         self._gebiete: dict[tuple, str] = {}
+
+    @property
+    def cells(self) -> CellStore:
+        """Der Zellspeicher (beim ersten Gebrauch angelegt; er ersetzt dann die leere Liste in `result.tables`)."""
+        if self._store is None:
+            if self._rows:
+                raise RuntimeError(f"{self.table}: Zellen und eigene Zeilen in derselben Tabelle")
+            columns = {"blatt": "varchar", "zeile": "integer", "spalte": "varchar", "stichtag": "date",
+                       "gebiet_id": "varchar", **{d: "integer" if d in INTEGER_DIMS else "varchar" for d in self.dims},
+                       "anzahl": "bigint", "kennzeichen": "varchar"}
+            # bereich: Teilbereich einer Summenzeile, zu dem die Zelle gehört (AkG-Schlüssel; "" = nur „alles“)
+            self._store = CellStore(columns, intern={"bereich": "varchar"})
+            self.result.tables[self.table] = self._store
+        return self._store
 
     # --- Fundstellen -----------------------------------------------------------------------------
 
     def quarantine(self, zeile: int, spalte: str | None, grund: str, wert: object = None) -> None:
+        self._seq += 1
+        self._quarantine_seq.append(self._seq)
         self.result.quarantine_row(self.blatt, zeile, spalte, grund, wert)
 
     def stichtag(self, value: object, zeile: int, spalte: str | None) -> dt.date | None:
@@ -222,28 +257,35 @@ class CubeBuilder:
         return BAD if number.value is None else int(number.value)
 
     def add_cells(self, zeilen: Sequence[int], spalte: str | None, stichtage: Sequence, gebiete: Sequence,
-                  keys: Sequence[Sequence], werte: Sequence[int]) -> bool:
-        """Viele Zellen auf einmal (wie `add_number` je Zelle). `keys` sind die Merkmalsspalten.
-
-        False, wenn eine Zelle doppelt vorkäme (in sich oder mit schon gesammelten): dann nimmt der Aufrufer
-        die Zeilen einzeln, damit die Quarantäne genau die spätere Zeile nennt.
-        """
-        cells = list(zip(gebiete, stichtage, *keys, strict=True))
-        if len(set(cells)) != len(cells) or not self.seen.keys().isdisjoint(cells):
-            return False
-        self.seen.update(zip(cells, zeilen, strict=True))
-        for gebiet_id in set(gebiete):
-            if gebiet_id not in self.scope_of:
-                gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
-                if gemeinde:
-                    self.result.gemeinden.add(gemeinde)
-            self.scope_of[gebiet_id] = ""
-        self.result.stichtage.update(stichtage)
+                  keys: Sequence[Sequence], werte: Sequence[int]) -> None:
+        """Viele Zellen auf einmal (wie `add_number` je Zelle), spaltenweise. `keys` sind die Merkmalsspalten.
+        Doppelte Zellen (in sich oder mit schon gesammelten) erkennt `settle`."""
+        for gebiet_id in set(gebiete).difference(self._gebiete_gemerkt):
+            self._note_gebiet(gebiet_id)
+        self.result.stichtage.update(set(stichtage))
+        count = len(zeilen)
+        if self._seen is not None:
+            before = len(self._seen)
+            self._seen.update(zip(gebiete, stichtage, *keys, strict=True))
+            self._note_cells(len(self._seen) - before < count)
+        seqs = range(self._seq + 1, self._seq + 1 + count)
+        self._seq += count
         repeat = itertools.repeat
-        values = zip(repeat(self.blatt), zeilen, repeat(spalte), stichtage, gebiete, *keys, werte, repeat(None),
-                     strict=False)  # repeat(): endlos
-        self._records.extend(map(dict, map(zip, repeat(self._columns), values)))
-        return True
+        self.cells.extend(seqs, [repeat(self.blatt), zeilen, repeat(spalte), stichtage, gebiete, *keys, werte,
+                                 repeat(None), repeat("")])
+
+    def _note_cells(self, doppelt: bool) -> None:
+        if doppelt:
+            self._maybe_dups = True
+        if self._seen is not None and len(self._seen) > zellen.CHUNK_ROWS:  # zu groß: ab jetzt immer in SQL prüfen
+            self._seen, self._maybe_dups = None, True
+
+    def _note_gebiet(self, gebiet_id: str) -> None:
+        """Einmal je Gebiet: seine Gemeinde merken."""
+        self._gebiete_gemerkt.add(gebiet_id)
+        gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
+        if gemeinde:
+            self.result.gemeinden.add(gemeinde)
 
     # --- Zellen ----------------------------------------------------------------------------------
 
@@ -264,22 +306,17 @@ class CubeBuilder:
 
     def add_number(self, zeile: int | None, spalte: str | None, stichtag: dt.date, gebiet_id: str, key: tuple,
                    value: float | None, kennzeichen: str | None = None, scope: str = "") -> None:
-        cell = (gebiet_id, stichtag, *key)
-        if cell in self.seen:
-            self.quarantine(zeile or 0, spalte,
-                            f"Dieselbe Zelle steht doppelt in der Datei (schon in Zeile {self.seen[cell]}); "
-                            "die erste gilt", None if value is None else de_int(value))
-            return
-        self.seen[cell] = zeile or 0
-        if gebiet_id not in self.scope_of:  # einmal je Gebiet: Gemeinde merken
-            gemeinde = self.ctx.matcher.gemeinde_of(gebiet_id)
-            if gemeinde:
-                self.result.gemeinden.add(gemeinde)
-        self.scope_of[gebiet_id] = scope
+        if gebiet_id not in self._gebiete_gemerkt:
+            self._note_gebiet(gebiet_id)
         self.result.stichtage.add(stichtag)
-        self._records.append(dict(zip(self._columns, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key,
-                                                      None if value is None else int(value), kennzeichen),
-                                      strict=True)))
+        if self._seen is not None:
+            cell = (gebiet_id, stichtag, *key)
+            doppelt = cell in self._seen
+            self._seen.add(cell)
+            self._note_cells(doppelt)
+        self._seq += 1
+        self.cells.append(self._seq, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key,
+                                      None if value is None else int(value), kennzeichen, scope))
 
     # --- Abschluss -------------------------------------------------------------------------------
 
@@ -292,54 +329,131 @@ class CubeBuilder:
                 f"Stichtag {future[0]:%d.%m.%Y} liegt in der Zukunft. Bitte den Stichtag im Blatt „Info“, "
                 "im Dateinamen oder in der Spalte „Stichtag“ korrigieren."
             )
+        self.settle()
         self._check_totals()
         return self.result
 
+    def settle(self) -> CellStore | None:
+        """Doppelte Zellen in Quarantäne: gilt die zuerst gelesene, die Quarantäne nennt die spätere Zeile mit
+        der Zeile der ersten. Danach ist jede Zelle einmal im Speicher (None: keine Zellen gelesen)."""
+        store = self._store
+        if store is None or self._settled_seq == self._seq:
+            return store
+        if not self._maybe_dups:  # der Vorfilter hat keine doppelte Zelle gesehen
+            self._settled_seq = self._seq
+            return store
+        cell = ", ".join(("gebiet_id", "stichtag", *self.dims))  # Spaltennamen aus dem Code
+        doppelt = store.execute(f"select count(*) from (select 1 from zellen group by {cell} having count(*) > 1)")
+        if doppelt.fetchall()[0][0]:
+            rows = store.execute(
+                "select seq, zeile, spalte, anzahl, erste_zeile from ("
+                "select seq, zeile, spalte, anzahl, row_number() over zelle as nr, "
+                "coalesce(first_value(zeile) over zelle, 0) as erste_zeile "
+                f"from zellen window zelle as (partition by {cell} order by seq)) where nr > 1 order by seq"
+            ).fetchall()
+            store.delete([row[0] for row in rows])
+            self._merge_quarantine([
+                (seq, QuarantineRow(self.blatt, zeile or 0, spalte,
+                                    f"Dieselbe Zelle steht doppelt in der Datei (schon in Zeile {erste}); die erste gilt",
+                                    None if anzahl is None else de_int(anzahl)))
+                for seq, zeile, spalte, anzahl, erste in rows])
+        self._settled_seq = self._seq
+        self._maybe_dups = self._seen is None
+        return store
+
+    def _merge_quarantine(self, rows: list[tuple[int, QuarantineRow]]) -> None:
+        """Quarantänezeilen nach ihrer laufenden Nummer einsortieren (Reihenfolge des Lesens)."""
+        quarantine = self.result.quarantine
+        if len(quarantine) != len(self._quarantine_seq):  # Zeilen an `quarantine` vorbei: neue ans Ende
+            quarantine.extend(row for _, row in rows)
+            return
+        merged = list(heapq.merge(zip(self._quarantine_seq, quarantine, strict=True), rows, key=lambda item: item[0]))
+        self._quarantine_seq[:] = [seq for seq, _ in merged]
+        quarantine[:] = [row for _, row in merged]
+
     def _check_totals(self) -> None:
+        """Summenzeilen gegen die Summe ihrer Teile (in SQL über alle Zellen); vorher den gesperrten Wert
+        „ohne Zuordnung“ aus der Gesamtsumme ableiten, wo das geht (`_derive_unassigned`)."""
         if not self.totals:
             return
-        sums: dict[tuple, float] = defaultdict(float)
-        incomplete: set[tuple] = set()
-        scopes = {key[0] for key in self.totals}
-        for record in self.result.tables[self.table]:
-            cell = (record["stichtag"], *(record[d] for d in self.dims))
-            own = self.scope_of.get(record["gebiet_id"], "")
-            for scope in scopes:
-                if not own.startswith(scope):
-                    continue
-                if record["anzahl"] is None:
-                    incomplete.add((scope, *cell))
-                else:
-                    sums[(scope, *cell)] += record["anzahl"]
-        self._derive_unassigned(sums, incomplete)
-        for key, (zeile, value) in sorted(self.totals.items(), key=lambda item: item[1][0]):
-            if value is None or key in incomplete or value == sums.get(key, 0):
+        entries = list(self.totals.items())
+        found = self._sum_parts(entries)
+        sums = {nr: found[nr][0] for nr in found}
+        incomplete = {nr for nr, (_, fehlend, _, _) in found.items() if fehlend}
+        self._derive_unassigned(entries, found, sums, incomplete)
+        for nr, (key, (zeile, value)) in sorted(enumerate(entries), key=lambda item: item[1][1][0]):
+            if value is None or nr in incomplete or value == sums.get(nr, 0):
                 continue
             self.result.meldungen.append(
                 f"Warnung: Summenzeile {zeile} ({self.describe(key[2:])}) nennt {de_int(value)}, die Gebiete "
-                f"ergeben {de_int(sums.get(key, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
+                f"ergeben {de_int(sums.get(nr, 0))}. Die Gebietswerte werden geladen; bitte die Quelle prüfen."
             )
 
-    def _derive_unassigned(self, sums: dict[tuple, float], incomplete: set[tuple]) -> None:
+    def _sum_parts(self, entries: list[tuple[tuple, tuple]]) -> dict[int, tuple]:
+        """Je Summenzeile (Nummer in `entries`): Summe der Teile, Zahl der gesperrten Teile und – für genau einen –
+        dessen laufende Nummer und Gebiet. Teil ist jede Zelle mit Stichtag und Merkmalen der Summenzeile, deren
+        Gebiet im Bereich der Summenzeile liegt (Bereich des Gebiets: der seiner zuletzt gelesenen Zelle)."""
+        store = self.settle()
+        if store is None:
+            return {}
+        if store.in_buffer:
+            return self._sum_parts_buffer(store, entries)
+        columns = {"nr": "integer", "bereich": "varchar", "stichtag": "date",
+                   **{d: "integer" if d in INTEGER_DIMS else "varchar" for d in self.dims}}
+        keys = [(nr, *key) for nr, (key, _) in enumerate(entries)]
+        gleich = " and ".join(["teile.stichtag = summen.stichtag",
+                               *(f"teile.{d} is not distinct from summen.{d}" for d in self.dims)])  # Namen aus dem Code
+        rows = store.execute(
+            f"with summen as ({unnest_select(columns)}), "
+            "gebiete as (select gebiet_id, arg_max(bereich, seq) as gebiet_bereich from zellen group by gebiet_id), "
+            "teile as (select * from zellen inner join gebiete using (gebiet_id)) "
+            "select summen.nr, coalesce(sum(teile.anzahl), 0), count(teile.seq) filter (where teile.anzahl is null), "
+            "min(teile.seq) filter (where teile.anzahl is null), min(teile.gebiet_id) filter (where teile.anzahl is null) "
+            f"from summen left join teile on {gleich} and starts_with(teile.gebiet_bereich, summen.bereich) "
+            "group by summen.nr", [list(column) for column in zip(*keys, strict=True)]
+        ).fetchall()
+        return {nr: (summe, fehlend, seq, gebiet_id) for nr, summe, fehlend, seq, gebiet_id in rows}
+
+    def _sum_parts_buffer(self, store: CellStore, entries: list[tuple[tuple, tuple]]) -> dict[int, tuple]:
+        """Wie `_sum_parts`, für eine kleine Datei, deren Zellen alle noch im Puffer liegen (höchstens ein Stück):
+        ohne DuckDB, das bei Hunderten kleiner Dateien je Datei einige Millisekunden kostete. Dieselbe Regel;
+        `tests/test_zellspeicher.py` liest dieselben Dateien über beide Wege."""
+        spalte = {name: index for index, name in enumerate(("seq", *store.columns, "bereich"))}
+        i_gebiet, i_anzahl, i_bereich = spalte["gebiet_id"], spalte["anzahl"], spalte["bereich"]
+        i_zelle = [spalte["stichtag"], *(spalte[d] for d in self.dims)]
+        bereich_von = {row[i_gebiet]: row[i_bereich] for row in store.buffer_rows()}  # die zuletzt gelesene gilt
+        summen: dict[tuple, list[tuple[int, str]]] = {}
+        for nr, ((scope, *zelle), _) in enumerate(entries):
+            summen.setdefault(tuple(zelle), []).append((nr, scope))
+        found = {nr: [0, 0, None, None] for nr in range(len(entries))}
+        for row in store.buffer_rows():
+            for nr, scope in summen.get(tuple(row[i] for i in i_zelle), ()):
+                if not bereich_von[row[i_gebiet]].startswith(scope):
+                    continue
+                teil = found[nr]
+                if row[i_anzahl] is None:
+                    teil[1] += 1
+                    if teil[2] is None:
+                        teil[2], teil[3] = row[0], row[i_gebiet]
+                else:
+                    teil[0] += row[i_anzahl]
+        return {nr: tuple(teil) for nr, teil in found.items()}
+
+    def _derive_unassigned(self, entries: list[tuple[tuple, tuple]], found: dict[int, tuple], sums: dict[int, float],
+                           incomplete: set[int]) -> None:
         """Gesperrter Wert „ohne Zuordnung“ (z. B. BA-„*“ in „keine Angabe“) aus der Gesamtsumme der Datei.
 
         Liefert die Datei eine Gesamtsumme (Summenzeile ohne Teilbereich) und ist in dieser Zelle nur der Wert
         des Pseudo-Gebiets „ohne Zuordnung“ gesperrt, ist er Gesamtsumme minus Gebiete. So bleibt der Wert der
         Gemeinde genau der gelieferte, statt NULL zu werden; Gebietswerte werden nie abgeleitet.
         """
-        missing: dict[tuple, list[dict]] = defaultdict(list)
-        for record in self.result.tables[self.table]:
-            if record["anzahl"] is None:
-                missing[(record["stichtag"], *(record[d] for d in self.dims))].append(record)
-        for (scope, *cell), (_zeile, value) in self.totals.items():
-            records = missing.get(tuple(cell), [])
-            if scope or value is None or len(records) != 1:
+        for nr, ((scope, *_cell), (_zeile, value)) in enumerate(entries):
+            summe, fehlend, seq, gebiet_id = found.get(nr, (0, 0, None, None))
+            if scope or value is None or fehlend != 1:
                 continue
-            record = records[0]
-            rest = value - sums.get(("", *cell), 0)
-            if not record["gebiet_id"].endswith(OHNE_ZUORDNUNG_SUFFIX) or rest < 0:
+            rest = value - summe
+            if not gebiet_id.endswith(OHNE_ZUORDNUNG_SUFFIX) or rest < 0:
                 continue
-            record["anzahl"] = int(rest)
-            record["kennzeichen"] = "aus Gesamtsumme abgeleitet"
-            incomplete.discard(("", *cell))
-            sums[("", *cell)] = value
+            self.cells.update(seq, anzahl=int(rest), kennzeichen="aus Gesamtsumme abgeleitet")
+            incomplete.discard(nr)
+            sums[nr] = value

@@ -13,7 +13,9 @@ import datetime as dt
 import gc
 import json
 import logging
+import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,9 +28,12 @@ from sozial_dwh.validation.regeln import Regel, regeln_fuer
 PRUEF_SQL = SQL_DIR / "pruefungen"
 PARAMETER_FILE = "pruefparameter.csv"
 MAX_BEISPIELE = 20
-# Ab so vielen Prüfzeilen wird nach der Prüfung sofort aufgeräumt: GX-Objekte halten den Datenrahmen in
-# Referenzzyklen, ohne `gc.collect()` bleiben bei 1 Mio. Zeilen gut 500 MB belegt, bis Python von selbst aufräumt.
+# Ab so vielen Prüfzeilen wird nach der Prüfung (eines Stücks) sofort aufgeräumt: GX-Objekte halten den
+# Datenrahmen in Referenzzyklen, ohne `gc.collect()` bliebe er belegt, bis Python von selbst aufräumt.
 GROSS_ZEILEN = 100_000
+# Größere Prüfdaten werden in Stücken dieser Größe geprüft (`_stuecke`): pandas und GX brauchen je Zeile rund
+# 600 Byte, ein Stück also gut 150 MB statt über 1 GB für 2 Mio. Zellen.
+PRUEF_STUECK = 250_000
 _CONTEXT = None
 
 
@@ -131,6 +136,87 @@ def _plain(value: object) -> object:
     return value
 
 
+@dataclass
+class _Stand:
+    """Ergebnis einer Regel über die Stücke einer Abfrage hinweg (`_stuecke`)."""
+
+    erfolgreich: bool = True
+    fehl_ids: list[int] = field(default_factory=list)
+    unexpected: int | None = 0
+    element_count: int = 0
+    beobachtet: str | None = None  # Ausnahme oder beobachteter Wert (Regeln ohne Zeilenzählung)
+    beispiele: list[dict] = field(default_factory=list)
+
+    def dazu(self, regel: Regel, res: dict, index: pd.DataFrame, dateinamen: dict,
+             quarantaene: dict[int, tuple[Regel, dict]], zeilen: int) -> None:
+        """Das Ergebnis eines Stücks aufnehmen; Beispiele und Quarantänezeilen aus dessen Zeilen."""
+        result = res["result"] or {}
+        fehl_ids = [int(_plain(item["zeilen_id"])) for item in result.get("unexpected_index_list") or []
+                    if item.get("zeilen_id") is not None and not pd.isna(item.get("zeilen_id"))]
+        fehl_ids = list(dict.fromkeys(fehl_ids))
+        for zeilen_id in fehl_ids:
+            if len(self.beispiele) >= MAX_BEISPIELE and not regel.zeilenweise:
+                break
+            row = index.loc[zeilen_id]
+            row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
+            datei_id = None if pd.isna(row["datei_id"]) else int(row["datei_id"])
+            beispiel = {"datei": dateinamen.get(datei_id), "datei_id": datei_id,
+                        "blatt": _plain(row.get("blatt")), "zeile": _plain(row.get("zeile"))}
+            beispiel.update({spalte: _plain(row.get(spalte)) for spalte in ("stichtag", "gebiet_id")
+                             if spalte in row.index})
+            beispiel.update({spalte: _plain(row.get(spalte)) for spalte in _spalten(regel)})
+            if len(self.beispiele) < MAX_BEISPIELE:
+                self.beispiele.append(beispiel)
+            if regel.zeilenweise and zeilen_id not in quarantaene:
+                quarantaene[zeilen_id] = (regel, beispiel)
+        self.fehl_ids += fehl_ids
+        unexpected = result.get("unexpected_count")
+        self.erfolgreich = self.erfolgreich and res["success"]
+        if res["exception"] and res["exception"].get("raised_exception"):
+            self.beobachtet = f"Prüfung nicht ausführbar: {res['exception'].get('exception_message')}"
+            self.erfolgreich = False
+        elif unexpected is None or self.unexpected is None:
+            self.unexpected = None
+            self.beobachtet = self.beobachtet or str(_plain(result.get("observed_value")))
+        else:
+            self.unexpected += unexpected
+            self.element_count += result.get("element_count", zeilen)
+
+    def ergebnis(self, regel: Regel, zeilen: int) -> Ergebnis:
+        if self.beobachtet is not None:
+            beobachtet = self.beobachtet
+        else:
+            beobachtet = f"{self.unexpected} von {self.element_count} Zeilen verletzen die Regel"
+        fehlzeilen = len(self.fehl_ids) if self.fehl_ids else (self.unexpected or 0)
+        return Ergebnis(regel, self.erfolgreich, zeilen, fehlzeilen, beobachtet, self.beispiele)
+
+
+def _stuecke(con: duckdb.DuckDBPyConnection, sql: str, params: list | None,
+             gruppe: list[Regel]) -> Iterator[pd.DataFrame]:
+    """Die Prüfdaten einer Abfrage als DataFrames: bis `PRUEF_STUECK` Zeilen in einem, sonst in Stücken.
+
+    Ein Stück enthält jedes seiner Gebiete ganz (Streuwert von `gebiet_id`): eine Eindeutigkeitsregel, deren
+    Schlüssel `gebiet_id` enthält, sieht so alle Zeilen eines Schlüssels; Zeilenregeln gelten je Zeile. So hält
+    pandas nie eine ganze große Tabelle (bei 2 Mio. Zellen über 1 GB). Abfragen ohne `gebiet_id` oder mit einer
+    Eindeutigkeitsregel ohne diese Spalte bleiben in einem Stück.
+    """
+    con.execute(f"create or replace temp table pruefdaten as {sql}", params)
+    try:
+        zeilen = con.execute("select count(*) from pruefdaten").fetchall()[0][0]
+        spalten = {name for (name,) in con.execute("select column_name from (describe pruefdaten)").fetchall()}
+        teilbar = "gebiet_id" in spalten and all(
+            "gebiet_id" in regel.argumente.get("column_list", ["gebiet_id"]) for regel in gruppe
+            if regel.erwartung == "ExpectCompoundColumnsToBeUnique")
+        stuecke = math.ceil(zeilen / PRUEF_STUECK) if teilbar else 1
+        if stuecke <= 1:
+            yield con.execute("select * from pruefdaten").df()
+            return
+        for stueck in range(stuecke):
+            yield con.execute("select * from pruefdaten where hash(gebiet_id) % ? = ?", [stuecke, stueck]).df()
+    finally:
+        con.execute("drop table if exists temp.pruefdaten")
+
+
 def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict[str, float],
                    lauf_id: str = "", quelle: str | None = None, stichtage: list | None = None) -> list[Ergebnis]:
     """Prüft eine Staging-Tabelle; verschiebt Zeilen zeilenweiser Fehler in die Quarantäne.
@@ -147,62 +233,35 @@ def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict
     dateinamen = dict(con.execute("select datei_id, dateiname from ops.dateien").fetchall())
     ergebnisse: list[Ergebnis] = []
     quarantaene: dict[int, tuple[Regel, dict]] = {}  # zeilen_id -> erste verletzte Regel
-    groesste = 0
     for abfrage in dict.fromkeys(r.abfrage for r in regeln):
         gruppe = [r for r in regeln if r.abfrage == abfrage]
-        if stichtage is None:
-            frame = con.execute(abfrage_sql(abfrage)).df()
-        else:
+        sql, params = abfrage_sql(abfrage), None
+        if stichtage is not None:
             # Abfrage aus sql/pruefungen (im Repository); die Stichtage werden gebunden
-            frame = con.execute(f"select * from ({abfrage_sql(abfrage)}) where stichtag in (select unnest(?))",
-                                [stichtage]).df()
-        groesste = max(groesste, len(frame))
-        if frame.empty:
+            sql, params = f"select * from ({sql}) where stichtag in (select unnest(?))", [stichtage]
+        stand = {regel.id: _Stand() for regel in gruppe}
+        zeilen = 0
+        for frame in _stuecke(con, sql, params, gruppe):
+            zeilen += len(frame)
+            if frame.empty:
+                continue
+            resultate = _validate(frame, gruppe, parameter, abfrage)
+            index = frame.set_index("zeilen_id", drop=False)
+            for regel in gruppe:
+                stand[regel.id].dazu(regel, resultate[regel.id], index, dateinamen, quarantaene, len(frame))
+            groesse = len(frame)
+            frame = index = resultate = None
+            if groesse >= GROSS_ZEILEN:
+                gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben
+        if not zeilen:
             ergebnisse += [Ergebnis(r, True, 0, 0, "keine Zeilen zu prüfen") for r in gruppe]
             continue
-        index = frame.set_index("zeilen_id", drop=False)
-        resultate = _validate(frame, gruppe, parameter, abfrage)
-        for regel in gruppe:
-            res = resultate[regel.id]
-            result = res["result"] or {}
-            fehl_ids = [int(_plain(item["zeilen_id"])) for item in result.get("unexpected_index_list") or []
-                        if item.get("zeilen_id") is not None and not pd.isna(item.get("zeilen_id"))]
-            fehl_ids = list(dict.fromkeys(fehl_ids))
-            beispiele = []
-            for nummer, zeilen_id in enumerate(fehl_ids):
-                if nummer >= MAX_BEISPIELE and not regel.zeilenweise:
-                    break
-                row = index.loc[zeilen_id]
-                row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-                datei_id = None if pd.isna(row["datei_id"]) else int(row["datei_id"])
-                beispiel = {"datei": dateinamen.get(datei_id), "datei_id": datei_id,
-                            "blatt": _plain(row.get("blatt")), "zeile": _plain(row.get("zeile"))}
-                beispiel.update({spalte: _plain(row.get(spalte)) for spalte in ("stichtag", "gebiet_id")
-                                 if spalte in row.index})
-                beispiel.update({spalte: _plain(row.get(spalte)) for spalte in _spalten(regel)})
-                if nummer < MAX_BEISPIELE:
-                    beispiele.append(beispiel)
-                if regel.zeilenweise and zeilen_id not in quarantaene:
-                    quarantaene[zeilen_id] = (regel, beispiel)
-            unexpected = result.get("unexpected_count")
-            erfolgreich = res["success"]
-            if res["exception"] and res["exception"].get("raised_exception"):
-                beobachtet = f"Prüfung nicht ausführbar: {res['exception'].get('exception_message')}"
-                erfolgreich = False
-            elif unexpected is not None:
-                beobachtet = f"{unexpected} von {result.get('element_count', len(frame))} Zeilen verletzen die Regel"
-            else:
-                beobachtet = str(_plain(result.get("observed_value")))
-            ergebnisse.append(Ergebnis(regel, erfolgreich, len(frame), len(fehl_ids) if fehl_ids else (unexpected or 0),
-                                       beobachtet, beispiele))
+        ergebnisse += [stand[regel.id].ergebnis(regel, zeilen) for regel in gruppe]
     if quarantaene:
         _in_quarantaene(con, tabelle, quelle, quarantaene)
         for ergebnis in ergebnisse:
             ergebnis.quarantaene = sum(1 for regel, _ in quarantaene.values() if regel.id == ergebnis.regel.id)
     _protokollieren(con, tabelle, lauf_id, ergebnisse)
-    if groesste >= GROSS_ZEILEN:
-        frame = index = None  # auch die letzten Datenrahmen freigeben
-        gc.collect()
     return ergebnisse
 
 
