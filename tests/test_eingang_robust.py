@@ -20,7 +20,6 @@ import os
 import shutil
 import socket
 import stat
-import struct
 import subprocess
 import sys
 import textwrap
@@ -35,6 +34,7 @@ import pytest
 
 from pipelines.runner import run_all
 from sozial_dwh import warehouse
+from sozial_dwh.bench_bombe import lying_bomb
 from sozial_dwh.config import REPO_ROOT, Paths
 from sozial_dwh.ingest import IngestSummary, erkenne_lieferung, ingest_inbox, inspect_file
 from sozial_dwh.readers.workbook import read_sheets
@@ -321,39 +321,8 @@ def test_ods_value_far_out_rejected_empty_repeats_loaded(home: Paths, tmp_path: 
 # --- ZIP-Bombe mit falschen Größenangaben ---------------------------------------------------------------------
 
 
-def lying_bomb(valid: bytes, padding_mb: int) -> bytes:
-    """Gültige Arbeitsmappe, deren Blatt-XML tatsächlich über `padding_mb` MB groß ist (Leerzeichen), während lokaler
-    Kopf und Inhaltsverzeichnis die ursprüngliche Größe und Prüfsumme angeben – von Hand gepackt."""
-    part = "xl/worksheets/sheet1.xml"
-    source = zipfile.ZipFile(io.BytesIO(valid))
-    original = source.read(part)
-    head, tail = original.split(b"<sheetData>", 1)
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
-    block = b" " * (1 << 20)
-    stream = [packer.compress(head + b"<sheetData>"), *(packer.compress(block) for _ in range(padding_mb)),
-              packer.compress(tail), packer.flush()]
-    compressed = b"".join(stream)
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:  # alle anderen Teile, ehrlich gepackt
-        for info in source.infolist():
-            if info.filename != part:
-                target.writestr(info.filename, source.read(info))
-    data = out.getvalue()
-    end = data.rindex(b"PK\x05\x06")
-    count, _, directory_start = struct.unpack("<HII", data[end + 10:end + 20])
-    body, directory = data[:directory_start], data[directory_start:end]
-    name, crc, size = part.encode(), zlib.crc32(original), len(original)
-    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0, crc, len(compressed), size, len(name), 0)
-    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, 0, crc, len(compressed), size,
-                          len(name), 0, 0, 0, 0, 0, len(body))
-    directory += central + name
-    body += local + name + compressed
-    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count + 1, count + 1, len(directory), len(body), 0)
-    return body + directory + eocd
-
-
 def test_zip_bomb_with_lying_sizes_rejected_before_reading(home: Paths, tmp_path: Path):
-    data = lying_bomb(good_xlsx_bytes(tmp_path), padding_mb=64)
+    data = lying_bomb(good_xlsx_bytes(tmp_path), gib=64 / 1024)  # 64 MB Leerzeichen mehr als angegeben
     info = zipfile.ZipFile(io.BytesIO(data)).getinfo("xl/worksheets/sheet1.xml")
     assert info.file_size < 2048 and len(data) < 200 * 1024  # laut Inhaltsverzeichnis klein, gepackt klein
     packed = data[info.header_offset + 30 + len(info.filename):][:info.compress_size]
