@@ -1,7 +1,7 @@
 """Zellspeicher: die Zellen einer gelesenen Datei in DuckDB statt als Python-Dicts (DESIGN §11: Speicher begrenzt).
 
-Ein Leser hält Zellen in Python nur stückweise: spaltenweise Listen bis `CHUNK_ROWS` Zellen, dann geht das Stück
-in die temporäre DuckDB-Tabelle `zellen`. Was die ganze Datei sehen muss (doppelte Zellen, Summenzeilen,
+Ein Leser hält Zellen in Python nur stückweise: bis `CHUNK_ROWS` Zellen als Tupel, dann geht das Stück in die
+temporäre DuckDB-Tabelle `zellen`. Was die ganze Datei sehen muss (doppelte Zellen, Summenzeilen,
 Randsummen), rechnet SQL über diese Tabelle; ins Warehouse kommt sie über eine Parquet-Datei. So treibt die
 Zeilenzahl einer Lieferung den Speicher nicht: Python hält höchstens ein Stück, DuckDB höchstens `SPEICHERGRENZE`
 und lagert darüber in einen temporären Ordner aus.
@@ -174,6 +174,9 @@ class CellStore:
     def __len__(self) -> int:
         return self._rows
 
+    def __bool__(self) -> bool:
+        return self._rows > 0
+
     @property
     def in_buffer(self) -> bool:
         """Liegen alle Zellen noch im Puffer (nie nach DuckDB geschrieben)? Dann gilt `buffer_rows`."""
@@ -187,9 +190,6 @@ class CellStore:
     def buffered(self) -> int:
         """Zellen, die noch in Python liegen (höchstens ein Stück)."""
         return len(self._buffer)
-
-    def __bool__(self) -> bool:
-        return self._rows > 0
 
     def __iter__(self) -> Iterator[dict]:
         """Die Zellen als Dicts der Rohtabellen-Spalten, in Lesereihenfolge (stückweise abgerufen)."""
