@@ -24,6 +24,12 @@ Ablauf (alles in einem temporären Ordner, der am Ende gelöscht wird):
 
 Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Der Messprozess selbst ist `python -m pipelines.bench_lauf`
 (er braucht Dagster; die Bibliothek `sozial_dwh` importiert es nie).
+
+Mit `lange_csv` (`sozial-dwh bench --lange-csv [ZEILEN]`) kommt eine Messung dazu, die nicht von N abhängt: eine
+gültige lange Bevölkerungs-CSV mit 2 Mio. Zeilen (`lange_csv_schreiben`: Gebiet; Alter 0–100+; Geschlecht m/w;
+Staatsangehörigkeit deutsch/nichtdeutsch; Anzahl – so viele Gemeinden des Beispiels, wie es dafür braucht) in einem
+frischen Home, darauf ein ganzes `sozial-dwh run` in einem eigenen Prozess unter `/usr/bin/time -v`.
+`peak_rss_mb_lange_csv_2mio` ist dessen „Maximum resident set size“ (ohne `/usr/bin/time`: `os.wait4`).
 """
 
 from __future__ import annotations
@@ -32,8 +38,10 @@ import csv
 import datetime as dt
 import gc
 import json
+import math
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -58,6 +66,14 @@ ZIELE: dict[str, tuple[str, float, str]] = {
     "validate_plus_overhead_vs_parse": ("<=", 0.5, "Prüfungen plus Orchestrierung höchstens 50 % der Lesezeit"),
 }
 
+# Ziel der Messung mit der langen CSV (unabhängig von N; nur, wenn sie gemessen wurde)
+ZIEL_LANGE_CSV = ("<=", 1024.0, "höchstens 1 GiB Arbeitsspeicher für `sozial-dwh run` einer langen "
+                                "Bevölkerungs-CSV mit 2 Mio. Zeilen")
+LANGE_CSV_ZEILEN = 2_000_000
+LANGE_CSV_STICHTAG = dt.date(2022, 12, 31)
+_ALTER = [*(str(alter) for alter in range(100)), "100+"]
+_MERKMALE = [(geschlecht, staat) for geschlecht in ("m", "w") for staat in ("deutsch", "nichtdeutsch")]
+
 STUFEN = ("parse", "validate", "model", "export", "orchestration_overhead")
 STUFEN_TEXT = {"parse": "Lesen (Schritt eingang)", "validate": "Prüfen (Great Expectations)",
                "model": "Modelle (SQL, Referenzdaten, Analysekopie)", "export": "Berichtsausgabe (Job berichte)",
@@ -72,10 +88,11 @@ class BenchFehler(RuntimeError):
 
 
 def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None, ordner: Path | None = None,
-              behalten: bool = False, progress: Callable[[str], None] = print) -> dict:
-    """Führt den Benchmark aus und gibt das Ergebnis (wie in der JSON-Datei) zurück."""
-    if scale < 1 or wiederholungen < 1:
-        raise ValueError("scale und wiederholungen müssen mindestens 1 sein.")
+              behalten: bool = False, progress: Callable[[str], None] = print, lange_csv: int | None = None) -> dict:
+    """Führt den Benchmark aus und gibt das Ergebnis (wie in der JSON-Datei) zurück. `lange_csv`: zusätzlich
+    `sozial-dwh run` auf einer langen Bevölkerungs-CSV mit so vielen Zeilen messen (`lange_csv_messen`)."""
+    if scale < 1 or wiederholungen < 1 or (lange_csv is not None and lange_csv < 1):
+        raise ValueError("scale, wiederholungen und lange_csv müssen mindestens 1 sein.")
     started = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="sozial_dwh_bench_", dir=ordner))
     try:
@@ -86,7 +103,9 @@ def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None
             parse_laeufe.append(_parse_vergleich(daten["dateien"], daten["referenz"]))
             progress(f"Durchgang {nummer}/{wiederholungen}: ganzer Aufbau, Berichtsausgabe, ein weiterer Stichtag …")
             lauf_laeufe.append(_pipeline_durchgang(root / f"durchgang_{nummer}", daten))
-        ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started)
+        lang = lange_csv_messen(root / "lange_csv", lange_csv, progress) if lange_csv else None
+        ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started,
+                              lang)
     finally:
         if behalten:
             progress(f"Arbeitsordner bleibt erhalten: {root}")
@@ -240,6 +259,108 @@ def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict) -> dict
     return json.loads(ziel.read_text(encoding="utf-8"))
 
 
+# --------------------------------------------------------------------------- lange CSV: ein ganzer Lauf
+
+
+def lange_csv_schreiben(ordner: Path, zeilen: int = LANGE_CSV_ZEILEN) -> dict:
+    """Eine gültige lange Bevölkerungs-CSV mit rund `zeilen` Datenzeilen und die Gebietsgliederung dazu.
+
+    Spalten Gebiet; Alter (0 bis 99, „100+“); Geschlecht (m, w); Staatsangehörigkeit (deutsch, nichtdeutsch);
+    Anzahl – je Gebiet 404 Zeilen, so viele Gebiete wie nötig (aus so vielen Gemeinden des Beispiels wie nötig,
+    `demo.write_reference`), am Ende je Merkmalskombination eine Summenzeile „Insgesamt“, die zu den Gebieten
+    passt. Die Datei wird zeilenweise geschrieben, nie im Speicher gehalten. Gibt Pfade und Umfang zurück.
+    """
+    from sozial_dwh.demo import write_reference
+    from sozial_dwh.reference import load_gebiete
+
+    je_gebiet = len(_ALTER) * len(_MERKMALE)
+    gebiete_noetig = math.ceil(zeilen / je_gebiet)
+    je_gemeinde = sum(g.valid_at(LANGE_CSV_STICHTAG) for g in load_gebiete(config.reference_dir()))
+    gemeinden = math.ceil(gebiete_noetig / je_gemeinde)
+    referenz = write_reference(ordner / "referenz", gemeinden)
+    gebiete = [g.gebiet_id for g in load_gebiete(referenz) if g.valid_at(LANGE_CSV_STICHTAG)][:gebiete_noetig]
+    datei = ordner / "eingabe" / f"bevoelkerung_{LANGE_CSV_STICHTAG.isoformat()}.csv"
+    datei.parent.mkdir(parents=True, exist_ok=True)
+    summen = dict.fromkeys(((alter, *merkmal) for alter in _ALTER for merkmal in _MERKMALE), 0)
+    with datei.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter=";", lineterminator="\n")
+        writer.writerow(["Gebiet", "Alter", "Geschlecht", "Staatsangehörigkeit", "Anzahl"])
+        for nummer, gebiet_id in enumerate(gebiete):
+            for alter_nr, alter in enumerate(_ALTER):
+                for merkmal_nr, (geschlecht, staat) in enumerate(_MERKMALE):
+                    anzahl = (nummer * 7 + alter_nr * 13 + merkmal_nr * 5) % 40 + (30 if staat == "deutsch" else 0)
+                    summen[(alter, geschlecht, staat)] += anzahl
+                    writer.writerow([gebiet_id, alter, geschlecht, staat, anzahl])
+        for (alter, geschlecht, staat), anzahl in summen.items():
+            writer.writerow(["Insgesamt", alter, geschlecht, staat, anzahl])
+    return {"datei": datei, "referenz": referenz, "datenzeilen": len(gebiete) * je_gebiet, "summenzeilen": len(summen),
+            "gebiete": len(gebiete), "gemeinden": gemeinden}
+
+
+def lange_csv_messen(ordner: Path, zeilen: int = LANGE_CSV_ZEILEN,
+                     progress: Callable[[str], None] = print) -> dict:
+    """Ein ganzes `sozial-dwh run` auf der langen CSV (`lange_csv_schreiben`) in einem frischen Home, in einem
+    eigenen Prozess unter `/usr/bin/time -v`: höchster Arbeitsspeicher, Zeiten, was geladen wurde."""
+    clock = time.monotonic()
+    progress(f"Lange Bevölkerungs-CSV mit {zeilen:,} Zeilen schreiben …".replace(",", "."))
+    daten = lange_csv_schreiben(ordner, zeilen)
+    home = ordner / "home"
+    (home / "inbox").mkdir(parents=True, exist_ok=True)
+    shutil.move(daten["datei"], home / "inbox" / daten["datei"].name)
+    erzeugt_s = time.monotonic() - clock
+    progress(f"  {daten['datenzeilen'] + daten['summenzeilen']:,} Zeilen in {erzeugt_s:.0f} s; "
+             "`sozial-dwh run` darauf …".replace(",", "."))
+    messung = _run_messen(home, daten["referenz"])
+    if messung["exit"] != 0:
+        raise BenchFehler(f"`sozial-dwh run` auf der langen CSV gescheitert (Exit-Code {messung['exit']}):\n"
+                          + "\n".join(messung.pop("ausgabe").strip().splitlines()[-15:]))
+    messung.pop("ausgabe")
+    from sozial_dwh import warehouse
+
+    paths = config.Paths.from_env(home, daten["referenz"])
+    with warehouse.connect(paths, read_only=True) as con:
+        messung["warehouse"] = {
+            "dateien": dict(con.execute("select status, count(*) from ops.dateien group by status").fetchall()),
+            "raw_bevoelkerung": warehouse.table_row_count(con, "raw", "bevoelkerung"),
+            "quarantaene_zeilen": con.execute("select count(*) from quarantine.zeilen").fetchall()[0][0],
+        }
+    shutil.rmtree(ordner, ignore_errors=True)  # Warehouse, Archiv und Analysekopie (einige 100 MB)
+    return {"angefragt": zeilen, "zeilen": daten["datenzeilen"] + daten["summenzeilen"],
+            "datenzeilen": daten["datenzeilen"],
+            "gebiete": daten["gebiete"], "gemeinden": daten["gemeinden"], "erzeugt_s": round(erzeugt_s, 1), **messung}
+
+
+def _run_messen(home: Path, referenz: Path) -> dict:
+    """`python -m sozial_dwh run` mit eigenem Home; Speicher und Zeiten aus `/usr/bin/time -v` (sonst `os.wait4`)."""
+    env = {**os.environ, "SOZIAL_DWH_HOME": str(home), "SOZIAL_DWH_REFERENCE": str(referenz),
+           "DAGSTER_HOME": str(home / "dagster"), "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
+    befehl = [sys.executable, "-m", "sozial_dwh", "run"]
+    clock = time.monotonic()
+    if Path("/usr/bin/time").exists():
+        proc = subprocess.run(["/usr/bin/time", "-v", *befehl], env=env, cwd=config.REPO_ROOT,
+                              capture_output=True, text=True)
+        werte = {name: re.search(rf"^\s*{re.escape(text)}: (\S+)$", proc.stderr, re.MULTILINE)
+                 for name, text in (("kib", "Maximum resident set size (kbytes)"), ("user", "User time (seconds)"),
+                                    ("sys", "System time (seconds)"))}
+        if proc.returncode == 0 and not all(werte.values()):
+            raise BenchFehler("Die Ausgabe von /usr/bin/time -v enthält keine „Maximum resident set size“.")
+        messung = {"peak_rss_mb": round(int(werte["kib"][1]) / 1024, 1) if werte["kib"] else None,
+                   "cpu_s": round(float(werte["user"][1]) + float(werte["sys"][1]), 1) if werte["user"] else None,
+                   "messung": "/usr/bin/time -v", "exit": proc.returncode, "ausgabe": proc.stderr + proc.stdout}
+    else:  # z. B. macOS ohne GNU time: Ressourcen des Kindprozesses selbst
+        with tempfile.TemporaryFile() as ausgabe:
+            proc = subprocess.Popen(befehl, env=env, cwd=config.REPO_ROOT, stdout=ausgabe, stderr=subprocess.STDOUT)
+            _, status, nutzung = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            ausgabe.seek(0)
+            text = ausgabe.read().decode("utf-8", "replace")
+        kib = nutzung.ru_maxrss / 1024 if sys.platform == "darwin" else nutzung.ru_maxrss  # macOS: Bytes
+        messung = {"peak_rss_mb": round(kib / 1024, 1), "cpu_s": round(nutzung.ru_utime + nutzung.ru_stime, 1),
+                   "messung": "os.wait4", "exit": proc.returncode, "ausgabe": text}
+    messung["wand_s"] = round(time.monotonic() - clock, 1)
+    return messung
+
+
 # --------------------------------------------------------------------------- Auswertung
 
 
@@ -263,14 +384,24 @@ def _stufen(voll: dict) -> dict[str, float]:
 
 def _ziele(werte: dict[str, float], scale: int) -> dict:
     ziele = {}
-    for name, (vergleich, schwelle, text) in ZIELE.items():
+    alle = {**ZIELE, **({_lange_csv_schluessel(werte["lange_csv_zeilen"]): ZIEL_LANGE_CSV}
+                        if "lange_csv_zeilen" in werte else {})}
+    for name, (vergleich, schwelle, text) in alle.items():
         wert = werte[name]
         erfuellt = wert >= schwelle if vergleich == ">=" else wert <= schwelle
         ziele[name] = {"ziel": f"{vergleich} {schwelle:g}", "wert": round(wert, 3), "erfuellt": bool(erfuellt),
                        "beschreibung": text}
     ziele["_hinweis"] = (f"Die Ziele gelten bei N = {ZIEL_SCALE}; gemessen wurde N = {scale}."
                          if scale != ZIEL_SCALE else f"Gemessen bei N = {ZIEL_SCALE}, dem Maßstab der Ziele.")
+    if "lange_csv_zeilen" in werte:
+        ziele["_hinweis"] += (" Das Ziel der langen CSV hängt nicht von N ab; es gilt bei 2 Mio. Zeilen, gemessen "
+                              f"wurden {werte['lange_csv_zeilen']:,}.".replace(",", "."))
     return ziele
+
+
+def _lange_csv_schluessel(zeilen: int) -> str:
+    """`peak_rss_mb_lange_csv_2mio` bei 2 Mio. Zeilen, sonst mit der Zeilenzahl (z. B. `…_5000`)."""
+    return "peak_rss_mb_lange_csv_" + (f"{zeilen // 1_000_000}mio" if zeilen % 1_000_000 == 0 else str(zeilen))
 
 
 def _versionen() -> dict:
@@ -297,7 +428,7 @@ def _rechner() -> dict:
 
 
 def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[dict], lauf_laeufe: list[dict],
-               gesamt_s: float) -> dict:
+               gesamt_s: float, lang: dict | None = None) -> dict:
     projekt = _median(p["projekt_alle"] for p in parse_laeufe)
     baseline = _median(p["openpyxl"] + p["pandas_csv"] for p in parse_laeufe)
     mappen = _median(p["projekt_arbeitsmappen"] for p in parse_laeufe)
@@ -315,6 +446,10 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
         "validate_plus_overhead_vs_parse": _median(
             (s["validate"] + s["orchestration_overhead"]) / s["parse"] for s in stufen_je_lauf),
     }
+    lange_csv = {}
+    if lang is not None:
+        lange_csv = {_lange_csv_schluessel(lang["angefragt"]): lang["peak_rss_mb"]}
+        werte.update(lange_csv, lange_csv_zeilen=lang["angefragt"])
     umfang = _umfang(daten["dateien"])
     letzter = lauf_laeufe[-1]
     return {
@@ -326,6 +461,7 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
         "parse_ratio_vs_calamine": round(werte["parse_ratio_vs_calamine"], 3),
         "incremental_ratio": round(werte["incremental_ratio"], 3),
         "peak_rss_mb": round(peak, 1),
+        **lange_csv,
         "validate_plus_overhead_vs_parse": round(werte["validate_plus_overhead_vs_parse"], 3),
         "rows": umfang["rows"],
         "cells": umfang["cells"],
@@ -355,6 +491,7 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
             "langsamste_schritte": dict(sorted(((k, round(v, 3)) for k, v in letzter["voll"]["schritte"].items()),
                                                key=lambda kv: -kv[1])[:8]),
             "warehouse": letzter["voll"]["warehouse"],
+            **({"lange_csv": lang} if lang is not None else {}),
             "daten_erzeugt_s": round(daten["erzeugt_s"], 1),
             "bench_gesamt_s": round(gesamt_s, 1),
             "rechner": _rechner(),
@@ -395,6 +532,11 @@ def zusammenfassung(ergebnis: dict) -> str:
         if name.startswith("_"):
             continue
         lines.append(f"{name:<36}{_de(ziel['wert']):>10}  {ziel['ziel']:<12}{'ja' if ziel['erfuellt'] else 'NEIN'}")
+    if "lange_csv" in d:
+        lang = d["lange_csv"]
+        lines += ["", f"Lange Bevölkerungs-CSV ({_de(lang['zeilen'], 0)} Zeilen, {_de(lang['gebiete'], 0)} Gebiete): "
+                      f"`sozial-dwh run` höchstens {_de(lang['peak_rss_mb'], 0)} MB Arbeitsspeicher ({lang['messung']}), "
+                      f"{_de(lang['wand_s'], 0)} s, {_de(lang['cpu_s'] or 0, 0)} s Rechenzeit."]
     lines += ["", ergebnis["ziele"]["_hinweis"],
               f"Lesen: Projekt {_de(d['lesen_s']['projekt_alle'])} s, pandas/openpyxl "
               f"{_de(d['lesen_s']['openpyxl'] + d['lesen_s']['pandas_csv'])} s; nur Arbeitsmappen: Projekt "

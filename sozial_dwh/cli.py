@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--ordner", type=Path, metavar="ORDNER",
                        help="Ort des temporären Arbeitsordners (Standard: Temp-Ordner des Systems)")
     bench.add_argument("--behalten", action="store_true", help="Arbeitsordner mit Daten und Warehouse nicht löschen")
+    bench.add_argument("--lange-csv", type=int, nargs="?", const=2_000_000, metavar="ZEILEN",
+                       help="zusätzlich: `sozial-dwh run` auf einer langen Bevölkerungs-CSV mit ZEILEN Zeilen (Standard "
+                            "2.000.000) unter /usr/bin/time -v messen (peak_rss_mb_lange_csv_2mio)")
 
     check = commands.add_parser("check", help="Dateien gegen ihren Vertrag prüfen, ohne zu laden")
     check.add_argument("files", nargs="+", type=Path, metavar="DATEI")
@@ -156,9 +159,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if wiederholungen < 1:
         _err("--wiederholungen: mindestens 1.")
         return 2
+    if args.lange_csv is not None and args.lange_csv < 1:
+        _err("--lange-csv: mindestens 1 Zeile.")
+        return 2
     try:
         ergebnis = run_bench(args.scale, wiederholungen, json_path=args.json, ordner=args.ordner,
-                             behalten=args.behalten, progress=_err)
+                             behalten=args.behalten, progress=_err, lange_csv=args.lange_csv)
     except BenchFehler as exc:
         _err(f"Benchmark gescheitert: {exc}")
         return 1

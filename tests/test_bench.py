@@ -179,3 +179,26 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
     # ohne Name und Info: ganz lesen (Quelle an der Kopfzeile erkannt, ohne Stichtag)
     assert ingest.erkenne_lieferung(ohne, matcher) == ("sgb2", [])
     assert set(gelesen) == {"Lieferung.xlsx"}
+
+
+def test_lange_csv_gueltig_und_gemessen(example_home: Paths, tmp_path: Path):
+    """Die lange Bevölkerungs-CSV des Benchmarks ist gültig (Summenzeilen stimmen) und ein ganzer `sozial-dwh run`
+    darauf wird in einem eigenen Prozess gemessen – hier klein (1.000 Zeilen), im Benchmark 2 Mio."""
+    from sozial_dwh.bench import _lange_csv_schluessel, lange_csv_messen, lange_csv_schreiben
+
+    daten = lange_csv_schreiben(tmp_path / "geschrieben", 1000)
+    assert daten["gebiete"] == 3 and daten["datenzeilen"] == 3 * 404 and daten["summenzeilen"] == 404
+    verdict = inspect_file(daten["datei"], GebietMatcher(load_gebiete(daten["referenz"])))
+    assert verdict.ok, verdict.fehler
+    assert verdict.result.row_count == 3 * 404 and not verdict.result.quarantine
+    assert not [m for m in verdict.result.meldungen if m.startswith("Warnung")]
+    verdict.result.close()
+
+    lang = lange_csv_messen(tmp_path / "lang", 1000, progress=lambda _: None)
+    assert lang["exit"] == 0 and lang["angefragt"] == 1000 and lang["zeilen"] == 4 * 404
+    assert isinstance(lang["peak_rss_mb"], float) and 50 < lang["peak_rss_mb"] < 24 * 1024
+    assert lang["messung"] in ("/usr/bin/time -v", "os.wait4")
+    assert lang["warehouse"] == {"dateien": {"geladen": 1}, "raw_bevoelkerung": 3 * 404, "quarantaene_zeilen": 0}
+    assert not (tmp_path / "lang").exists()
+    assert _lange_csv_schluessel(2_000_000) == "peak_rss_mb_lange_csv_2mio"
+    assert main(["bench", "--scale", "1", "--lange-csv", "0"]) == 2

@@ -112,7 +112,7 @@ class CubeBuilder:
         self.dims = dims
         self.describe = describe or (lambda key: ", ".join(f"{n} {v}" for n, v in zip(dims, key, strict=True)))
         self.result = ReadResult()
-        self.result.tables[table] = self._rows = []  # bis zur ersten Zelle; Leser mit eigenen Zeilen nutzen sie
+        self.result.tables[table] = self._own_rows = []  # bis zur ersten Zelle; Leser mit eigenen Zeilen (Kita)
         self._store: CellStore | None = None
         # laufende Nummer jeder Zelle und Quarantänezeile (Reihenfolge des Lesens); Nummern der Quarantänezeilen
         self._seq = 0
@@ -132,7 +132,7 @@ class CubeBuilder:
     def cells(self) -> CellStore:
         """Der Zellspeicher (beim ersten Gebrauch angelegt; er ersetzt dann die leere Liste in `result.tables`)."""
         if self._store is None:
-            if self._rows:
+            if self._own_rows:
                 raise RuntimeError(f"{self.table}: Zellen und eigene Zeilen in derselben Tabelle")
             columns = {"blatt": "varchar", "zeile": "integer", "spalte": "varchar", "stichtag": "date",
                        "gebiet_id": "varchar", **{d: "integer" if d in INTEGER_DIMS else "varchar" for d in self.dims},

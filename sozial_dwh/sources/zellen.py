@@ -1,7 +1,7 @@
 """Zellspeicher: die Zellen einer gelesenen Datei in DuckDB statt als Python-Dicts (DESIGN §11: Speicher begrenzt).
 
-Ein Leser hält Zellen in Python nur stückweise: spaltenweise Listen bis `CHUNK_ROWS` Zellen, dann geht das Stück
-in die temporäre DuckDB-Tabelle `zellen`. Was die ganze Datei sehen muss (doppelte Zellen, Summenzeilen,
+Ein Leser hält Zellen in Python nur stückweise: bis `CHUNK_ROWS` Zellen als Tupel, dann geht das Stück in die
+temporäre DuckDB-Tabelle `zellen`. Was die ganze Datei sehen muss (doppelte Zellen, Summenzeilen,
 Randsummen), rechnet SQL über diese Tabelle; ins Warehouse kommt sie über eine Parquet-Datei. So treibt die
 Zeilenzahl einer Lieferung den Speicher nicht: Python hält höchstens ein Stück, DuckDB höchstens `SPEICHERGRENZE`
 und lagert darüber in einen temporären Ordner aus.
@@ -13,11 +13,9 @@ die Abfragen in sql/lesen/ können sie beim Namen nennen. Mit der Verbindung ver
 
 from __future__ import annotations
 
-import atexit
 import bisect
 import itertools
 import os
-import shutil
 import tempfile
 import uuid
 import weakref
@@ -36,21 +34,21 @@ SPEICHERGRENZE = "256MB"  # Arbeitsspeicher der Zellspeicher-Datenbank; darüber
 LESEN_SQL = SQL_DIR / "lesen"
 
 _INTEGER_TYPES = {"bigint", "integer"}
-_database: tuple[int, duckdb.DuckDBPyConnection, Path] | None = None
+_database: tuple[int, duckdb.DuckDBPyConnection] | None = None
 _open_stores = 0  # offene Zellspeicher dieses Prozesses (`release` schließt die Datenbank nur ohne)
 
 
-def _shared_database() -> tuple[duckdb.DuckDBPyConnection, Path]:
+def _shared_database() -> duckdb.DuckDBPyConnection:
     """Die Datenbank der Zellspeicher dieses Prozesses (beim ersten Gebrauch angelegt; nach `fork` neu)."""
     global _database, _open_stores
     if _database is None or _database[0] != os.getpid():
-        folder = Path(tempfile.mkdtemp(prefix="sozial_dwh_zellen_"))
-        atexit.register(shutil.rmtree, folder, True)
+        # den Ordner zum Auslagern legt DuckDB erst an, wenn es ihn braucht, und entfernt ihn beim Schließen
+        auslagern = Path(tempfile.gettempdir()) / f"sozial_dwh_zellen_{os.getpid()}_{uuid.uuid4().hex[:8]}"
         # freigegebener Speicher geht bald an das System zurück, nicht erst bei 128 MB (Vorgabe)
         con = duckdb.connect(":memory:", config={
-            "memory_limit": SPEICHERGRENZE, "temp_directory": str(folder), "allocator_flush_threshold": "16MB"})
-        _database, _open_stores = (os.getpid(), con, folder), 0
-    return _database[1], _database[2]
+            "memory_limit": SPEICHERGRENZE, "temp_directory": str(auslagern), "allocator_flush_threshold": "16MB"})
+        _database, _open_stores = (os.getpid(), con), 0
+    return _database[1]
 
 
 def release() -> None:
@@ -59,10 +57,9 @@ def release() -> None:
     global _database
     if _database is None or _database[0] != os.getpid() or _open_stores:
         return
-    _, con, folder = _database
+    _, con = _database
     _database = None
     con.close()
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def lesen_sql(name: str) -> str:
@@ -95,8 +92,7 @@ class CellStore:
     def _connect(self) -> duckdb.DuckDBPyConnection:
         global _open_stores
         if self._con is None:
-            database, self._folder = _shared_database()
-            self._con = database.cursor()
+            self._con = _shared_database().cursor()
             _open_stores += 1
             # schließt die Verbindung auch, wenn niemand `close` aufruft (z. B. Ergebnis einer abgelehnten Datei)
             self._finalizer = weakref.finalize(self, _close, self._con)
@@ -174,6 +170,9 @@ class CellStore:
     def __len__(self) -> int:
         return self._rows
 
+    def __bool__(self) -> bool:
+        return self._rows > 0
+
     @property
     def in_buffer(self) -> bool:
         """Liegen alle Zellen noch im Puffer (nie nach DuckDB geschrieben)? Dann gilt `buffer_rows`."""
@@ -187,9 +186,6 @@ class CellStore:
     def buffered(self) -> int:
         """Zellen, die noch in Python liegen (höchstens ein Stück)."""
         return len(self._buffer)
-
-    def __bool__(self) -> bool:
-        return self._rows > 0
 
     def __iter__(self) -> Iterator[dict]:
         """Die Zellen als Dicts der Rohtabellen-Spalten, in Lesereihenfolge (stückweise abgerufen)."""
@@ -220,7 +216,9 @@ class CellStore:
             finally:
                 con.unregister("neue_zeilen")
             return self._rows
-        path = self._folder / f"{uuid.uuid4().hex}.parquet"
+        handle, name = tempfile.mkstemp(prefix="sozial_dwh_zellen_", suffix=".parquet")
+        os.close(handle)
+        path = Path(name)
         try:
             self.execute(f"copy (select {', '.join(self.columns)} from zellen order by seq) to ? (format parquet)",
                          [str(path)])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
+import itertools
 import json
 import logging
 import math
@@ -195,10 +196,10 @@ def _stuecke(con: duckdb.DuckDBPyConnection, sql: str, params: list | None,
              gruppe: list[Regel]) -> Iterator[pd.DataFrame]:
     """Die Prüfdaten einer Abfrage als DataFrames: bis `PRUEF_STUECK` Zeilen in einem, sonst in Stücken.
 
-    Ein Stück enthält jedes seiner Gebiete ganz (Streuwert von `gebiet_id`): eine Eindeutigkeitsregel, deren
-    Schlüssel `gebiet_id` enthält, sieht so alle Zeilen eines Schlüssels; Zeilenregeln gelten je Zeile. So hält
-    pandas nie eine ganze große Tabelle (bei 2 Mio. Zellen über 1 GB). Abfragen ohne `gebiet_id` oder mit einer
-    Eindeutigkeitsregel ohne diese Spalte bleiben in einem Stück.
+    Ein Stück sind die Zeilen eines Bereichs von Streuwerten (`hash`) der `gebiet_id`: jedes Stück enthält seine
+    Gebiete ganz. Eine Eindeutigkeitsregel, deren Schlüssel `gebiet_id` enthält, sieht so alle Zeilen eines
+    Schlüssels; Zeilenregeln gelten je Zeile. So hält pandas nie eine ganze große Tabelle (bei 2 Mio. Zellen über
+    1 GB). Abfragen ohne `gebiet_id` oder mit einer Eindeutigkeitsregel ohne diese Spalte bleiben in einem Stück.
     """
     con.execute(f"create or replace temp table pruefdaten as {sql}", params)
     try:
@@ -207,12 +208,17 @@ def _stuecke(con: duckdb.DuckDBPyConnection, sql: str, params: list | None,
         teilbar = "gebiet_id" in spalten and all(
             "gebiet_id" in regel.argumente.get("column_list", ["gebiet_id"]) for regel in gruppe
             if regel.erwartung == "ExpectCompoundColumnsToBeUnique")
-        stuecke = math.ceil(zeilen / PRUEF_STUECK) if teilbar else 1
-        if stuecke <= 1:
+        if zeilen <= PRUEF_STUECK or not teilbar:
             yield con.execute("select * from pruefdaten").df()
             return
-        for stueck in range(stuecke):
-            yield con.execute("select * from pruefdaten where hash(gebiet_id) % ? = ?", [stuecke, stueck]).df()
+        # nach Streuwert geordnet: ein Bereich von Streuwerten liegt beisammen und ist schnell gelesen
+        con.execute("create or replace temp table pruefdaten as "
+                    "select *, hash(gebiet_id) as pruef_streuwert from pruefdaten order by pruef_streuwert")
+        stuecke = math.ceil(zeilen / PRUEF_STUECK)
+        grenzen = [stueck * 2**64 // stuecke for stueck in range(stuecke + 1)]  # hash() ist ein UBIGINT
+        for von, bis in itertools.pairwise(grenzen):
+            yield con.execute("select * exclude (pruef_streuwert) from pruefdaten "
+                              "where pruef_streuwert >= ? and pruef_streuwert < ?", [von, bis]).df()
     finally:
         con.execute("drop table if exists temp.pruefdaten")
 
