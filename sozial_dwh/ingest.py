@@ -35,9 +35,11 @@ from pathlib import Path
 
 import duckdb
 
+from sozial_dwh import config
 from sozial_dwh.config import Paths
 from sozial_dwh.diskspace import DiskFull, is_disk_full
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
+from sozial_dwh.profile import Profil, Profile
 from sozial_dwh.readers.safety import unfinished_files
 from sozial_dwh.readers.workbook import (
     FileRejected,
@@ -48,7 +50,8 @@ from sozial_dwh.readers.workbook import (
     reader_failed,
 )
 from sozial_dwh.reference import GebietMatcher
-from sozial_dwh.sources import READERS, ReadContext, ReadResult
+from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, profil_leser
+from sozial_dwh.sources.profiliert import erkennt
 from sozial_dwh.sources.zellen import insert_rows
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
@@ -70,6 +73,7 @@ class Verdict:
     result: ReadResult | None = None
     fehler: list[str] = field(default_factory=list)
     gemeinde: str | None = None
+    profil: str | None = None  # Name des Lieferprofils, nach dem die Datei gelesen wurde
 
     @property
     def ok(self) -> bool:
@@ -108,10 +112,15 @@ def _info(sheets: list[Sheet]) -> dict[str, object]:
     return {}
 
 
-def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str, ReadContext]:
-    """Quelle, Stichtag und Gemeinde bestimmen: Info-Blatt, dann Dateiname, dann Kopfzeilen-Signatur."""
+def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher, profile: Profile | None = None,
+           profil: str | None = None) -> tuple[str, ReadContext]:
+    """Quelle, Lieferprofil, Stichtag und Gemeinde bestimmen: Blatt „Info“ (Profil, Quelle), ein Lieferprofil, das die
+    Datei erkennt, dann Dateiname, dann Kopfzeilen-Signatur der eingebauten Layouts."""
     info = _info(sheets)
+    if profil:
+        info["profil"] = profil  # `check --profil NAME`: wie eine Zeile „Profil“ im Blatt „Info“
     ctx = ReadContext(dateiname=path.name, matcher=matcher, blatt=info.get("blatt"))
+    profile = profile if profile is not None else lieferprofile(config.reference_dir())
     quelle = None
     if info.get("quelle"):
         quelle = norm(info["quelle"])
@@ -120,6 +129,14 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
             raise FileRejected(
                 f"Blatt „Info“: Quelle „{info['quelle']}“ ist unbekannt. Erlaubt: {', '.join(sorted(READERS))}."
             )
+    profil = _profil_der_datei(path, sheets, info, quelle, profile)
+    if profil is not None:
+        if quelle is not None and quelle != profil.quelle:
+            raise FileRejected(f"Blatt „Info“ nennt die Quelle {quelle}, das Lieferprofil {profil.datei.name} die "
+                               f"Quelle {profil.quelle}. Bitte eines von beiden berichtigen.")
+        quelle = profil.quelle
+        if profil.layout != "standard":
+            ctx.profil = profil
     if info.get("stichtag") is not None:
         try:
             ctx.stichtag = parse_date(info["stichtag"])
@@ -134,6 +151,9 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
             )
     match = _FILENAME.match(path.name.lower())
     if match and match["quelle"] in READERS:
+        if quelle is not None and profil is not None and match["quelle"] != quelle:
+            raise FileRejected(f"Der Dateiname nennt die Quelle {match['quelle']}, das Lieferprofil "
+                               f"{profil.datei.name} die Quelle {quelle}. Bitte die Datei umbenennen.")
         quelle = quelle or match["quelle"]
         try:
             im_namen = parse_date(match["datum"])
@@ -147,12 +167,31 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher) -> tuple[str
                 f"{im_namen:%d.%m.%Y}. Bitte eines von beiden berichtigen und die Datei erneut in den Eingang legen."
             )
     if quelle is None:
-        quelle = detect_by_header(sheets)
+        quelle = detect_by_header(sheets, profile)
     ctx.quelle = quelle
     return quelle, ctx
 
 
-def detect_by_header(sheets: list[Sheet]) -> str:
+def _profil_der_datei(path: Path, sheets: list[Sheet], info: dict, quelle: str | None, profile: Profile
+                      ) -> Profil | None:
+    """Das Lieferprofil der Datei: das im Blatt „Info“ genannte, sonst das eine eigene Profil, das sie erkennt (zwei
+    sind mehrdeutig); None: kein eigenes Profil, die eingebauten Layouts der Quelle gelten."""
+    if info.get("profil") is not None and str(info["profil"]).strip():
+        name = str(info["profil"]).strip()
+        if name not in profile.profile:
+            vorhanden = ", ".join(sorted(profile.profile)) or "keine"
+            raise FileRejected(f"Blatt „Info“ nennt das Lieferprofil „{name}“, das es nicht gibt (vorhanden: "
+                               f"{vorhanden}; Ordner lieferprofile/ im Referenzordner).{profile.hinweis()}")
+        return profile.profile[name]
+    passend = [p for p in profile.eigene if (quelle is None or p.quelle == quelle) and erkennt(p, path.name, sheets)]
+    if len(passend) > 1:
+        raise FileRejected("Mehrere Lieferprofile erkennen diese Datei: " + ", ".join(p.datei.name for p in passend)
+                           + ". Welches gilt, wird nicht geraten: bitte im Blatt „Info“ eine Zeile „Profil“ mit dem "
+                           "Namen ergänzen oder „erkennen“ in den Profilen enger fassen.")
+    return passend[0] if passend else None
+
+
+def detect_by_header(sheets: list[Sheet], profile: Profile | None = None) -> str:
     """Quelle an der Kopfzeile erkennen. Passen mehrere Quellen, gewinnt die mit mehr erkannten Spalten
     im selben Blatt; gleich viele oder Treffer in verschiedenen Blättern sind mehrdeutig."""
     found = {name: sig for name, reader in READERS.items() if (sig := reader.signature(sheets))}
@@ -160,7 +199,9 @@ def detect_by_header(sheets: list[Sheet]) -> str:
         raise FileRejected(
             "Quelle nicht erkannt: kein Blatt „Info“ mit „Quelle“, kein Dateiname wie "
             "„bevoelkerung_2022-12-31.xlsx“ und keine bekannte Kopfzeile. "
-            f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`."
+            f"Bekannte Quellen: {', '.join(sorted(READERS))}. Vorlagen: `sozial-dwh templates`. Für ein "
+            "eigenes Layout: `sozial-dwh profil entwurf DATEI` schreibt den Entwurf eines Lieferprofils."
+            + (profile.hinweis() if profile else "")
         )
     best = max(score for _, score in found.values())
     winners = [name for name, (_, score) in found.items() if score == best]
@@ -230,20 +271,25 @@ def _ohne_zyklische_sammlung() -> Iterator[None]:
             gc.enable()
 
 
-def inspect_file(path: Path, matcher: GebietMatcher, today: dt.date | None = None) -> Verdict:
-    """Liest und prüft eine Datei vollständig, ohne sie zu laden (für `check` und den Lauf)."""
+def inspect_file(path: Path, matcher: GebietMatcher, today: dt.date | None = None, profile: Profile | None = None,
+                 profil: str | None = None) -> Verdict:
+    """Liest und prüft eine Datei vollständig, ohne sie zu laden (für `check` und den Lauf). `profile`: die
+    Lieferprofile (sonst die des Referenzordners aus der Umgebung); `profil` erzwingt eines (`check --profil`)."""
     with _ohne_zyklische_sammlung():
-        return _inspect(path, matcher, today)
+        return _inspect(path, matcher, today, profile, profil)
 
 
-def _inspect(path: Path, matcher: GebietMatcher, today: dt.date | None) -> Verdict:
+def _inspect(path: Path, matcher: GebietMatcher, today: dt.date | None, profile: Profile | None = None,
+             profil: str | None = None) -> Verdict:
     verdict = Verdict(path)
     try:
         sheets = read_sheets(path)
-        verdict.quelle, ctx = detect(path, sheets, matcher)
+        verdict.quelle, ctx = detect(path, sheets, matcher, profile, profil)
         if today:
             ctx.heute = today
-        verdict.result = READERS[verdict.quelle].read(sheets, ctx)
+        reader = profil_leser(ctx.profil) if ctx.profil is not None else READERS[verdict.quelle]
+        verdict.result = reader.read(sheets, ctx)
+        verdict.profil = ctx.profil.name if ctx.profil is not None else None
         if hidden_sheets_of(sheets):
             verdict.result.meldungen.append(f"Hinweis: {sheets.hidden_note()}")
         gemeinden = sorted(verdict.result.gemeinden | ({ctx.gemeinde} if ctx.gemeinde else set()))
@@ -450,7 +496,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
         _reject_duplicate(paths, con, path, sha, known[0], summary, remove)  # byte-gleiche Kopie liegt im Archiv
         return
-    verdict = inspect_file(path, matcher)
+    verdict = inspect_file(path, matcher, profile=lieferprofile(paths.reference))
     if verdict.ok:
         verdict.fehler += missing_areas(con, verdict, matcher)
     now = dt.datetime.now().replace(microsecond=0)

@@ -1,11 +1,15 @@
 """Quell-Leser je Quelle aus DESIGN §5.2; `READERS` ist das Verzeichnis, das Erkennung und Laden nutzen."""
 
+from pathlib import Path
+
+from sozial_dwh.profile import Profil, Profile, lade_profile
 from sozial_dwh.sources.arbeitslose import ArbeitsloseReader
 from sozial_dwh.sources.base import QuarantineRow, ReadContext, ReadResult, SourceReader
 from sozial_dwh.sources.bevoelkerung import BevoelkerungReader
 from sozial_dwh.sources.grundsicherung import GrundsicherungReader
 from sozial_dwh.sources.kita import KitaReader
 from sozial_dwh.sources.konferenz import KonferenzReader
+from sozial_dwh.sources.profiliert import ProfilLeser
 from sozial_dwh.sources.sgb2 import Sgb2Reader
 
 READERS: dict[str, SourceReader] = {
@@ -14,4 +18,22 @@ READERS: dict[str, SourceReader] = {
                    KonferenzReader())
 }
 
-__all__ = ["READERS", "QuarantineRow", "ReadContext", "ReadResult", "SourceReader"]
+
+
+def wuerfel_dimensionen() -> dict[str, tuple[str, ...]]:
+    """Quelle -> Merkmale ihres Würfels, für Quellen, deren Dateien ein Lieferprofil beschreiben kann."""
+    return {name: reader.dims for name, reader in READERS.items() if getattr(reader, "dims", ())}
+
+
+def lieferprofile(referenz: Path) -> Profile:
+    """Die Lieferprofile des Referenzordners, geprüft gegen die Würfel der Quellen."""
+    return lade_profile(referenz, wuerfel_dimensionen())
+
+
+def profil_leser(profil: Profil) -> ProfilLeser:
+    """Der Leser einer Datei nach `profil` (Rohtabelle und Merkmale aus dem Leser seiner Quelle)."""
+    reader = READERS[profil.quelle]
+    return ProfilLeser(profil, reader.raw_tables[0], reader.dims, describe=getattr(reader, "describe", None))
+
+
+__all__ = ["READERS", "lieferprofile", "profil_leser", "QuarantineRow", "ReadContext", "ReadResult", "SourceReader"]

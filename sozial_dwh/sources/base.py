@@ -32,6 +32,7 @@ class ReadContext:
     gemeinde: str | None = None  # AGS aus dem Info-Blatt
     blatt: object = None  # Blatt „Info“, Zeile „Blatt“: welches Blatt die Daten hält (wenn mehrere in Frage kommen)
     heute: dt.date = field(default_factory=dt.date.today)
+    profil: object = None  # Lieferprofil (`sozial_dwh.profile.Profil`), nach dem die Datei gelesen wird
 
 
 @dataclass
