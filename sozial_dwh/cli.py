@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="Dateien gegen ihren Vertrag prüfen, ohne zu laden")
     check.add_argument("files", nargs="+", type=Path, metavar="DATEI")
+    check.add_argument("--profil", metavar="NAME",
+                       help="nach diesem Lieferprofil lesen (lieferprofile/NAME.yaml) und eine Vorschau zeigen")
 
     commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
 
@@ -243,9 +245,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     if missing:
         _err(f"Datei nicht gefunden: {', '.join(str(f) for f in missing)}")
         return 2
+    from sozial_dwh.sources import lieferprofile
+
+    profile = lieferprofile(config.reference_dir())
+    for fehler in profile.fehler:
+        _err(f"Warnung: {fehler}")
+    if args.profil and args.profil not in profile.profile:
+        vorhanden = ", ".join(sorted(profile.profile)) or "keine"
+        _err(f"Lieferprofil „{args.profil}“ gibt es nicht (oder es ist fehlerhaft, siehe oben). Vorhanden: {vorhanden}. "
+             f"Ordner: {config.reference_dir() / 'lieferprofile'}")
+        return 2
     rejected = 0
     for path in args.files:
-        verdict = inspect_file(path, matcher)
+        verdict = inspect_file(path, matcher, profile=profile, profil=args.profil)
+        if verdict.ok and args.profil:
+            for line in vorschau(verdict.result, matcher):
+                print(line)
         if verdict.ok:
             result = verdict.result
             stichtage = ", ".join(f"{d:%d.%m.%Y}" for d in sorted(result.stichtage))
@@ -262,6 +277,49 @@ def cmd_check(args: argparse.Namespace) -> int:
             verdict.result.close()
     zellen.release()
     return 1 if rejected else 0
+
+
+def vorschau(result, matcher, zellen_zeigen: int = 12, gebiete_zeigen: int = 200) -> list[str]:
+    """`check --profil`: die ersten Würfelzellen und je Gebiet den Wert der Zelle „insgesamt“ (alle Merkmale
+    insgesamt, alle Alter) am letzten Stichtag – zum Vergleich mit der Datei."""
+    from sozial_dwh.parsing import INSGESAMT
+
+    zeilen = ["Vorschau (erste Würfelzellen):"]
+    summe: dict[str, object] = {}
+    stichtag = max(result.stichtage) if result.stichtage else None
+    merkmale: list[str] = []
+    for nummer, zelle in enumerate(r for rows in result.tables.values() for r in rows):
+        merkmale = merkmale or [k for k in zelle if k not in ("blatt", "zeile", "spalte", "stichtag", "gebiet_id",
+                                                                "anzahl", "kennzeichen", "wert")]
+        if nummer < zellen_zeigen:
+            teile = ", ".join([*(f"{k} {zelle[k]}" for k in merkmale if k not in ("alter_von", "alter_bis")
+                                 and zelle[k] not in (INSGESAMT, None)), *_alter(zelle)])
+            zeilen.append(f"  Zeile {zelle.get('zeile')}, Spalte {zelle.get('spalte')}: Gebiet {zelle['gebiet_id']}, "
+                          f"{zelle['stichtag']:%d.%m.%Y}, {teile or 'insgesamt'} = {_de(zelle)}")
+        ganz = all(zelle[k] in (INSGESAMT, None) or (k == "alter_von" and zelle[k] == 0) for k in merkmale)
+        if ganz and zelle["stichtag"] == stichtag:
+            summe[zelle["gebiet_id"]] = _de(zelle)
+    if stichtag is not None:
+        zeilen.append(f"Insgesamt je Gebiet am {stichtag:%d.%m.%Y} ({len(summe)} Gebiete):")
+        for gebiet_id in sorted(summe)[:gebiete_zeigen]:
+            gebiet = matcher.by_id.get(gebiet_id)
+            zeilen.append(f"  {gebiet_id} {gebiet.name if gebiet else ''}: {summe[gebiet_id]}")
+    return zeilen
+
+
+def _alter(zelle: dict) -> list[str]:
+    von, bis = zelle.get("alter_von"), zelle.get("alter_bis")
+    if von is None or (von == 0 and bis is None):
+        return []
+    return [f"Alter {von}+" if bis is None else f"Alter {von}–{bis}"]
+
+
+def _de(zelle: dict) -> str:
+    wert = zelle.get("anzahl", zelle.get("wert"))
+    if wert is None:
+        return f"unbekannt ({zelle.get('kennzeichen')})"
+    return f"{wert:,.0f}".replace(",", ".") if float(wert).is_integer() else f"{wert:,.2f}".replace(",", " ").replace(
+        ".", ",").replace(" ", ".")
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
