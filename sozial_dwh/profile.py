@@ -70,13 +70,15 @@ class Muster:
     text: str
     regex: re.Pattern | None = None
 
-    def treffer(self, wert: object) -> re.Match | bool | None:
-        """Passt `wert`? Bei einem regulären Ausdruck das Match-Objekt (für $1 …), sonst True; None: passt nicht."""
+    def treffer(self, wert: object) -> re.Match | None:
+        """Passt `wert`? Das Match-Objekt (für $1 … bei einem regulären Ausdruck, $0 = der ganze Text); None: nein."""
         if wert is None:
             return None
         if self.regex is not None:
             return self.regex.search(str(wert).replace("\u00ad", "")) or None
-        return True if norm(wert) == norm(self.text) else None
+        if norm(wert) != norm(self.text):
+            return None
+        return re.fullmatch(".*", str(wert), re.DOTALL)  # $0 = die ganze Überschrift
 
     def __str__(self) -> str:
         return self.text
@@ -277,11 +279,16 @@ def lade_profil(datei: Path, dimensionen: dict[str, tuple[str, ...]]) -> Profil:
         raise p.fehler("profil", f"„{name}“ muss dem Dateinamen ohne .yaml gleichen („{datei.stem}“).")
     quelle = p.text("quelle", daten["quelle"])
     if quelle not in dimensionen:
-        raise p.fehler("quelle", f"„{quelle}“ ist keine Quelle mit Würfel. Erlaubt: {', '.join(sorted(dimensionen))}.")
+        raise p.fehler("quelle", f"„{quelle}“ ist keine Quelle. Erlaubt: {', '.join(sorted(dimensionen))}.")
     dims = dimensionen[quelle]
     layout = p.text("layout", daten["layout"])
     if layout not in LAYOUTS:
         raise p.fehler("layout", f"„{layout}“ ist unbekannt. Erlaubt: {', '.join(LAYOUTS)}.")
+    if layout != "standard" and not dims:
+        mit = ", ".join(sorted(q for q, d in dimensionen.items() if d))
+        raise p.fehler("layout", f"die Quelle {quelle} hat keinen Würfel (eine Zeile je Einrichtung oder Veranstaltung); "
+                       f"sie wird nur in ihren eingebauten Layouts gelesen (layout: standard). Profile mit eigenem "
+                       f"Layout gibt es für: {mit}.")
     profil = Profil(name=name, datei=datei, quelle=quelle, layout=layout,
                     beschreibung=str(daten.get("beschreibung") or ""))
     if layout == "standard":

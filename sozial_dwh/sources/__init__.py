@@ -21,8 +21,9 @@ READERS: dict[str, SourceReader] = {
 
 
 def wuerfel_dimensionen() -> dict[str, tuple[str, ...]]:
-    """Quelle -> Merkmale ihres Würfels, für Quellen, deren Dateien ein Lieferprofil beschreiben kann."""
-    return {name: reader.dims for name, reader in READERS.items() if getattr(reader, "dims", ())}
+    """Quelle -> Merkmale ihres Würfels (leer: kein Würfel, z. B. Kita-Einrichtungen, Konferenzen; solche Quellen
+    haben nur ihre eingebauten Layouts)."""
+    return {name: tuple(getattr(reader, "dims", ())) for name, reader in READERS.items()}
 
 
 def lieferprofile(referenz: Path) -> Profile:
