@@ -51,7 +51,7 @@ from sozial_dwh.readers.workbook import (
 )
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, profil_leser
-from sozial_dwh.sources.profiliert import erkennt
+from sozial_dwh.sources.profiliert import ProfilLeser, erkennt
 from sozial_dwh.sources.zellen import insert_rows
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
@@ -166,6 +166,8 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher, profile: Pro
                 f"Stichtag widersprüchlich: Blatt „Info“ nennt {ctx.stichtag:%d.%m.%Y}, der Dateiname "
                 f"{im_namen:%d.%m.%Y}. Bitte eines von beiden berichtigen und die Datei erneut in den Eingang legen."
             )
+    if ctx.profil is not None:
+        ProfilLeser.orte(ctx.profil, ctx)  # Stichtag und Gemeinde des Profils (ohne die Datenblätter zu lesen)
     if quelle is None:
         quelle = detect_by_header(sheets, profile)
     ctx.quelle = quelle

@@ -238,7 +238,7 @@ class ProfilLeser:
 
     def _read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         profil = self.profil
-        self._orte(ctx)
+        self.orte(profil, ctx)
         kopf = finde_kopf(sheets, profil)
         if kopf is None:
             fehlend = ", ".join(f"„{n}“" for n in benoetigte_spalten(profil))
@@ -277,11 +277,14 @@ class ProfilLeser:
         result.meldungen.insert(0, "; ".join(teile) + ".")
         return result
 
-    def _orte(self, ctx: ReadContext) -> None:
+    @staticmethod
+    def orte(profil: Profil, ctx: ReadContext) -> None:
         """Stichtag und Gemeinde aus dem Profil; ein Widerspruch zu Blatt „Info“ oder Dateiname lehnt ab."""
-        profil = self.profil
-        stichtag = profil.stichtag or profil.stichtag_aus_dateiname(ctx.dateiname)
-        if stichtag is not None:
+        try:
+            stichtag = profil.stichtag or profil.stichtag_aus_dateiname(ctx.dateiname)
+        except Frage as exc:
+            raise FileRejected(f"{exc}.") from exc
+        if stichtag is not None and ctx.stichtag_herkunft != profil.ort:
             if ctx.stichtag is not None and ctx.stichtag != stichtag:
                 raise FileRejected(f"Stichtag widersprüchlich: {ctx.stichtag_herkunft} nennt {ctx.stichtag:%d.%m.%Y}, "
                                    f"das {profil.ort} {stichtag:%d.%m.%Y}. Welcher gilt, wird nicht geraten.")
