@@ -20,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sozial_dwh.parsing import (
+    INSGESAMT,
     SYMBOLS,
     ZERO_SYMBOLS,
     CellError,
+    category_values,
     code_text,
     is_blank,
     is_total_label,
@@ -31,13 +33,15 @@ from sozial_dwh.parsing import (
     parse_number,
 )
 from sozial_dwh.profile import ALTERSGRUPPEN, FRAGE_MARKE
-from sozial_dwh.readers.table import NOTE_SHEETS, canonical, is_footnote_row
+from sozial_dwh.readers.table import NOTE_SHEETS, SYNONYMS, canonical, is_footnote_row
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter, read_sheets
 from sozial_dwh.reference import Gebiet
 from sozial_dwh.sources import READERS, wuerfel_dimensionen
+from sozial_dwh.sources.arbeitslose import MERKMALE as ARBEITSLOSE_MERKMALE
+from sozial_dwh.sources.arbeitslose import RECHTSKREISE as ARBEITSLOSE_RECHTSKREISE
 from sozial_dwh.sources.arbeitslose import WIDE as ARBEITSLOSE_SPALTEN
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
-from sozial_dwh.sources.profiliert import kopf_texte
+from sozial_dwh.sources.profiliert import KATEGORIEN, kopf_texte
 from sozial_dwh.sources.sgb2 import MERKMALE as SGB2_MERKMALE
 
 OFFEN = "offen"  # Platzhalter einer unbeantworteten Zuordnung: das Laden lehnt ihn ab
@@ -201,7 +205,9 @@ def _tabelle_im_blatt(sheet: Sheet, csv: bool) -> Tabelle | None:
         return None
     breite = max(len(texte), *(len(row) for row in daten[:1000]))
     texte = [*texte, *[""] * (breite - len(texte))]
-    spalten = [Spalte(c, re.sub(r"\s+", " ", texte[c]).strip(),
+    # Überschriften einzeilig, Silbentrennung am Zeilenumbruch entfernt („Migrations-⏎hintergrund“): verglichen wird
+    # wie beim Lesen (`parsing.norm`), geschrieben lesbar
+    spalten = [Spalte(c, re.sub(r"\s+", " ", re.sub(r"-\s*[\r\n]+\s*", "", texte[c])).strip(),
                       [row[c] if c < len(row) else None for row in daten]) for c in range(breite)]
     for spalte in spalten:
         _klassifiziere(spalte)
@@ -284,8 +290,8 @@ def _klassifiziere(spalte: Spalte) -> None:
         spalte.art = "tag"
     elif any(isinstance(v, str) and re.fullmatch(r"0\d+", v.strip()) for v in werte):
         spalte.art = "code"  # führende Null: ein Schlüssel, keine Anzahl
-    elif ganz and (n.endswith("id") or any(h in n for h in _HINWEIS_CODE)
-                   or n.startswith(_HINWEIS_GEBIET) or n in ("nr", "lfdnr")):
+    elif ganz and (n.endswith("id") or any(h in n for h in _HINWEIS_CODE) or n in ("nr", "lfdnr")
+                   or (any(h in n for h in _HINWEIS_GEBIET) and not any(w in n for w in _BEVOELKERUNGSWORTE))):
         spalte.art = "code"
     elif any(isinstance(v, str) and v.strip().endswith("%") for v in werte) or not ganz \
             or any(h in klein for h in _HINWEIS_ANTEIL):
@@ -337,8 +343,8 @@ _FUELLWORTE = {
 }
 _BEVOELKERUNGSWORTE = {"bevoelkerung", "einwohner", "einwohnerinnen", "einwohnende", "personen", "insgesamt", "gesamt",
                        "anzahl", "summe", "zusammen", "menschen", "ew", "einw"}
-_GESCHLECHT = {"maennlich": "m", "maenner": "m", "mann": "m", "jungen": "m", "weiblich": "w", "frauen": "w",
-               "frau": "w", "maedchen": "w", "divers": "d"}
+_GESCHLECHT = {"maennlich": "m", "maennliche": "m", "maenner": "m", "mann": "m", "jungen": "m", "weiblich": "w",
+               "weibliche": "w", "frauen": "w", "frau": "w", "maedchen": "w", "divers": "d"}
 _STAAT = {"auslaender": "nichtdeutsch", "auslaenderinnen": "nichtdeutsch", "auslaendische": "nichtdeutsch",
           "auslaendisch": "nichtdeutsch", "nichtdeutsche": "nichtdeutsch", "nichtdeutsch": "nichtdeutsch",
           "deutsche": "deutsch", "deutsch": "deutsch"}
@@ -562,6 +568,7 @@ _DATEINAME_DATUM = (
     (re.compile(r"(?<!\d)(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\d)"), r"(?P<tag>\d{1,2})\.(?P<monat>\d{1,2})\.(?P<jahr>\d{4})"),
     (re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])([0-3]\d)(?!\d)"), r"(?P<jahr>\d{4})(?P<monat>\d{2})(?P<tag>\d{2})"),
     (re.compile(r"(?<!\d)((?:19|20)\d{2})-(0[1-9]|1[0-2])(?![\d-])"), r"(?P<jahr>\d{4})-(?P<monat>\d{2})"),
+    (re.compile(r"(?<!\d)((?:19|20)\d{2})(0[1-9]|1[0-2])(?!\d)"), r"(?<!\d)(?P<jahr>\d{4})(?P<monat>\d{2})(?!\d)"),
 )
 
 
@@ -860,7 +867,7 @@ def entwerfe(path: Path, quelle: str | None = None, profil: str | None = None, g
         eigene.add(gemeinde_sp.index)
     zahlen = [sp for sp in tab.spalten if sp.index not in eigene and sp.art == "zahl"]
     etiketten = [sp for sp in tab.spalten if sp.index not in eigene and sp.art in ("text", "code")
-                 and 1 < sp.verschieden <= max(2, len(tab.zeilen) // 2)
+                 and (1 < sp.verschieden or len(sp.werte()) < len(tab.zeilen)) and sp.verschieden <= max(2, len(tab.zeilen) // 2)
                  and not (gebiet.name_spalte is not None and sp.index == gebiet.name_spalte.index)]
     if len(zahlen) > 1 and etiketten:  # wenige verschiedene ganze Zahlen neben vielen: Kennziffern, keine Anzahlen
         wenige = [sp for sp in zahlen if sp.verschieden <= 30 and len(tab.zeilen) >= 10 * sp.verschieden]
@@ -872,7 +879,7 @@ def entwerfe(path: Path, quelle: str | None = None, profil: str | None = None, g
     layout = "lang" if len(zahlen) == 1 and etiketten else "breit"
 
     if quelle is None:
-        quelle, quelle_grund = _rate_quelle(tab, layout, zahlen, etiketten, eigene)
+        quelle, quelle_grund = _rate_quelle(tab, path.name, layout, zahlen, etiketten, eigene)
     else:
         quelle_grund = "beim Aufruf angegeben (--quelle)"
 
@@ -952,8 +959,30 @@ def _kopf(y: _Yaml, path: Path, tab: Tabelle, profil: str, layout: str, gebiet: 
     y.leer()
 
 
-def _rate_quelle(tab: Tabelle, layout: str, zahlen: list[Spalte], etiketten: list[Spalte], eigene: set[int]
-                 ) -> tuple[str | None, str]:
+_QUELLEN_WORTE = {
+    "bevoelkerung": ("bevoelkerung", "einwohner"),
+    "arbeitslose": ("arbeitslos", "rechtskreis"),
+    "sgb2": ("sgb ii", "sgbii", "bedarfsgemeinschaft", "leistungsberechtigte", "leistungsempfaenger"),
+    "grundsicherung": ("grundsicherung", "mindestsicherung", "leistungsart", "asylblg", "sgb xii"),
+}
+
+
+def _rate_quelle(tab: Tabelle, dateiname: str, layout: str, zahlen: list[Spalte], etiketten: list[Spalte],
+                 eigene: set[int]) -> tuple[str | None, str]:
+    """Die Quelle: am Dateinamen (<quelle>_…), im langen Layout an den Überschriften von Wert- und Merkmalsspalten,
+    sonst an den Überschriften oder Werten, die Zellen einer Quelle sind (Einwohner zuerst)."""
+    dims = wuerfel_dimensionen()
+    if (m := re.match(r"([a-z0-9]+)[_-]", dateiname.lower())) and m[1] in dims:
+        return m[1], f"der Dateiname beginnt mit „{m[1]}_“"
+    if layout == "lang":
+        koepfe = [_klein(sp.text) for sp in (*zahlen, *etiketten)]
+        punkte = {q: sum(any(w in k for w in worte) for k in koepfe) for q, worte in _QUELLEN_WORTE.items()}
+        beste = max(punkte.values())
+        if beste and list(punkte.values()).count(beste) == 1:
+            quelle = max(punkte, key=punkte.get)
+            return quelle, "erkannt an den Überschriften " + ", ".join(f"„{sp.text}“" for sp in (*zahlen, *etiketten)
+                                                                        if any(w in _klein(sp.text) for w in
+                                                                               _QUELLEN_WORTE[quelle]))
     if layout == "breit":
         texte = [sp.text for sp in tab.spalten if sp.index not in eigene and sp.art == "zahl"]
     else:
@@ -995,7 +1024,7 @@ def _gemeinde(y: _Yaml, tab: Tabelle, gebiet: GebietWahl, gemeinde_sp: Spalte | 
         for v in dict.fromkeys(_zeige(v) for v in sp.werte()):
             k = _klein(v)
             if re.match(r"(stadt|gemeinde|landeshauptstadt|freie und hansestadt|hansestadt)\b", k) or \
-                    k.endswith("insgesamt"):
+                    re.fullmatch(r".+\s+insgesamt", k):
                 kandidaten.append(v)
     if kandidaten:
         hinweise.append("die Datei nennt " + ", ".join(f"„{k}“" for k in kandidaten[:3]))
@@ -1204,6 +1233,8 @@ def _lang(y: _Yaml, tab: Tabelle, quelle: str, wert: Spalte, etiketten: list[Spa
     for sp in etiketten:
         name = canonical(sp.text, list(_DIMENSIONEN))
         dim = _DIMENSIONEN.get(name) if name else None
+        if dim is None:  # Merkmale der übrigen Quellen mit eigenen Synonymen (Rechtskreis, Merkmal, Leistungsart)
+            dim = next((d for d in dims if d in SYNONYMS and canonical(sp.text, [d])), None)
         if dim and (dim in dims or (dim == "alter" and "alter_von" in dims)) and dim not in [d for d, _ in dimensionen]:
             dimensionen.append((dim, sp))
         else:
@@ -1247,27 +1278,24 @@ def _lang(y: _Yaml, tab: Tabelle, quelle: str, wert: Spalte, etiketten: list[Spa
                 else:
                     teil.zeile(f"  alter: {_q(sp.text)}", f"Altersangaben, z. B. {sp.beispiele()}")
                 continue
-            fremd = []
-            for v in verschieden:
-                try:
-                    parse_category(dim, v)
-                except CellError:
-                    fremd.append(v)
-            if not fremd:
+            auspraegungen = {v: _auspraegung(quelle, dim, v) for v in verschieden}
+            if dim in KATEGORIEN and all(auspraegungen.values()) or all(a == v for v, a in auspraegungen.items()):
                 teil.zeile(f"  {dim}: {_q(sp.text)}", f"Werte {sp.beispiele(4)}")
                 continue
             teil.zeile(f"  {dim}:")
             teil.zeile(f"    spalte: {_q(sp.text)}")
             teil.zeile("    werte:")
             for v in verschieden[:MAX_WERTE]:
-                deutung = deute(v, quelle)
-                if deutung.koordinaten is not None and set(deutung.koordinaten) == {dim}:
-                    teil.zeile(f"      {_q(v)}: {_wert(deutung.koordinaten[dim])}", deutung.grund)
-                elif v in fremd:
-                    teil.zeile(f"      {_q(v)}: {OFFEN}", frage=f"Welche Ausprägung von {dim} ist „{v}“? Oder "
-                                                                "„ignorieren“ (Zeilen nicht laden).")
+                if auspraegungen[v]:
+                    teil.zeile(f"      {_muster_text(v)}: {_wert(auspraegungen[v])}")
                 else:
-                    teil.zeile(f"      {_q(v)}: {_wert(v)}")
+                    teil.zeile(f"      {_muster_text(v)}: {OFFEN}", frage=(
+                        f"Welche Ausprägung von {dim} ist „{v}“? Antwort: {_erlaubt(quelle, dim)}, oder „ignorieren“ "
+                        "(Zeilen nicht laden)."))
+            if len(verschieden) > MAX_WERTE:
+                teil.zeile("      ", frage=f"{len(verschieden) - MAX_WERTE} weitere Werte von „{sp.text}“ fehlen oben "
+                                           "(Zeilen mit ihnen gingen in Quarantäne). Bitte ergänzen oder diese Zeile "
+                                           "löschen.")
     if zeilen_sp is not None:
         verschieden = list(dict.fromkeys(_zeige(v) for v in zeilen_sp.werte()))
         gruppen = _gruppen(verschieden, quelle)
@@ -1305,11 +1333,10 @@ def _lang(y: _Yaml, tab: Tabelle, quelle: str, wert: Spalte, etiketten: list[Spa
             teil.zeile(f"    {_muster_text(v)}: {wert_text}", deutung.grund)
         if len(aufgefuehrt) > MAX_WERTE:
             weitere = aufgefuehrt[MAX_WERTE:]
-            teil.kommentar(f"{len(weitere)} weitere Werte von „{zeilen_sp.text}“ sind nicht aufgeführt, z. B. "
-                           + ", ".join(f"„{v}“" for v in weitere[:5]) + ".", 4)
             teil.zeile("    ", frage=(
-                f"{len(weitere)} Werte von „{zeilen_sp.text}“ fehlen oben; Zeilen mit ihnen gingen in Quarantäne. "
-                "Bitte ergänzen (einzeln oder als /Muster/) oder diese Zeile löschen."))
+                f"{len(weitere)} weitere Werte von „{zeilen_sp.text}“ sind oben nicht aufgeführt (z. B. "
+                + ", ".join(f"„{v}“" for v in weitere[:5]) + "); Zeilen mit ihnen gingen in Quarantäne. Bitte "
+                "ergänzen (einzeln oder als /Muster/) oder diese Zeile löschen."))
     elif quelle and not dimensionen:
         teil.zeile(f"zeilen: {OFFEN}", frage=(
             "Keine Spalte, deren Werte Merkmale sind, erkannt. Welche Spalte sagt, was die Anzahl zählt? "
@@ -1364,6 +1391,33 @@ def _lang(y: _Yaml, tab: Tabelle, quelle: str, wert: Spalte, etiketten: list[Spa
                 folge.append((nr, _zeige(gebiet.spalte.zellen[i]), z))
         y.summenfolge = folge
     return [*gewaehlt, wert]
+
+
+def _auspraegung(quelle: str, dim: str, v: object) -> str | None:
+    """Die Ausprägung eines Zellwerts für das Merkmal `dim` der Quelle; None, wenn sie nicht zu erkennen ist."""
+    if _insgesamt(v):
+        return INSGESAMT
+    if dim in KATEGORIEN:
+        try:
+            return parse_category(dim, v)
+        except CellError:
+            return None
+    if quelle == "arbeitslose":
+        return (ARBEITSLOSE_RECHTSKREISE if dim == "rechtskreis" else ARBEITSLOSE_MERKMALE).get(norm(v))
+    if quelle == "sgb2" and dim == "merkmal":
+        return canonical(v, SGB2_MERKMALE)
+    if quelle == "grundsicherung" and dim == "leistungsart":
+        return canonical(v, LEISTUNGSARTEN)
+    return None
+
+
+def _erlaubt(quelle: str, dim: str) -> str:
+    if dim in KATEGORIEN:
+        return ", ".join(category_values(dim))
+    werte = {("arbeitslose", "rechtskreis"): sorted(set(ARBEITSLOSE_RECHTSKREISE.values())),
+             ("arbeitslose", "merkmal"): sorted(set(ARBEITSLOSE_MERKMALE.values())),
+             ("sgb2", "merkmal"): SGB2_MERKMALE, ("grundsicherung", "leistungsart"): LEISTUNGSARTEN}.get((quelle, dim))
+    return ", ".join([INSGESAMT, *werte]) if werte else "eine Ausprägung"
 
 
 def _insgesamt(v: object) -> bool:
