@@ -489,11 +489,6 @@ _HINWEIS_GEMEINDE = ("ags", "gemeindeschluessel", "gemeindekennziffer", "gemeind
 
 
 @dataclass
-class Frage:
-    text: str
-
-
-@dataclass
 class GebietWahl:
     spalte: Spalte | None
     nach_name: bool = False
@@ -514,9 +509,7 @@ def _waehle_gebiet(tab: Tabelle, gebiete: list[Gebiet]) -> GebietWahl:
         werte = {_schluessel(v) for v in sp.werte()}
         code = sum(w in ids for w in werte)
         name = sum(norm(w) in namen for w in werte)
-        hinweis = any(h in norm(sp.text) for h in _HINWEIS_GEBIET) and not any(h in norm(sp.text)
-                                                                          for h in ("name", "bezeichnung")) \
-            or any(h in _klein(sp.text) for h in _HINWEIS_GEBIET)
+        hinweis = any(h in _klein(sp.text) for h in _HINWEIS_GEBIET)
         kandidaten.append((sp, werte, code, name, hinweis))
     if not kandidaten:
         return GebietWahl(None, frage="Keine Spalte mit Gebietsangaben gefunden (Text oder Schlüssel je Zeile). "
@@ -528,8 +521,10 @@ def _waehle_gebiet(tab: Tabelle, gebiete: list[Gebiet]) -> GebietWahl:
         wahl = GebietWahl(sp, nach_name, treffer=(max(code, name), len(werte)))
         wahl.grund = (f"{'Namen' if nach_name else 'Schlüssel'}: {max(code, name)} von {len(werte)} Werten stehen in "
                       "der Gebietsgliederung")
-        wahl.gemeinden = {g.gemeinde_ags for g in gebiete
-                          if (norm(g.name) if nach_name else g.gebiet_id) in {norm(w) if nach_name else w for w in werte}}
+        if nach_name:
+            wahl.gemeinden = {g.gemeinde_ags for g in gebiete if norm(g.name) in {norm(w) for w in werte}}
+        else:
+            wahl.gemeinden = {g.gemeinde_ags for g in gebiete if g.gebiet_id in werte or g.akg_code in werte}
     else:
         mit_hinweis = [k for k in kandidaten if k[4]]
         codes = [k[0] for k in mit_hinweis if k[0].art == "code"]
@@ -866,8 +861,10 @@ def entwerfe(path: Path, quelle: str | None = None, profil: str | None = None, g
     if gemeinde_sp is not None:
         eigene.add(gemeinde_sp.index)
     zahlen = [sp for sp in tab.spalten if sp.index not in eigene and sp.art == "zahl"]
+    # Merkmalsspalten: Werte wiederholen sich (eine Spalte mit nur einem Wert und Lücken: leer = insgesamt)
     etiketten = [sp for sp in tab.spalten if sp.index not in eigene and sp.art in ("text", "code")
-                 and (1 < sp.verschieden or len(sp.werte()) < len(tab.zeilen)) and sp.verschieden <= max(2, len(tab.zeilen) // 2)
+                 and (sp.verschieden > 1 or len(sp.werte()) < len(tab.zeilen))
+                 and sp.verschieden <= max(2, len(tab.zeilen) // 2)
                  and not (gebiet.name_spalte is not None and sp.index == gebiet.name_spalte.index)]
     if len(zahlen) > 1 and etiketten:  # wenige verschiedene ganze Zahlen neben vielen: Kennziffern, keine Anzahlen
         wenige = [sp for sp in zahlen if sp.verschieden <= 30 and len(tab.zeilen) >= 10 * sp.verschieden]
@@ -925,7 +922,7 @@ def entwerfe(path: Path, quelle: str | None = None, profil: str | None = None, g
     text = y.text()
     anzahl = len(y.fragen)
     text = text.replace("@FRAGEN@", f"{anzahl} offene Frage{'n' if anzahl != 1 else ''}" if anzahl else
-                        "keine offene Frage")
+                        "Keine offene Frage")
     return Entwurf(profil, text, y.fragen, tab, layout, quelle if quelle in dims else None)
 
 
@@ -940,7 +937,7 @@ def _kopf(y: _Yaml, path: Path, tab: Tabelle, profil: str, layout: str, gebiet: 
     y.kommentar(f"für „{path.name}“: {wo}, {kopf}, {zeilen} Datenzeilen, "
                 f"{sum(1 for s in tab.spalten if s.text or s.art != 'leer')} Spalten, Layout {layout}.")
     y.kommentar()
-    y.kommentar("Offen: @FRAGEN@. So geht es weiter:")
+    y.kommentar("@FRAGEN@. So geht es weiter:")
     y.kommentar("  1. Jede Zeile, die mit „FRAGE:“ markiert ist, beantworten: den Wert vor dem # ersetzen und den")
     y.kommentar("     Kommentar ab # löschen. Solange eine Frage offen ist, lädt das Profil nicht (die Prüfung nennt")
     y.kommentar("     Schlüssel und Zeile).")
@@ -954,7 +951,7 @@ def _kopf(y: _Yaml, path: Path, tab: Tabelle, profil: str, layout: str, gebiet: 
         werte = {_schluessel(v) for v in gebiet.spalte.werte()}
         y.kommentar()
         y.kommentar(f"Hinweis: die Gebiete der Datei ({len(werte)} verschiedene, z. B. {gebiet.spalte.beispiele()}) "
-                    f"stehen nicht in der Gebietsgliederung ({len(gebiete)} Gebiete).")
+                    "stehen nicht in der Gebietsgliederung" + (f" ({len(gebiete)} Gebiete)." if gebiete else "."))
         y.kommentar("Vor dem Laden die Gebiete in data/reference/gebiete.csv eintragen.")
     y.leer()
 
@@ -1042,12 +1039,12 @@ def _gebiet_zeile(y: _Yaml, gebiet: GebietWahl) -> None:
         y.zeile(f"gebiet: {{spalte: {OFFEN}}}", frage=gebiet.frage)
         return
     nach = ", nach: name" if gebiet.nach_name else ""
-    text = f"gebiet: {{spalte: {_q(gebiet.spalte.text)}{nach}}}"
+    wert = f"{{spalte: {_q(gebiet.spalte.text)}{nach}}}"
     if gebiet.frage:
-        y.zeile(f"gebiet: {{spalte: {OFFEN}}}", frage=f"{gebiet.frage} Vermutlich: {text[8:]}")
+        y.zeile(f"gebiet: {{spalte: {OFFEN}}}", frage=f"{gebiet.frage} Vermutlich: {wert}")
         return
     extra = f"; Namen dazu in {gebiet.name_spalte.name}" if gebiet.name_spalte is not None else ""
-    y.zeile(text, gebiet.grund + extra)
+    y.zeile(f"gebiet: {wert}", gebiet.grund + extra)
 
 
 def _summen_wahl(tab: Tabelle, gebiet: GebietWahl, layout: str, zahlen: list[Spalte], rumpf: _Yaml
