@@ -104,6 +104,15 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--neu", action="store_true",
                         help="auch eine freigegebene (eingefrorene) Ausgabe neu bauen")
 
+    profil = commands.add_parser("profil", help="Lieferprofile (eigene Dateilayouts, ohne Code)")
+    profil_befehle = profil.add_subparsers(dest="profil_befehl", metavar="BEFEHL", parser_class=_Parser, required=True)
+    entwurf = profil_befehle.add_parser("entwurf", help="Entwurf eines Lieferprofils für eine neue Datei schreiben")
+    entwurf.add_argument("datei", type=Path, metavar="DATEI")
+    entwurf.add_argument("--quelle", metavar="Q", help="die Quelle, die die Datei füllt (Standard: aus den Spalten "
+                                                         "geraten), z. B. bevoelkerung")
+    entwurf.add_argument("--ausgabe", type=Path, metavar="PFAD",
+                         help="Zieldatei oder -ordner (Standard: <profil>.yaml im aktuellen Ordner)")
+
     templates = commands.add_parser("templates", help="leere Vorlage je Quelle mit Erläuterungen schreiben")
     templates.add_argument("dir", nargs="?", type=Path, metavar="ORDNER",
                            help="Zielordner (Standard: $SOZIAL_DWH_HOME/templates)")
@@ -116,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return 2
     return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui,
-            "templates": cmd_templates, "export": cmd_export, "bench": cmd_bench}[args.command](args)
+            "templates": cmd_templates, "export": cmd_export, "bench": cmd_bench, "profil": cmd_profil}[args.command](args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -320,6 +329,44 @@ def _de(zelle: dict) -> str:
         return f"unbekannt ({zelle.get('kennzeichen')})"
     return f"{wert:,.0f}".replace(",", ".") if float(wert).is_integer() else f"{wert:,.2f}".replace(",", " ").replace(
         ".", ",").replace(" ", ".")
+
+
+def cmd_profil(args: argparse.Namespace) -> int:
+    """`profil entwurf`: 0 geschrieben, 1 keine Tabelle in der Datei, 2 Aufruf falsch."""
+    from sozial_dwh.profil_entwurf import FileRejected, KeineTabelle, schreibe_entwurf
+    from sozial_dwh.reference import ReferenceError, load_gebiete
+    from sozial_dwh.sources import wuerfel_dimensionen
+
+    if not args.datei.is_file():
+        _err(f"Datei nicht gefunden: {args.datei}")
+        return 2
+    quellen = sorted(wuerfel_dimensionen())
+    if args.quelle is not None and args.quelle not in quellen:
+        _err(f"--quelle: „{args.quelle}“ ist keine Quelle, die ein Lieferprofil füllen kann. Möglich: "
+             f"{', '.join(quellen)}.")
+        return 2
+    try:
+        gebiete = load_gebiete(config.reference_dir())
+    except ReferenceError as exc:
+        _err(f"Hinweis: Gebietsgliederung nicht lesbar ({exc}); der Entwurf erkennt Gebiete und Gemeinde nicht daran.")
+        gebiete = []
+    try:
+        ziel, entwurf = schreibe_entwurf(args.datei, args.ausgabe, args.quelle, gebiete)
+    except FileExistsError as exc:
+        _err(f"{exc.args[0]} gibt es schon; nicht überschrieben. Bitte mit --ausgabe einen anderen Namen wählen oder "
+             "die Datei löschen.")
+        return 2
+    except (KeineTabelle, FileRejected) as exc:
+        _err(f"Kein Entwurf geschrieben: {exc}")
+        return 1
+    offen = len(entwurf.fragen)
+    print(f"Entwurf geschrieben: {ziel} (Profil {entwurf.profil}, Quelle {entwurf.quelle or 'offen'}, Layout "
+          f"{entwurf.layout}, {offen} offene Frage{'' if offen == 1 else 'n'}).")
+    if offen:
+        print("Bitte die Zeilen mit „# FRAGE:“ beantworten; solange eine offen ist, lädt das Profil nicht.")
+    print(f"Dann nach data/reference/lieferprofile/ legen und prüfen: sozial-dwh check --profil {entwurf.profil} "
+          f"{args.datei}")
+    return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:

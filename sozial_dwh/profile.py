@@ -52,6 +52,9 @@ ALTER_SCHLUESSEL = ("alter", "alter_von", "alter_bis", "alter_bis_unter")
 ALTERSGRUPPEN = ("einschliesslich", "bis_unter")
 LAYOUTS = ("breit", "lang", "standard")
 KENNZEICHEN = ("geheim", "unbekannt", "gesperrt", "nicht_zutreffend", "nicht_verfuegbar", "nicht_geliefert")
+# Markierung einer offenen Frage im Entwurf (`sozial-dwh profil entwurf`): ein Profil mit ihr lädt nicht
+FRAGE_MARKE = "# FRAGE:"
+_FRAGE = re.compile(r"#\s*FRAGE:\s*(.*)$")
 
 
 class ProfilFehler(Exception):
@@ -266,6 +269,7 @@ def lade_profil(datei: Path, dimensionen: dict[str, tuple[str, ...]]) -> Profil:
         raise ProfilFehler(f"Lieferprofil {datei.name}: nicht lesbar ({exc}).") from exc
     if not isinstance(daten, dict):
         raise ProfilFehler(f"Lieferprofil {datei.name}: erwartet Schlüssel wie „profil:“, „quelle:“, „layout:“.")
+    _offene_fragen(p, datei.read_text(encoding="utf-8"))
     for schluessel in daten:
         if schluessel not in SCHLUESSEL:
             aehnlich = [k for k in SCHLUESSEL if norm(k)[:4] == norm(str(schluessel))[:4]]
@@ -297,6 +301,55 @@ def lade_profil(datei: Path, dimensionen: dict[str, tuple[str, ...]]) -> Profil:
     _lese_orte(p, daten, profil)
     _lese_werte(p, daten, profil, dims)
     return profil
+
+
+def _offene_fragen(p: _Pruefer, text: str) -> None:
+    """Ein Entwurf mit unbeantworteter Frage lädt nie mit einer geratenen Lesart: jede Zeile mit `# FRAGE:` wird
+    mit Schlüssel und Zeilennummer gemeldet."""
+    zeilen = text.splitlines()
+    offen = []
+    for nr, zeile in enumerate(zeilen, start=1):
+        if m := _FRAGE.search(zeile):
+            offen.append((_schluessel_der_zeile(zeilen, nr - 1), nr, m[1].strip()))
+    if not offen:
+        return
+    schluessel, nr, frage = offen[0]
+    weitere = ""
+    if len(offen) > 1:
+        weitere = (f" Weitere offene Fragen ({len(offen) - 1}): "
+                   + "; ".join(f"„{k}“ (Zeile {n})" for k, n, _ in offen[1:]) + ".")
+    raise p.fehler(schluessel, f"offene Frage aus dem Entwurf (Zeile {nr}): {frage} Bitte beantworten: den Wert "
+                   f"eintragen und den Kommentar „{FRAGE_MARKE} …“ löschen.{weitere}")
+
+
+def _schluessel_der_zeile(zeilen: list[str], i: int) -> str:
+    """Der Schlüsselpfad einer YAML-Zeile aus den Einrückungen darüber („zeilen: werte: Ausländer“)."""
+    def teil(text: str) -> str:
+        text = re.sub(r"\s*#.*$", "", text).strip()
+        text = text[2:].strip() if text.startswith("- ") else text
+        kopf = re.match(r'^("(?:[^"\\]|\\.)*"|\'[^\']*\'|[^:]+?)\s*:(\s|$)', text)
+        return (kopf[1] if kopf else text).strip("\"'")
+
+    def einzug(text: str) -> int:
+        return len(text) - len(text.lstrip())
+
+    pfad = []
+    zeile = zeilen[i]
+    if zeile.lstrip().startswith("#"):
+        tiefe = einzug(zeile) + 1
+    else:
+        if teil(zeile):
+            pfad.append(teil(zeile))
+        tiefe = einzug(zeile)
+    for vorher in reversed(zeilen[:i]):
+        if not vorher.strip() or vorher.lstrip().startswith("#"):
+            continue
+        if einzug(vorher) < tiefe:
+            pfad.insert(0, teil(vorher))
+            tiefe = einzug(vorher)
+            if tiefe == 0:
+                break
+    return ": ".join(pfad) or "?"
 
 
 def _lese_erkennen(p: _Pruefer, daten: dict, profil: Profil) -> None:
