@@ -76,7 +76,7 @@ def referenz(tmp_path: Path, gebiete: Path, profile: dict[str, str]) -> Path:
     ziel = tmp_path / "referenz"
     shutil.copytree(config.REPO_ROOT / "data" / "reference", ziel)
     shutil.copy(gebiete, ziel / "gebiete.csv")
-    (ziel / "lieferprofile").mkdir()
+    (ziel / "lieferprofile").mkdir(exist_ok=True)
     for name, text in profile.items():
         (ziel / "lieferprofile" / f"{name}.yaml").write_text(text, encoding="utf-8")
     return ziel
