@@ -5,9 +5,13 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.assets.bericht import ausgaben_anmelden
 from pipelines.constants import GROUP_INGEST
-from pipelines.partitions import PARTITIONIERTE_QUELLEN, stichtage_anmelden
+from pipelines.partitions import (
+    PARTITIONIERTE_QUELLEN,
+    ausgaben_anmelden,
+    stichtag_aus_key,
+    stichtage_anmelden,
+)
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.ingest import erkenne_lieferung, ingest_inbox
@@ -72,7 +76,7 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         # Lauf für einen Stichtag: er baut nur die Stichtag-Partitionen neu. Dateien anderer Stichtage und nicht
         # partitionierter Quellen (Kita, Konferenz: ihre Tabellen gehören nicht zum Job) warten auf ihren Lauf;
         # nicht erkennbare Dateien werden wie immer abgelehnt.
-        stichtag = dt.date.fromisoformat(context.partition_key)
+        stichtag = stichtag_aus_key(context.partition_key)
 
         def auswahl(path) -> bool:
             quelle, stichtage = erkenne_lieferung(path, matcher)
