@@ -184,7 +184,7 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
 def test_lange_csv_gueltig_und_gemessen(example_home: Paths, tmp_path: Path):
     """Die lange Bevölkerungs-CSV des Benchmarks ist gültig (Summenzeilen stimmen) und ein ganzer `sozial-dwh run`
     darauf wird in einem eigenen Prozess gemessen – hier klein (1.000 Zeilen), im Benchmark 2 Mio."""
-    from sozial_dwh.bench import _lange_csv_schluessel, lange_csv_messen, lange_csv_schreiben
+    from pipelines.bench import _lange_csv_schluessel, lange_csv_messen, lange_csv_schreiben
 
     daten = lange_csv_schreiben(tmp_path / "geschrieben", 1000)
     assert daten["gebiete"] == 3 and daten["datenzeilen"] == 3 * 404 and daten["summenzeilen"] == 404

@@ -32,9 +32,9 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.bench_bombe import lying_bomb
 from pipelines.runner import run_all
 from sozial_dwh import warehouse
-from sozial_dwh.bench_bombe import lying_bomb
 from sozial_dwh.config import REPO_ROOT, Paths
 from sozial_dwh.ingest import IngestSummary, erkenne_lieferung, ingest_inbox, inspect_file
 from sozial_dwh.readers.workbook import read_sheets
