@@ -5,6 +5,10 @@ aller Stichtag-Partitionen (ein einziger Lauf, eine Arbeitskopie, eine Übernahm
 vor dem Start fest (`pipelines.partitions.bekannte_stichtage`): die schon geladenen (Warehouse) und die der Dateien
 im Eingang. Gibt es noch keinen Stichtag, läuft alles, was nicht von den partitionierten Assets abhängt
 (Referenzdaten, Eingang, Kita, Konferenzen).
+
+Jede Datei im Eingang wird in einem Lauf nur einmal gelesen: Stichtage aus Blatt „Info“ und Dateiname kosten kein
+Lesen der Datenblätter; eine Datei, deren Stichtag erst der Inhalt zeigt, liest die Vorbereitung, und das Laden
+nimmt dieses Ergebnis (`sozial_dwh.ingest.vorab_gelesen`, gilt im selben Prozess).
 """
 
 
@@ -13,6 +17,7 @@ import dagster as dg
 from pipelines.definitions import defs
 from pipelines.partitions import STICHTAGE, bekannte_stichtage, bereich_tags
 from sozial_dwh.config import Paths
+from sozial_dwh.ingest import vorab_gelesen
 
 
 def ohne_partitionen(job: dg.JobDefinition) -> list[dg.AssetKey]:
@@ -28,9 +33,10 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
     """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation)."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
-    keys = bekannte_stichtage(instance, paths)
-    if keys:
-        return job.execute_in_process(instance=instance, tags=bereich_tags(keys), raise_on_error=raise_on_error,
-                                      run_config=run_config)
-    return job.execute_in_process(instance=instance, asset_selection=ohne_partitionen(job),
-                                  raise_on_error=raise_on_error, run_config=run_config)
+    with vorab_gelesen():
+        keys = bekannte_stichtage(instance, paths)
+        if keys:
+            return job.execute_in_process(instance=instance, tags=bereich_tags(keys), raise_on_error=raise_on_error,
+                                          run_config=run_config)
+        return job.execute_in_process(instance=instance, asset_selection=ohne_partitionen(job),
+                                      raise_on_error=raise_on_error, run_config=run_config)

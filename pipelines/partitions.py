@@ -83,16 +83,19 @@ def stichtage_im_warehouse(paths: Paths) -> list[str]:
 
 
 def stichtage_im_eingang(paths: Paths, dateien: Iterable | None = None) -> dict[str, list[str]]:
-    """Stichtage der Dateien partitionierter Quellen im Eingang: {Dateiname: [Stichtag, …]}."""
+    """Stichtage der Dateien partitionierter Quellen im Eingang: {Dateiname: [Stichtag, …]}.
+
+    Aus Blatt „Info“ und Dateiname; nur eine Datei, die beides nicht nennt, wird dafür ganz gelesen – einmal, und
+    innerhalb von `sozial_dwh.ingest.vorab_gelesen` (`sozial-dwh run`) für das Laden im selben Lauf gemerkt."""
     try:
         matcher = GebietMatcher(load_gebiete(paths.reference))
     except ReferenceError:
         return {}  # der Lauf meldet den Fehler der Referenzdaten selbst
     ergebnis = {}
     for path in dateien if dateien is not None else inbox_files(paths):
-        quelle, stichtage = erkenne_lieferung(path, matcher)
-        if quelle in PARTITIONIERTE_QUELLEN and stichtage:
-            ergebnis[path.name] = [stichtag_key(s) for s in stichtage]
+        lieferung = erkenne_lieferung(path, matcher, inhalt=True)
+        if lieferung.quelle in PARTITIONIERTE_QUELLEN and lieferung.stichtage:
+            ergebnis[path.name] = [stichtag_key(s) for s in lieferung.stichtage]
     return ergebnis
 
 

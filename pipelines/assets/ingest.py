@@ -14,7 +14,7 @@ from pipelines.partitions import (
 )
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
-from sozial_dwh.ingest import erkenne_lieferung, ingest_inbox
+from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
 
@@ -78,9 +78,9 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         # nicht erkennbare Dateien werden wie immer abgelehnt.
         stichtag = stichtag_aus_key(context.partition_key)
 
-        def auswahl(path) -> bool:
-            quelle, stichtage = erkenne_lieferung(path, matcher)
-            return quelle is None or (quelle in PARTITIONIERTE_QUELLEN and (not stichtage or stichtag in stichtage))
+        def auswahl(lieferung: Lieferung) -> bool:
+            return lieferung.quelle is None or (lieferung.quelle in PARTITIONIERTE_QUELLEN
+                                                and (not lieferung.stichtage or stichtag in lieferung.stichtage))
 
     with warehouse_db.connect() as con:
         if auswahl is not None and not warehouse.ist_aufgebaut(con):
