@@ -1,4 +1,4 @@
-"""Messprozess des Benchmarks (`sozial-dwh bench`, sozial_dwh/bench.py): ein Dagster-Lauf in einem eigenen Prozess.
+"""Messprozess des Benchmarks (`sozial-dwh bench`, pipelines/bench.py): ein Dagster-Lauf in einem eigenen Prozess.
 
 `python -m pipelines.bench_lauf '<Auftrag als JSON>'` – vom Benchmark gestartet, mit eigenem `SOZIAL_DWH_HOME`,
 `SOZIAL_DWH_REFERENCE` und `DAGSTER_HOME`, damit `ru_maxrss` nur diesen Lauf misst. Aufträge:
@@ -22,11 +22,11 @@ _start = time.perf_counter()
 import dagster as dg  # noqa: E402 (die Importzeit wird gemessen)
 
 from pipelines.ausfuehren import alles_ausfuehren  # noqa: E402
+from pipelines.bench import BenchFehler  # noqa: E402
 from pipelines.definitions import defs  # noqa: E402
 from pipelines.export import export_bericht, schritt_fehler  # noqa: E402
 from pipelines.partitions import stichtage_anmelden  # noqa: E402
 from sozial_dwh import warehouse  # noqa: E402
-from sozial_dwh.bench import BenchFehler  # noqa: E402
 from sozial_dwh.config import Paths  # noqa: E402
 
 IMPORT_S = time.perf_counter() - _start

@@ -10,9 +10,12 @@ from collections.abc import Callable
 
 import dagster as dg
 
+from pipelines.definitions import defs
+from pipelines.partitions import ausgaben_anmelden
 from sozial_dwh import warehouse
 from sozial_dwh.bericht import ausgabe as ausgabe_mod
 from sozial_dwh.config import Paths
+from sozial_dwh.reference import read_csv_rows
 
 
 def schritt_fehler(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
@@ -28,8 +31,6 @@ def schritt_fehler(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
 
 
 def ausgaben_aus_referenz(paths: Paths) -> list[str]:
-    from sozial_dwh.reference import read_csv_rows
-
     path = paths.reference / "berichte.csv"
     return [row["bericht_id"] for row in read_csv_rows(path)] if path.exists() else []
 
@@ -37,9 +38,6 @@ def ausgaben_aus_referenz(paths: Paths) -> list[str]:
 def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
                    progress: Callable[[str], None] = print) -> int:
     """Baut eine Ausgabe; 0 = gebaut oder eingefroren unverändert, 1 = gescheitert."""
-    from pipelines.assets.bericht import ausgaben_anmelden
-    from pipelines.definitions import defs
-
     bekannt = ausgaben_aus_referenz(paths)
     if bericht_id not in bekannt:
         progress(f"Die Berichtsausgabe „{bericht_id}“ steht nicht in {paths.reference / 'berichte.csv'} "

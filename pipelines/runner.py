@@ -13,6 +13,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.ausfuehren import alles_ausfuehren
+from pipelines.export import run_berichte
+from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
 from sozial_dwh import diskspace, warehouse
 from sozial_dwh.bericht.ausgabe import MANIFEST
 from sozial_dwh.config import Paths
@@ -25,9 +28,6 @@ SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.f
 
 
 def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
-    from pipelines.ausfuehren import alles_ausfuehren
-    from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
-
     started = dt.datetime.now().replace(microsecond=0)
     clock = time.monotonic()
     progress(f"Lauf gestartet: Warehouse {paths.warehouse}")
@@ -86,8 +86,6 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
             progress(f"Lauf gescheitert nach {seconds:.1f} s. Warehouse und Analysekopie bleiben im vorherigen Stand; "
                      f"die Dateien dieses Laufs bleiben im Eingang ({paths.inbox}) und werden beim nächsten Lauf geladen.")
         return 1
-    from pipelines.export import run_berichte
-
     berichte = run_berichte(paths, progress=progress)
     seconds = time.monotonic() - clock
     print(summary(paths, started, seconds, result.run_id))

@@ -19,8 +19,7 @@ import time
 
 import dagster as dg
 
-from pipelines.ausfuehren import bereich_tags, stichtage_im_eingang
-from pipelines.partitions import STICHTAGE
+from pipelines.partitions import STICHTAGE, bereich_tags, neue_stichtage, stichtage_im_eingang
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_entries
 from sozial_dwh.readers.safety import lock_files, schreibpause_s
@@ -74,8 +73,7 @@ def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
     run_key = "eingang:" + ",".join(f"{n}={s}" for n, s in sorted(sigs.items()))
     liste = ", ".join(sorted(sigs))
     angemeldet = list(instance.get_dynamic_partitions(STICHTAGE.name))
-    vorhanden = set(angemeldet)
-    neue_partitionen = sorted(erkannt - vorhanden)
+    neue_partitionen = neue_stichtage(instance, erkannt)
     if len(erkannt) == 1 and len(stichtage) == len(neu) and warehouse_aufgebaut(paths):
         stichtag = next(iter(erkannt))
         anfrage = dg.RunRequest(run_key=run_key, job_name="stichtag_lauf", partition_key=stichtag,

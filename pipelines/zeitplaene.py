@@ -5,12 +5,15 @@ Alle sind ab Werk **aus** (DefaultScheduleStatus.STOPPED): die Statistikstelle s
 ein (Automation → Zeitplan → Start), wenn sie mit festen Terminen arbeiten will. Der Lauf trägt den Tag
 `sozial_dwh/anlass`, damit man in der Lauf-Liste sieht, wofür er gestartet wurde.
 
-Die Zeitpläne hängen nur am Namen des Jobs („alles“), nicht an pipelines.definitions: so bleibt dieses Modul
-ohne Importzyklus und lässt sich allein testen.
+Die Zeitpläne hängen nur am Namen des Jobs („alles“) und an pipelines.partitions, nicht an pipelines.definitions
+(das sie einbindet): so bleibt dieses Modul ohne Importzyklus und lässt sich allein testen.
 """
 
 
 import dagster as dg
+
+from pipelines.partitions import bekannte_stichtage, bereich_tags
+from sozial_dwh.config import Paths
 
 JOB = "alles"
 ZEITZONE = "Europe/Berlin"
@@ -42,9 +45,6 @@ def _zeitplan(name: str, cron: str, anlass: str, beschreibung: str) -> dg.Schedu
         except dg.DagsterInvariantViolationError:  # Auswertung ohne Instanz (z. B. im Test): ohne Bereich
             instance = None
         if instance is not None:
-            from pipelines.ausfuehren import bekannte_stichtage, bereich_tags
-            from sozial_dwh.config import Paths
-
             tags.update(bereich_tags(bekannte_stichtage(instance, Paths.from_env())))
         return dg.RunRequest(tags=tags)
 

@@ -1,6 +1,11 @@
 """Kommandozeile `sozial-dwh` (auch `python -m sozial_dwh`), DESIGN §3.
 
 Exit-Codes: 0 = erfolgreich, 1 = Lauf gescheitert bzw. Dateien würden abgelehnt, 2 = Aufruf falsch.
+
+Das einzige Einstiegsmodul: es steht über beiden Schichten. Befehle ohne Dagster (`check`, `demo`, `templates`)
+rufen die Bibliothek `sozial_dwh`; `run`, `export` und `bench` rufen `pipelines/` (Dagster wird erst dort geladen,
+`check` bleibt schnell). Kein anderes Modul in `sozial_dwh/` importiert `pipelines` oder Dagster
+(tests/test_importe.py).
 """
 
 from __future__ import annotations
@@ -159,7 +164,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from sozial_dwh.bench import BenchFehler, run_bench, zusammenfassung
+    from pipelines.bench import BenchFehler, run_bench, zusammenfassung
 
     if args.bombe is not None:
         return _bench_bombe(args)
@@ -188,7 +193,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def _bench_bombe(args: argparse.Namespace) -> int:
     import json
 
-    from sozial_dwh.bench_bombe import run_bomb_bench, zusammenfassung
+    from pipelines.bench_bombe import run_bomb_bench, zusammenfassung
 
     if args.bombe <= 0:
         _err("--bombe: die Größe in GiB muss größer als 0 sein.")

@@ -52,7 +52,8 @@ from sozial_dwh.readers.workbook import (
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, profil_leser
 from sozial_dwh.sources.profiliert import ProfilLeser, erkennt
-from sozial_dwh.sources.zellen import insert_rows
+from sozial_dwh.sources.zellen import CellStore, insert_rows
+from sozial_dwh.sources.zellen import release as release_cells
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
 IGNORED_PREFIXES = ("~$", ".", "~")
@@ -82,6 +83,49 @@ class Verdict:
     @property
     def stichtag(self) -> dt.date | None:
         return max(self.result.stichtage) if self.result and self.result.stichtage else None
+
+    @property
+    def lieferung(self) -> Lieferung:
+        """Quelle und Stichtage, wie das Lesen sie gefunden hat."""
+        return Lieferung(self.quelle, tuple(sorted(self.result.stichtage)) if self.result else ())
+
+
+@dataclass(frozen=True)
+class Lieferung:
+    """Quelle und Stichtage einer Datei im Eingang (`erkenne_lieferung`).
+
+    `im_inhalt`: Blatt „Info“ und Dateiname nennen Quelle oder Stichtag nicht, erst die Datenblätter zeigen sie (und
+    die wurden nicht gelesen). Quelle None sonst: die Datei ist nicht lesbar, der Lauf lehnt sie mit Meldung ab.
+    """
+
+    quelle: str | None
+    stichtage: tuple[dt.date, ...] = ()
+    im_inhalt: bool = False
+
+
+# SHA-256 -> Datei, die vor dem Lauf schon ganz gelesen wurde (nur innerhalb von `vorab_gelesen`)
+_vorab: dict[str, Verdict] | None = None
+
+
+@contextlib.contextmanager
+def vorab_gelesen() -> Iterator[None]:
+    """Für einen Lauf im selben Prozess (`sozial-dwh run`): eine Datei, die schon vor dem Lauf ganz gelesen werden
+    musste (ihr Stichtag steht erst im Inhalt, `erkenne_lieferung(..., inhalt=True)`), merkt sich der Prozess je
+    SHA-256; das Laden nimmt dieses Ergebnis, statt die Datenblätter ein zweites Mal zu lesen. Ungenutztes wird am
+    Ende freigegeben."""
+    global _vorab
+    if _vorab is not None:  # schon aktiv (verschachtelt): der äußere Rahmen gibt frei
+        yield
+        return
+    _vorab = {}
+    try:
+        yield
+    finally:
+        gemerkt, _vorab = _vorab, None
+        for verdict in gemerkt.values():
+            if verdict.result:
+                verdict.result.close()
+        release_cells()
 
 
 def sha256_of(path: Path) -> str:
@@ -217,27 +261,43 @@ def detect_by_header(sheets: list[Sheet], profile: Profile | None = None) -> str
     return winners[0]
 
 
-def erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, list[dt.date]]:
-    """Quelle und Stichtag(e) einer Datei, ohne sie zu laden (für Sensor und Läufe je Stichtag).
+def erkenne_lieferung(path: Path, matcher: GebietMatcher, inhalt: bool = False) -> Lieferung:
+    """Quelle und Stichtag einer Datei, ohne sie zu laden (vor einem Lauf, im Sensor, in einem Lauf je Stichtag).
 
+    Stehen Quelle und Stichtag im Blatt „Info“ oder im Dateinamen, genügt das: dann wird nur das Blatt „Info“
+    gelesen, nicht die Datenblätter. Sonst ist `im_inhalt` wahr; mit `inhalt` wird die Datei dann einmal ganz
+    gelesen, um die Stichtage zu finden (innerhalb von `vorab_gelesen` für das Laden gemerkt).
     Scheitert das an der Datei selbst (unlesbar, unerwarteter Fehler), ist die Quelle None: die Datei hält so keinen
     Lauf auf, der Lauf lehnt sie mit Meldung ab.
     """
     try:
-        return _erkenne_lieferung(path, matcher)
+        lieferung = _erkenne_lieferung(path, matcher)
+        if not (inhalt and lieferung.im_inhalt):
+            return lieferung
+        sha = sha256_of(path) if _vorab is not None else None  # vor dem Lesen: die Prüfsumme der gelesenen Bytes
+        verdict = inspect_file(path, matcher)
     except BaseException as exc:
         if not reader_failed(exc):
             raise
-        return None, []
+        return Lieferung(None)
+    gefunden = verdict.lieferung
+    if verdict.result is not None:
+        if sha is None or sha in _vorab:
+            verdict.result.close()
+        else:
+            for rows in verdict.result.tables.values():
+                if isinstance(rows, CellStore):
+                    rows.flush()  # bis zum Laden in DuckDB (mit Speichergrenze), nicht im Python-Puffer
+            _vorab[sha] = verdict
+    return gefunden
 
 
-def _erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, list[dt.date]]:
+def _erkenne_lieferung(path: Path, matcher: GebietMatcher) -> Lieferung:
     """Wie `erkenne_lieferung`, ohne Schutz gegen unerwartete Fehler.
 
-    Stehen Quelle und Stichtag im Blatt „Info“ oder im Dateinamen, genügt das: dann wird nur das Blatt „Info“
-    gelesen, nicht die Datenblätter (vor jedem Lauf für jede Datei im Eingang; große Lieferungen kosteten sonst
-    so viel wie ein zweites Lesen). Sonst wird die Datei gelesen. Ist sie nicht erkennbar, ist die Quelle None –
-    ein Lauf lädt sie dann und legt sie mit Fehlerbericht ab.
+    Lehnt schon das Blatt „Info“ die Datei ab (Format, Kennwort, ZIP-Bombe, unbekannte Quelle, Stichtag im Widerspruch
+    zum Dateinamen), lehnte sie auch das Laden ab: Quelle None. Fehlt Quelle oder Stichtag in Blatt „Info“ und
+    Dateiname, zeigt sie erst der Inhalt (`im_inhalt`).
     """
     try:
         info = read_info_sheet(path)
@@ -245,18 +305,10 @@ def _erkenne_lieferung(path: Path, matcher: GebietMatcher) -> tuple[str | None, 
         if (match and match["quelle"] in READERS) or _info([info] if info else []).get("quelle"):
             quelle, ctx = detect(path, [info] if info else [], matcher)
             if ctx.stichtag is not None:
-                return quelle, [ctx.stichtag]
+                return Lieferung(quelle, (ctx.stichtag,))
     except FileRejected:
-        pass  # wie bisher: die Datei ganz lesen (und so den Grund bestimmen)
-    try:
-        sheets = read_sheets(path)
-        quelle, ctx = detect(path, sheets, matcher)
-        if ctx.stichtag is not None:
-            return quelle, [ctx.stichtag]
-    except FileRejected:
-        return None, []
-    verdict = inspect_file(path, matcher)
-    return verdict.quelle, sorted(verdict.result.stichtage) if verdict.result else []
+        return Lieferung(None)
+    return Lieferung(None, im_inhalt=True)
 
 
 @contextlib.contextmanager
@@ -431,7 +483,7 @@ def move_entry(path: Path, target: Path) -> None:
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink,
-                 auswahl: Callable[[Path], bool] | None = None) -> IngestSummary:
+                 auswahl: Callable[[Lieferung], bool] | None = None) -> IngestSummary:
     """Verarbeitet alle Einträge im Eingang in Namensreihenfolge.
 
     Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
@@ -439,6 +491,9 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
     `pause_s` ist die Wartezeit der zweiten Größenprüfung (Standard: `SOZIAL_DWH_SCHREIBPAUSE_S` oder 1 s).
     `remove` entfernt einen fertig verarbeiteten (abgelegten und registrierten) Eintrag aus dem Eingang; der Lauf
     übergibt hier `RunCopy.defer_inbox_removal`, damit erst nach der Übernahme gelöscht oder verschoben wird.
+    `auswahl` (Lauf für einen Stichtag) entscheidet je Datei an Quelle und Stichtagen, ob sie jetzt geladen wird;
+    die übrigen bleiben unberührt im Eingang (`summary.zurueckgestellt`). Zeigt erst der Inhalt Quelle oder Stichtag,
+    entscheidet sie nach dem Lesen – die Datei wird dafür nicht zweimal gelesen.
     Verknüpfungen, Ordner und Sonderdateien werden in jedem Lauf abgelehnt (auch in einem Lauf für einen Stichtag).
     Ein unerwarteter Fehler bei einem Eintrag lehnt diesen ab (`summary.abgelehnt`), die übrigen laufen weiter;
     nur eine volle Platte (`DiskFull`) beendet den Lauf.
@@ -454,8 +509,11 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
         if progress:
             progress(meldung)
     files = [p for p in candidates if p not in unfinished]
+    nach_lesen: set[Path] = set()  # Quelle oder Stichtag erst im Inhalt: `auswahl` entscheidet nach dem Lesen
     if auswahl is not None:
-        kept = [p for p in files if auswahl(p)]
+        lieferungen = {p: erkenne_lieferung(p, matcher) for p in files}
+        nach_lesen = {p for p, lieferung in lieferungen.items() if lieferung.im_inhalt}
+        kept = [p for p in files if p in nach_lesen or auswahl(lieferungen[p])]
         summary.zurueckgestellt = [display_name(p) for p in files if p not in kept]
         files = kept
     todo = sorted([(path, "file") for path in files] + [(e.path, e.kind) for e in entries if e.kind != "file"],
@@ -465,7 +523,8 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
             progress(f"[{number}/{len(todo)}] {display_name(path)}")
         try:
             if kind == "file":
-                ingest_file(paths, con, matcher, path, summary, remove=remove)
+                ingest_file(paths, con, matcher, path, summary, remove=remove,
+                            auswahl=auswahl if path in nach_lesen else None)
             else:
                 _reject_entry(paths, con, path, kind, summary, remove)
         except BaseException as exc:
@@ -486,7 +545,9 @@ def _disk_full(paths: Paths, path: Path, exc: BaseException) -> DiskFull:
 
 
 def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, path: Path,
-                summary: IngestSummary, remove: RemoveFromInbox = _unlink) -> None:
+                summary: IngestSummary, remove: RemoveFromInbox = _unlink,
+                auswahl: Callable[[Lieferung], bool] | None = None) -> None:
+    """Eine Datei laden oder ablehnen. Mit `auswahl` bleibt sie im Eingang, wenn das Gelesene nicht zum Lauf passt."""
     if display_name(path) != path.name:
         _reject_unreadable_name(paths, con, path, summary, remove)
         return
@@ -498,7 +559,13 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
     if known and known[0][1] and Path(known[0][1]).exists() and sha256_of(Path(known[0][1])) == sha:
         _reject_duplicate(paths, con, path, sha, known[0], summary, remove)  # byte-gleiche Kopie liegt im Archiv
         return
-    verdict = inspect_file(path, matcher, profile=lieferprofile(paths.reference))
+    verdict = (_vorab.pop(sha, None) if _vorab else None) or inspect_file(
+        path, matcher, profile=lieferprofile(paths.reference))
+    if auswahl is not None and not auswahl(verdict.lieferung):  # erst der Inhalt zeigt: Datei für einen anderen Lauf
+        if verdict.result:
+            verdict.result.close()
+        summary.zurueckgestellt.append(display_name(path))
+        return
     if verdict.ok:
         verdict.fehler += missing_areas(con, verdict, matcher)
     now = dt.datetime.now().replace(microsecond=0)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sozial_dwh.parsing import code_text, norm
+from sozial_dwh.vokabular import HANDLUNGSFELDER, VOKABULARE
 
 GEBIETE_FILE = "gebiete.csv"
 INDIKATOREN_FILE = "indikatoren.csv"
@@ -283,19 +284,14 @@ def _vokabular():
     """Die festen Vokabulare der Konferenz-Arbeitsmappe (DESIGN §5.2) als Tabelle `raw.ref_vokabular`."""
     import pandas as pd
 
-    from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
-
     rows = [{"feld": feld, "wert": wert, "rang": rang}
-            for feld, werte in (("sektor", SEKTOREN), ("handlungsfeld", HANDLUNGSFELDER), ("art", ARTEN),
-                                ("status", STATUS))
+            for feld, werte in VOKABULARE.items()
             for rang, wert in enumerate(werte, start=1)]
     return pd.DataFrame(rows)
 
 
 def _check_links(frames, reference: Path) -> None:
     """Handlungsfeld-Verknüpfungen nennen nur bekannte Handlungsfelder und Indikatoren."""
-    from sozial_dwh.sources.konferenz import HANDLUNGSFELDER
-
     links = frames.get("ref_handlungsfeld_indikatoren")
     if links is None:
         return

@@ -31,7 +31,7 @@ from sozial_dwh import config
 from sozial_dwh.readers.table import SYNONYMS
 from sozial_dwh.reference import Gebiet, load_gebiete
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
-from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
+from sozial_dwh.vokabular import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
 from sozial_dwh.xlsx import save_reproducible
 
 TEMPLATES_DIRNAME = "templates"

@@ -168,23 +168,27 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
     gelesen: list[str] = []
     original = ingest.read_sheets
     monkeypatch.setattr(ingest, "read_sheets", lambda path: gelesen.append(path.name) or original(path))
-    assert ingest.erkenne_lieferung(mit_info, matcher) == ("sgb2", [dt.date(2023, 12, 31)])
-    assert ingest.erkenne_lieferung(mit_name, matcher) == ("sgb2", [dt.date(2022, 12, 31)])
-    assert ingest.erkenne_lieferung(beides, matcher) == ("sgb2", [dt.date(2020, 12, 31)])
-    assert ingest.erkenne_lieferung(csv_datei, matcher) == ("sgb2", [dt.date(2019, 12, 31)])
+    Lieferung = ingest.Lieferung
+    for inhalt in (False, True):
+        assert ingest.erkenne_lieferung(mit_info, matcher, inhalt) == Lieferung("sgb2", (dt.date(2023, 12, 31),))
+        assert ingest.erkenne_lieferung(mit_name, matcher, inhalt) == Lieferung("sgb2", (dt.date(2022, 12, 31),))
+        assert ingest.erkenne_lieferung(beides, matcher, inhalt) == Lieferung("sgb2", (dt.date(2020, 12, 31),))
+        assert ingest.erkenne_lieferung(csv_datei, matcher, inhalt) == Lieferung("sgb2", (dt.date(2019, 12, 31),))
+        # widersprüchlich: keine Zuordnung – der Lauf lehnt die Datei mit Meldung ab
+        assert ingest.erkenne_lieferung(widerspruch, matcher, inhalt) == Lieferung(None)
     assert gelesen == []
-    # widersprüchlich: keine Zuordnung – der Lauf lehnt die Datei mit Meldung ab
-    assert ingest.erkenne_lieferung(widerspruch, matcher) == (None, [])
-    gelesen.clear()
-    # ohne Name und Info: ganz lesen (Quelle an der Kopfzeile erkannt, ohne Stichtag)
-    assert ingest.erkenne_lieferung(ohne, matcher) == ("sgb2", [])
-    assert set(gelesen) == {"Lieferung.xlsx"}
+    # ohne Name und Info: erst der Inhalt zeigt Quelle und Stichtag – ohne `inhalt` wird nichts gelesen …
+    assert ingest.erkenne_lieferung(ohne, matcher) == Lieferung(None, im_inhalt=True)
+    assert gelesen == []
+    # … mit `inhalt` wird die Datei einmal ganz gelesen (Quelle an der Kopfzeile erkannt, ohne Stichtag)
+    assert ingest.erkenne_lieferung(ohne, matcher, inhalt=True) == Lieferung("sgb2")
+    assert gelesen == ["Lieferung.xlsx"]
 
 
 def test_lange_csv_gueltig_und_gemessen(example_home: Paths, tmp_path: Path):
     """Die lange Bevölkerungs-CSV des Benchmarks ist gültig (Summenzeilen stimmen) und ein ganzer `sozial-dwh run`
     darauf wird in einem eigenen Prozess gemessen – hier klein (1.000 Zeilen), im Benchmark 2 Mio."""
-    from sozial_dwh.bench import _lange_csv_schluessel, lange_csv_messen, lange_csv_schreiben
+    from pipelines.bench import _lange_csv_schluessel, lange_csv_messen, lange_csv_schreiben
 
     daten = lange_csv_schreiben(tmp_path / "geschrieben", 1000)
     assert daten["gebiete"] == 3 and daten["datenzeilen"] == 3 * 404 and daten["summenzeilen"] == 404

@@ -32,11 +32,11 @@ import duckdb
 import openpyxl
 import pytest
 
+from pipelines.bench_bombe import lying_bomb
 from pipelines.runner import run_all
 from sozial_dwh import warehouse
-from sozial_dwh.bench_bombe import lying_bomb
 from sozial_dwh.config import REPO_ROOT, Paths
-from sozial_dwh.ingest import IngestSummary, erkenne_lieferung, ingest_inbox, inspect_file
+from sozial_dwh.ingest import IngestSummary, Lieferung, erkenne_lieferung, ingest_inbox, inspect_file
 from sozial_dwh.readers.workbook import read_sheets
 from sozial_dwh.reference import GebietMatcher, load_gebiete
 from tests.fixtures import write_ods, write_xlsx
@@ -195,7 +195,7 @@ def test_stray_cell_at_xfd1048576_rejected_before_reading(home: Paths, tmp_path:
     name = "bevoelkerung_2020-12-31.xlsx"
     path = drop(home, name, data)
     # die Erkennung vor dem Lauf (Sensor, Stichtage im Eingang) öffnet nur das Blatt „Info“ bzw. liest den Namen
-    assert erkenne_lieferung(path, matcher(home)) == ("bevoelkerung", [dt.date(2020, 12, 31)])
+    assert erkenne_lieferung(path, matcher(home), inhalt=True) == Lieferung("bevoelkerung", (dt.date(2020, 12, 31),))
     good = drop_good(home, tmp_path)
 
     summary = run(home)

@@ -8,9 +8,11 @@ Mart und Analysekopie danach neu.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import os
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -20,7 +22,9 @@ from pipelines.ausfuehren import alles_ausfuehren
 from pipelines.definitions import defs
 from pipelines.partitions import STICHTAGE
 from pipelines.sensors import auswerten
+from sozial_dwh import ingest
 from sozial_dwh.config import Paths
+from sozial_dwh.readers import workbook
 from tests import test_konferenz_modell as basis
 from tests.fixtures import write_xlsx
 from tests.test_bericht import write_sgb2
@@ -34,6 +38,32 @@ def write_population(inbox, day: dt.date) -> None:
         for band, anzahl in zip(basis.BANDS, werte, strict=True):
             rows += [[gebiet, band, "männlich", anzahl // 2], [gebiet, band, "weiblich", anzahl // 2]]
     write_xlsx(inbox / f"bevoelkerung_{day}.xlsx", {"Daten": rows})
+
+
+def write_population_ohne_namen(inbox, day: dt.date, name: str) -> Path:
+    """Wie `write_population`, aber der Stichtag steht nur in einer Spalte: weder Dateiname noch Blatt „Info“ nennen
+    Quelle oder Stichtag, erst der Inhalt."""
+    rows = [["Stichtag", "Gebiet", "Altersgruppe", "Geschlecht", "Anzahl"]]
+    for gebiet, werte in basis.POP.items():
+        for band, anzahl in zip(basis.BANDS, werte, strict=True):
+            rows += [[f"{day:%d.%m.%Y}", gebiet, band, g, anzahl // 2] for g in ("männlich", "weiblich")]
+    return write_xlsx(inbox / name, {"Daten": rows})
+
+
+@pytest.fixture
+def gelesen(monkeypatch: pytest.MonkeyPatch) -> collections.Counter:
+    """Zählt je Datei, wie oft ihre Datenblätter gelesen werden (`read_sheets`, die echte Funktion; das Blatt „Info“
+    allein zählt nicht)."""
+    zaehler: collections.Counter = collections.Counter()
+    original = workbook.read_sheets
+
+    def read_sheets(path):
+        zaehler[Path(path).name] += 1
+        return original(path)
+
+    monkeypatch.setattr(workbook, "read_sheets", read_sheets)
+    monkeypatch.setattr(ingest, "read_sheets", read_sheets)
+    return zaehler
 
 
 def rowids(paths: Paths, table: str) -> dict[str, list[int]]:
@@ -213,3 +243,40 @@ def test_schedule_runs_alles_over_all_stichtag_partitions(zwei_jahre):
         [anfrage] = zeitplan.evaluate_tick(kontext).run_requests
     assert anfrage.tags["dagster/asset_partition_range_start"] == "2021-12-31"
     assert anfrage.tags["dagster/asset_partition_range_end"] == "2022-12-31"
+
+
+def test_full_run_reads_every_file_once(zwei_jahre, gelesen):
+    """Ein Lauf über alles liest jede Datei einmal: auch eine, deren Stichtag erst der Inhalt zeigt – die Vorbereitung
+    liest sie, um ihren Stichtag als Partition anzumelden, und das Laden nimmt dieses Ergebnis."""
+    paths, instance = zwei_jahre
+    write_population(paths.inbox, D23)
+    write_population_ohne_namen(paths.inbox, dt.date(2024, 12, 31), "Einwohner Lieferung.xlsx")
+    gelesen.clear()
+    assert alles_ausfuehren(instance).success
+    assert gelesen == {"bevoelkerung_2023-12-31.xlsx": 1, "Einwohner Lieferung.xlsx": 1}
+    assert instance.get_dynamic_partitions(STICHTAGE.name)[-2:] == ["2023-12-31", "2024-12-31"]
+    with duckdb.connect(str(paths.analyse), read_only=True) as con:
+        assert con.execute("select count(*) from core.fact_bevoelkerung where stichtag = date '2024-12-31'"
+                           ).fetchall()[0][0] > 0
+    assert not ingest._vorab  # nach dem Lauf ist nichts mehr gemerkt
+
+
+def test_sensor_and_stichtag_run_read_each_file_once(zwei_jahre, gelesen):
+    """Der Sensor liest eine Datei ohne Stichtag in Name und Blatt „Info“ einmal (nicht zweimal). Ein Lauf für einen
+    Stichtag liest sie ebenfalls nur einmal: passt ihr Inhalt nicht zu seinem Stichtag, bleibt sie im Eingang."""
+    paths, instance = zwei_jahre
+    write_population_ohne_namen(paths.inbox, D23, "Einwohner 2023.xlsx")
+    write_population_ohne_namen(paths.inbox, dt.date(2024, 12, 31), "Einwohner 2024.xlsx")
+    gelesen.clear()
+    ergebnis = auswerten(instance, None, paths, jetzt=alt(paths))
+    assert gelesen == {"Einwohner 2023.xlsx": 1, "Einwohner 2024.xlsx": 1}
+    assert [r.partition_keys for r in ergebnis.dynamic_partitions_requests] == [["2023-12-31", "2024-12-31"]]
+    instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31", "2024-12-31"])
+    gelesen.clear()
+    result = defs.resolve_job_def("stichtag_lauf").execute_in_process(instance=instance, partition_key="2023-12-31")
+    assert result.success
+    assert gelesen == {"Einwohner 2023.xlsx": 1, "Einwohner 2024.xlsx": 1}
+    assert [p.name for p in paths.inbox.iterdir()] == ["Einwohner 2024.xlsx"]
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("select distinct stichtag from raw.bevoelkerung where stichtag > date '2022-12-31'"
+                           ).fetchall() == [(D23,)]

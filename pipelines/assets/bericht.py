@@ -7,23 +7,11 @@ data/reference/berichte.csv. Ein Schritt baut alle Tabellen `bericht.*` der Ausg
 import dagster as dg
 
 from pipelines.constants import GROUP_BERICHT
+from pipelines.partitions import AUSGABEN
 from pipelines.resources import WarehouseResource
 from sozial_dwh.bericht import ausgabe as ausgabe_mod
 from sozial_dwh.bericht.tabellen import TABELLEN
 from sozial_dwh.models import references
-
-# Eine Partition je Ausgabe aus berichte.csv. Die Liste pflegt das Asset `referenzdaten` bei jedem Lauf
-# (neue Zeilen in berichte.csv erscheinen so ohne Neuladen der Code-Location); `sozial-dwh export` ebenso.
-AUSGABEN = dg.DynamicPartitionsDefinition(name="berichtsausgabe")
-
-
-def ausgaben_anmelden(instance: dg.DagsterInstance, ids: list[str]) -> list[str]:
-    """Meldet Ausgaben als Partitionen an, die es noch nicht gibt; gibt die neu angemeldeten zurück."""
-    vorhanden = set(instance.get_dynamic_partitions(AUSGABEN.name))
-    neu = [i for i in ids if i not in vorhanden]
-    if neu:
-        instance.add_dynamic_partitions(AUSGABEN.name, neu)
-    return neu
 
 
 class AusgabeConfig(dg.Config):

@@ -5,12 +5,16 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.assets.bericht import ausgaben_anmelden
 from pipelines.constants import GROUP_INGEST
-from pipelines.partitions import PARTITIONIERTE_QUELLEN, stichtage_anmelden
+from pipelines.partitions import (
+    PARTITIONIERTE_QUELLEN,
+    ausgaben_anmelden,
+    stichtag_aus_key,
+    stichtage_anmelden,
+)
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
-from sozial_dwh.ingest import erkenne_lieferung, ingest_inbox
+from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
 
@@ -72,11 +76,11 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         # Lauf für einen Stichtag: er baut nur die Stichtag-Partitionen neu. Dateien anderer Stichtage und nicht
         # partitionierter Quellen (Kita, Konferenz: ihre Tabellen gehören nicht zum Job) warten auf ihren Lauf;
         # nicht erkennbare Dateien werden wie immer abgelehnt.
-        stichtag = dt.date.fromisoformat(context.partition_key)
+        stichtag = stichtag_aus_key(context.partition_key)
 
-        def auswahl(path) -> bool:
-            quelle, stichtage = erkenne_lieferung(path, matcher)
-            return quelle is None or (quelle in PARTITIONIERTE_QUELLEN and (not stichtage or stichtag in stichtage))
+        def auswahl(lieferung: Lieferung) -> bool:
+            return lieferung.quelle is None or (lieferung.quelle in PARTITIONIERTE_QUELLEN
+                                                and (not lieferung.stichtage or stichtag in lieferung.stichtage))
 
     with warehouse_db.connect() as con:
         if auswahl is not None and not warehouse.ist_aufgebaut(con):

@@ -6,7 +6,6 @@ blockierende Fehler halten die nachgelagerten Assets an.
 """
 
 
-import datetime as dt
 import time
 import warnings
 
@@ -14,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.constants import LAYER_GROUPS
-from pipelines.partitions import STICHTAGE, stichtage_anmelden
+from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.models import SqlModel, discover, references
@@ -142,7 +141,7 @@ def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps
         # Partition: nur diese Stichtage neu; ohne Partition (Job „alles“): die ganze Tabelle
         stichtage = None
         if model.partitioniert and (context.has_partition_key or context.has_partition_key_range):
-            stichtage = [dt.date.fromisoformat(k) for k in context.partition_keys]
+            stichtage = [stichtag_aus_key(k) for k in context.partition_keys]
         ergebnisse = []
         bericht = ""
         try:
@@ -201,7 +200,7 @@ def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps
             stichtage_anmelden(context.instance, [s for s, _ in je_stichtag])
             for stichtag, anzahl in je_stichtag:
                 context.log_event(dg.AssetMaterialization(
-                    asset_key=context.asset_key, partition=str(stichtag),
+                    asset_key=context.asset_key, partition=stichtag_key(stichtag),
                     metadata={"dagster/row_count": anzahl, "vollstaendig_neu_berechnet": True}))
         yield dg.MaterializeResult(metadata=metadata)
         yield from _check_results(model, ergebnisse, bericht)

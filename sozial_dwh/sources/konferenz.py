@@ -30,13 +30,7 @@ from sozial_dwh.readers.table import (
 )
 from sozial_dwh.readers.workbook import FileRejected, Sheet, column_letter
 from sozial_dwh.sources.base import ReadContext, ReadResult
-
-SEKTOREN = ["soziale Einrichtung", "Glaubensgemeinschaft", "Wohnungsgesellschaft", "freie Wohlfahrtspflege",
-            "Verwaltung", "Politik", "Schule", "Kita", "Verein", "Sonstige"]
-HANDLUNGSFELDER = ["Kinderbetreuung", "Bildung", "Mobilität/ÖPNV", "Ehrenamt", "Vernetzung/Koordination", "Wohnen",
-                   "Gesundheit/Pflege", "Senioren", "Integration", "Armut/Teilhabe", "Jugend", "Sonstiges"]
-ARTEN = ["Bedarf", "Ressource", "Maßnahmenvorschlag"]
-STATUS = ["vorgeschlagen", "beschlossen", "in Umsetzung", "umgesetzt", "verworfen"]
+from sozial_dwh.vokabular import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS, VOKABULARE
 
 # Zusätzliche Schreibweisen -> Vokabelwort
 _ALIASES = {
@@ -55,13 +49,12 @@ _ALIASES = {
     "status": {"inumsetzung": "in Umsetzung", "laufend": "in Umsetzung", "abgeschlossen": "umgesetzt",
                "abgelehnt": "verworfen", "offen": "vorgeschlagen"},
 }
-_VOCAB = {"sektor": SEKTOREN, "handlungsfeld": HANDLUNGSFELDER, "art": ARTEN, "status": STATUS}
 
 
 def vocab_value(kind: str, value: object) -> str | None:
     """Das Vokabelwort zu einer Angabe (Groß-/Kleinschreibung, Umlaute egal), sonst None."""
     key = norm(value)
-    for word in _VOCAB[kind]:
+    for word in VOKABULARE[kind]:
         if norm(word) == key:
             return word
     return _ALIASES[kind].get(key)
@@ -401,7 +394,7 @@ class _Reader:
         word = vocab_value(kind, value)
         if word is None:
             self.quarantine(blatt, zeile, spalte,
-                            f"„{code_text(value)}“ ist kein zulässiger Wert (erlaubt: {', '.join(_VOCAB[kind])})", value)
+                            f"„{code_text(value)}“ ist kein zulässiger Wert (erlaubt: {', '.join(VOKABULARE[kind])})", value)
             return None, False
         return word, True
 

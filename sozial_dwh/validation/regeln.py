@@ -17,8 +17,8 @@ from sozial_dwh.parsing import INSGESAMT, category_values
 from sozial_dwh.sources.arbeitslose import MERKMALE as _ALO_MERKMALE
 from sozial_dwh.sources.arbeitslose import RECHTSKREISE as _RECHTSKREISE
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
-from sozial_dwh.sources.konferenz import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
 from sozial_dwh.sources.sgb2 import MERKMALE as SGB2_MERKMALE
+from sozial_dwh.vokabular import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
 
 GESCHLECHTER = [*category_values("geschlecht"), INSGESAMT]
 STAATSANGEHOERIGKEITEN = [*category_values("staatsangehoerigkeit"), INSGESAMT]

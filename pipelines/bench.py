@@ -22,8 +22,9 @@ Ablauf (alles in einem temporären Ordner, der am Ende gelöscht wird):
 4. Zuwachs: der sechste Stichtag in den Eingang, Job `stichtag_lauf` für diese Partition (wieder eigener Prozess);
    `incremental_ratio` = dessen Wandzeit / Wandzeit des ganzen Aufbaus.
 
-Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Der Messprozess selbst ist `python -m pipelines.bench_lauf`
-(er braucht Dagster; die Bibliothek `sozial_dwh` importiert es nie).
+Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Der Messprozess selbst ist `python -m pipelines.bench_lauf`.
+Der Benchmark misst das ganze System samt Dagster und liegt deshalb hier in `pipelines/`, nicht in der Bibliothek
+`sozial_dwh`.
 
 Mit `lange_csv` (`sozial-dwh bench --lange-csv [ZEILEN]`) kommt eine Messung dazu, die nicht von N abhängt: eine
 gültige lange Bevölkerungs-CSV mit 2 Mio. Zeilen (`lange_csv_schreiben`: Gebiet; Alter 0–100+; Geschlecht m/w;

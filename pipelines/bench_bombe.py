@@ -167,7 +167,7 @@ def zusammenfassung(ergebnis: dict) -> str:
     ])
 
 
-if __name__ == "__main__":  # python -m sozial_dwh.bench_bombe [GIB]
+if __name__ == "__main__":  # python -m pipelines.bench_bombe [GIB]
     result = run_bomb_bench(float(sys.argv[1]) if len(sys.argv) > 1 else 4.0, progress=lambda m: print(m, file=sys.stderr))
     print(zusammenfassung(result))
     print(json.dumps(result, ensure_ascii=False, indent=2))
