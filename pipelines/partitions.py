@@ -8,11 +8,14 @@ ohne Partition (Job `alles`) baut alle Stichtage und meldet danach jeden als mat
 
 import dagster as dg
 
+from sozial_dwh.quellen import partitionierte_quellen
+
 STICHTAGE = dg.DynamicPartitionsDefinition(name="stichtag")
 
-# Quellen, deren Tabellen nach Stichtag partitioniert sind (Kita-Plätze zum 01.03. und Konferenzen nicht:
-# sie gehören zu anderen Stichtagen bzw. sind Ereignisse).
-PARTITIONIERTE_QUELLEN = ("bevoelkerung", "sgb2", "arbeitslose", "grundsicherung")
+# Quellen, deren Tabellen nach Stichtag partitioniert sind: abgeleitet aus den Modellen (Kopfzeile
+# `-- Partition: stichtag` in sql/staging/stg_<quelle>.sql, sozial_dwh.quellen), nicht von Hand aufgezählt.
+# Kita-Plätze zum 01.03. und Konferenzen sind es nicht: sie gehören zu anderen Stichtagen bzw. sind Ereignisse.
+PARTITIONIERTE_QUELLEN = partitionierte_quellen()
 
 
 def stichtage_anmelden(instance: dg.DagsterInstance, stichtage) -> list[str]:

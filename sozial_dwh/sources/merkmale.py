@@ -95,6 +95,9 @@ class MerkmaleReader(LayoutReader):
     titel = "Merkmale"
     einheit = "Werte"
     dims = ("merkmal", "geschlecht", "alter_von", "alter_bis")
+    # Lieferungen teilen sich je Merkmal: eine neue Datei ersetzt eine frühere nur für die Merkmale, die sie enthält
+    # (sozial_dwh.ingest; in stg_merkmale gilt je Stichtag, Gemeinde und Merkmal die zuletzt geladene Datei)
+    lieferung_je = "merkmal"
 
     @property
     def layouts(self) -> list[Layout]:  # type: ignore[override]  # hängen am Merkmalskatalog
