@@ -109,8 +109,9 @@ class MerkmaleReader(LayoutReader):
 
     def signature(self, sheets: list[Sheet]) -> tuple[str, int] | None:
         """Erkennung an der Kopfzeile. Das lange Layout (`Gebiet`, `Merkmal`, `Anzahl`) gleicht dem der Arbeitslosen
-        ohne Rechtskreis: es zählt nur, wenn in den ersten Zeilen ein erklärtes Merkmal steht, und dann eine Spalte
-        mehr (die Werte sind erkannt) – so ist die Datei eindeutig, ohne dass geraten wird."""
+        ohne Rechtskreis; deshalb zählen auch die Werte der ersten Zeilen: steht dort ein erklärtes Merkmal, zählt
+        das wie eine erkannte Spalte mehr; stehen dort nur andere Werte (z. B. „langzeitarbeitslos“), ist es keine
+        Merkmalsdatei. Ohne Datenzeilen (leere Vorlage) zählt die Kopfzeile allein."""
         try:
             merkmale = katalog()
         except FileRejected:
@@ -122,8 +123,11 @@ class MerkmaleReader(LayoutReader):
         if layout.name == "breit":
             return table.sheet.name, len(table.columns)
         suche = _suche(merkmale)
-        werte = (table.value(row, "merkmal") for _, row in itertools.islice(table.data_rows(), 50))
-        if not any(norm(value) in suche for value in werte):
+        werte = [norm(value) for _, row in itertools.islice(table.data_rows(), 50)
+                 if not is_blank(value := table.value(row, "merkmal"))]
+        if not werte:
+            return table.sheet.name, len(table.columns)
+        if not any(value in suche for value in werte):
             return None
         return table.sheet.name, len(table.columns) + 1
 
