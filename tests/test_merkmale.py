@@ -316,3 +316,70 @@ def test_pruefregeln_nach_aenderung_des_katalogs(home: Paths):
                        ("merkmale_merkmal_erklaert", 3, "merkmal", "angebotsmiete_qm"),
                        ("merkmale_merkmal_erklaert", 4, "merkmal", "angebotsmiete_qm")]
     assert bleiben == [("A2", "wanderungssaldo", 3.0)]
+
+
+# --- Leser und Referenzdaten ohne Lauf ------------------------------------------------------------------------------
+
+def _pruefen(path: Path, paths: Paths):
+    from sozial_dwh.ingest import inspect_file
+    from sozial_dwh.reference import GebietMatcher, load_gebiete
+
+    return inspect_file(path, GebietMatcher(load_gebiete(paths.reference), paths.reference))
+
+
+def test_kopfzeile_unterscheidet_merkmale_von_arbeitslosen(home: Paths, tmp_path: Path):
+    """`Gebiet`, `Merkmal`, `Anzahl` ohne Blatt „Info“ und ohne Datum im Namen: die Werte entscheiden."""
+    merkmale = tmp_path / "lieferung_a.csv"
+    merkmale.write_text("Gebiet;Merkmal;Anzahl\nA1;Wohngeldhaushalte;12\nA2;wohngeld_haushalte;5\n", encoding="utf-8")
+    arbeitslose = tmp_path / "lieferung_b.csv"
+    arbeitslose.write_text("Gebiet;Merkmal;Anzahl\nA1;langzeitarbeitslos;12\nA2;unter 25;5\n", encoding="utf-8")
+    assert _pruefen(merkmale, home).quelle == "merkmale"
+    assert _pruefen(arbeitslose, home).quelle == "arbeitslose"
+
+
+def test_zahlen_nach_der_art_des_merkmals(home: Paths, tmp_path: Path):
+    path = tmp_path / "merkmale_2022-12-31.csv"
+    path.write_text("Gebiet;Merkmal;Wert\n"
+                    "A1;Angebotsmiete je m²;1.234\n"  # Art wert: deutsch 1234, englisch 1,234 – mehrdeutig
+                    "A2;Angebotsmiete je m²;8,15\n"  # Art wert: 8,15
+                    "B3;Angebotsmiete je m²;12,5 %\n"  # Art wert: 12,5
+                    "A1;Wohngeldhaushalte;12,5\n"  # Art anzahl: keine ganze Zahl
+                    "A2;Wanderungssaldo;3,000\n"  # Art saldo: deutsch 3, englisch 3000 – mehrdeutig
+                    "B3;Wanderungssaldo;-7\n", encoding="utf-8")
+    verdict = _pruefen(path, home)
+    assert verdict.ok, verdict.fehler
+    werte = {(r["gebiet_id"], r["merkmal"]): r["wert"] for r in verdict.result.records}
+    assert werte == {("A2", "angebotsmiete_qm"): 8.15, ("B3", "angebotsmiete_qm"): 12.5,
+                     ("B3", "wanderungssaldo"): -7.0}
+    gruende = {q.zeile: q.grund for q in verdict.result.quarantine}
+    assert sorted(gruende) == [2, 5, 6]
+    assert "mehrdeutig" in gruende[2] and "Art „wert“" in gruende[2]
+    assert "keine ganze Zahl" in gruende[5] and "Art „anzahl“" in gruende[5]
+    assert "mehrdeutig" in gruende[6] and "Art „saldo“" in gruende[6]
+
+
+def test_merkmal_in_zwei_spalten_wird_nicht_geraten(home: Paths, tmp_path: Path):
+    path = write_xlsx(tmp_path / "merkmale_2022-12-31.xlsx", {"Daten": [
+        ["Gebiet", "wohngeld_haushalte", "Wohngeldhaushalte"], ["A1", 12, 13]]})
+    verdict = _pruefen(path, home)
+    assert not verdict.ok
+    assert "wohngeld_haushalte (Wohngeldhaushalte) steht in mehreren Spalten: B („wohngeld_haushalte“) und C" \
+        in verdict.fehler[0]
+
+
+@pytest.mark.parametrize(("datei", "zeile", "erwartet"), [
+    ("merkmale.csv", "hze,HzE,durchschnitt,Fälle,Jugendamt,", "merkmale.csv, Zeile 5, Spalte art: „durchschnitt“ ist keine Art"),
+    ("merkmale.csv", "wohngeld,Wohngeldhaushalte,anzahl,,,", "„Wohngeldhaushalte“ bezeichnet schon das Merkmal"),
+    ("groessen.csv", "hze_u21,merkmale,HzE unter 21,hze_faelle,,,,0,20,,",
+     "groessen.csv, Zeile 29, Spalte merkmal: „hze_faelle“ steht nicht in merkmale.csv"),
+    ("groessen.csv", "alo_frauen,arbeitslose,Arbeitslose Frauen,insgesamt,w,,,,,,",
+     "Spalte geschlecht: die Quelle arbeitslose wählt Größen nicht nach geschlecht aus"),
+    ("groessen.csv", "bev_u18,bevoelkerung,doppelt,,,,,0,17,,", "Spalte groesse: „bev_u18“ ist schon in Zeile 6 erklärt"),
+])
+def test_fehler_in_den_referenzdateien_nennen_datei_zeile_spalte(home: Paths, datei: str, zeile: str, erwartet: str):
+    from sozial_dwh.reference import ReferenceError, load_groessen
+
+    _anhaengen(home.reference / datei, [zeile.split(",")])
+    with pytest.raises(ReferenceError) as fehler:
+        load_groessen(home.reference)
+    assert erwartet in str(fehler.value)

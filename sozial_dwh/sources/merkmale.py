@@ -34,7 +34,14 @@ from sozial_dwh.parsing import (
     parse_decimal,
     parse_saldo,
 )
-from sozial_dwh.readers.table import Layout, Table, find_layout, find_one_layout, missing_columns_message
+from sozial_dwh.readers.table import (
+    Layout,
+    Table,
+    find_layout,
+    find_one_layout,
+    missing_columns_message,
+    reject_duplicate_columns,
+)
 from sozial_dwh.readers.workbook import FileRejected, Sheet, Sheets, column_letter, hidden_sheets_of
 from sozial_dwh.reference import MERKMALE_FILE, Merkmal, ReferenceError, load_merkmale
 from sozial_dwh.sources.base import ReadContext, ReadResult
@@ -179,10 +186,7 @@ def _reject_duplicate_merkmale(table: Table, merkmale: dict[str, Merkmal]) -> No
             teile.append(f"das Merkmal {_merkmal_text(merkmale[key[len(SPALTE):]])} steht in mehreren Spalten: {spalten}")
         raise FileRejected(f"{'; '.join(teile)} (Blatt „{table.sheet.name}“, Kopfzeile {table.header_row}). Welche "
                            "Spalte gilt, wird nicht geraten. Bitte die überzählige Spalte löschen oder umbenennen.")
-    if table.duplicates:
-        from sozial_dwh.readers.table import reject_duplicate_columns
-
-        reject_duplicate_columns(table)
+    reject_duplicate_columns(table)
 
 
 class _Lesen:
