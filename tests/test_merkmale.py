@@ -383,3 +383,31 @@ def test_fehler_in_den_referenzdateien_nennen_datei_zeile_spalte(home: Paths, da
     with pytest.raises(ReferenceError) as fehler:
         load_groessen(home.reference)
     assert erwartet in str(fehler.value)
+
+
+def test_lieferungen_ersetzen_einander_je_merkmal(home: Paths):
+    """Eine Datei je Merkmal (Stichtag 31.12.2022, in Namensreihenfolge geladen): eine neue Wohngeld-Lieferung ersetzt
+    die frühere Wohngeld-Lieferung, nicht die des Saldos; eine Korrektur mit weniger Gebieten wird abgelehnt."""
+    info = [["Quelle", "merkmale"], ["Stichtag", "31.12.2022"]]
+    write_xlsx(home.inbox / "a_wohngeld.xlsx", {"Info": info, "Daten": [
+        ["Gebiet", "Wohngeldhaushalte"], ["A1", 15], ["A2", 4], ["B3", 26]]})
+    write_xlsx(home.inbox / "b_saldo.xlsx", {"Info": info, "Daten": [
+        ["Gebiet", "Wanderungssaldo"], ["A1", -14], ["A2", 3], ["B3", -2]]})
+    write_xlsx(home.inbox / "c_wohngeld_teil.xlsx", {"Info": info, "Daten": [["Gebiet", "Wohngeldhaushalte"], ["A1", 16]]})
+    write_xlsx(home.inbox / "d_wohngeld_neu.xlsx", {"Info": info, "Daten": [
+        ["Gebiet", "Wohngeldhaushalte"], ["A1", 17], ["A2", 5], ["B3", 27]]})
+    _run(home)
+    with duckdb.connect(str(home.analyse), read_only=True) as con:
+        dateien = {r[0]: r[1:] for r in con.execute(
+            "select dateiname, status, datei_id, ersetzt_durch, meldungen from ops.dateien").fetchall()}
+        zellen = con.execute("select merkmal, gebiet_id, wert, datei_id from core.fact_merkmale "
+                             "order by merkmal, gebiet_id").fetchall()
+    a, b, c, d = (dateien[n] for n in ("a_wohngeld.xlsx", "b_saldo.xlsx", "c_wohngeld_teil.xlsx", "d_wohngeld_neu.xlsx"))
+    assert (a[0], a[2]) == ("ersetzt", d[1])  # a ersetzt durch d (dasselbe Merkmal, alle Gebiete)
+    assert (b[0], b[2]) == ("geladen", None)  # b bleibt: d enthält den Saldo nicht
+    assert c[0] == "abgelehnt" and d[0] == "geladen"
+    assert ("für den Stichtag 31.12.2022 und merkmal wohngeld_haushalte die früher geladene Datei a_wohngeld.xlsx"
+            in c[3]) and "enthält aber 2 ihrer 3 Gebiete nicht: A2 Bahnhof, B3 Berg-Bach" in c[3]
+    assert zellen == [("wanderungssaldo", "A1", -14.0, b[1]), ("wanderungssaldo", "A2", 3.0, b[1]),
+                      ("wanderungssaldo", "B3", -2.0, b[1]), ("wohngeld_haushalte", "A1", 17.0, d[1]),
+                      ("wohngeld_haushalte", "A2", 5.0, d[1]), ("wohngeld_haushalte", "B3", 27.0, d[1])]
