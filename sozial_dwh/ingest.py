@@ -560,7 +560,7 @@ def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: Geb
         genannt = ", ".join(_gebiet_text(matcher, g) for g in fehlen[:MAX_GEBIETE_GENANNT])
         if len(fehlen) > MAX_GEBIETE_GENANNT:
             genannt += f" … (insgesamt {len(fehlen)})"
-        fuer = f"den Stichtag {stichtag:%d.%m.%Y}" + ("" if teil is None else f" und {teil[1]} {wert}")
+        fuer = f"den Stichtag {stichtag:%d.%m.%Y}" + ("" if teil is None else f" und {teil[1].capitalize()} {wert}")
         meldungen.append(
             f"Diese Datei ersetzte für {fuer} die früher geladene Datei {dateiname} "
             f"(Nr. {datei_id}), enthält aber {len(fehlen)} ihrer {len(alte)} Gebiete nicht: {genannt}. Eine Korrektur "

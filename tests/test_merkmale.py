@@ -406,7 +406,7 @@ def test_lieferungen_ersetzen_einander_je_merkmal(home: Paths):
     assert (a[0], a[2]) == ("ersetzt", d[1])  # a ersetzt durch d (dasselbe Merkmal, alle Gebiete)
     assert (b[0], b[2]) == ("geladen", None)  # b bleibt: d enthält den Saldo nicht
     assert c[0] == "abgelehnt" and d[0] == "geladen"
-    assert ("für den Stichtag 31.12.2022 und merkmal wohngeld_haushalte die früher geladene Datei a_wohngeld.xlsx"
+    assert ("für den Stichtag 31.12.2022 und Merkmal wohngeld_haushalte die früher geladene Datei a_wohngeld.xlsx"
             in c[3]) and "enthält aber 2 ihrer 3 Gebiete nicht: A2 Bahnhof, B3 Berg-Bach" in c[3]
     assert zellen == [("wanderungssaldo", "A1", -14.0, b[1]), ("wanderungssaldo", "A2", 3.0, b[1]),
                       ("wanderungssaldo", "B3", -2.0, b[1]), ("wohngeld_haushalte", "A1", 17.0, d[1]),
