@@ -169,7 +169,7 @@ def _parse_vergleich(dateien: list[Path], referenz: Path) -> dict:
     from sozial_dwh.ingest import inspect_file
     from sozial_dwh.reference import GebietMatcher, load_gebiete
 
-    matcher = GebietMatcher(load_gebiete(referenz))
+    matcher = GebietMatcher(load_gebiete(referenz), referenz)
     zeiten = {"projekt_alle": 0.0, "projekt_arbeitsmappen": 0.0, "projekt_csv": 0.0, "calamine": 0.0,
               "openpyxl": 0.0, "pandas_csv": 0.0}
     abgelehnt, zellen_ergebnis = [], 0

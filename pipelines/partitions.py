@@ -22,14 +22,16 @@ import dagster as dg
 from sozial_dwh import warehouse
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import erkenne_lieferung, inbox_files
+from sozial_dwh.quellen import partitionierte_quellen
 from sozial_dwh.reference import GebietMatcher, ReferenceError, load_gebiete
 
 STICHTAGE = dg.DynamicPartitionsDefinition(name="stichtag")
 AUSGABEN = dg.DynamicPartitionsDefinition(name="berichtsausgabe")
 
-# Quellen, deren Tabellen nach Stichtag partitioniert sind (Kita-Plätze zum 01.03. und Konferenzen nicht:
-# sie gehören zu anderen Stichtagen bzw. sind Ereignisse).
-PARTITIONIERTE_QUELLEN = ("bevoelkerung", "sgb2", "arbeitslose", "grundsicherung")
+# Quellen, deren Tabellen nach Stichtag partitioniert sind: abgeleitet aus den Modellen (Kopfzeile
+# `-- Partition: stichtag` in sql/staging/stg_<quelle>.sql, sozial_dwh.quellen), nicht von Hand aufgezählt.
+# Kita-Plätze zum 01.03. und Konferenzen sind es nicht: sie gehören zu anderen Stichtagen bzw. sind Ereignisse.
+PARTITIONIERTE_QUELLEN = partitionierte_quellen()
 
 BEREICH_START = "dagster/asset_partition_range_start"
 BEREICH_ENDE = "dagster/asset_partition_range_end"

@@ -251,7 +251,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from sozial_dwh.sources import zellen
 
     try:
-        matcher = GebietMatcher(load_gebiete(config.reference_dir()))
+        matcher = GebietMatcher(load_gebiete(config.reference_dir()), config.reference_dir())
     except ReferenceError as exc:
         _err(f"Referenzdaten fehlerhaft: {exc}")
         return 1

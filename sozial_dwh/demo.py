@@ -14,7 +14,9 @@ Statistikstelle ankommen (Titelzeilen, Fußnoten, Zahlen als Text, DIN-55301-Zei
 - `arbeitslose` und `grundsicherung` 31.12.2018-2022 (lang, lang mit verschieden feinen Zellen, breit),
 - `kita` 01.03.2019-2023 (eine Zeile je Einrichtung),
 - `konferenz`: Sozialraumkonferenz der Sozialräume mit Profil „hoch“ (21.09.2022) und eine Folgekonferenz
-  (15.03.2023), die den Stand einiger Maßnahmen der ersten fortschreibt.
+  (15.03.2023), die den Stand einiger Maßnahmen der ersten fortschreibt,
+- `merkmale` (DESIGN §5.5): eine Lieferung der Wohngeldstelle mit den Wohngeldhaushalten je Gebiet an allen fünf
+  Stichtagen in einer Datei (Spalte „Stichtag“).
 Quoten hängen von der Bedarfsstufe des Sozialraums ab; Gebietsabweichungen sind über die Jahre autokorreliert.
 
 Für den Benchmark (`sozial_dwh.bench`) vervielfacht `write_demo(..., scale=N)` das Beispiel auf N Gemeinden
@@ -1743,6 +1745,43 @@ def _write_sgb2_personen(inbox: Path, world: _World) -> list[Path]:
             else _sgb2_persons_xlsx(inbox / f"sgb2_{day.isoformat()}.xlsx", world, day) for day in STICHTAGE]
 
 
+# --------------------------------------------------------------------------- Quelle: weitere Merkmale (Wohngeld)
+
+# Wohngeldhaushalte je 1.000 Einwohner nach Bedarfsstufe (Spanne, je Gebiet einmal gezogen) und Entwicklung je Jahr:
+# rückläufig ohne Anpassung, Sprung mit der Wohngeldreform zum 1.1.2020, danach leicht sinkend.
+WOHNGELD_JE_1000 = {"hoch": (14.0, 18.0), "mittel": (8.0, 11.0), "niedrig": (4.0, 6.0)}
+YEAR_WOHNGELD = {2018: 1.0, 2019: 0.95, 2020: 1.15, 2021: 1.11, 2022: 1.07}
+WOHNGELD_MERKMAL = "Wohngeldhaushalte"  # Name aus data/reference/merkmale.csv (Merkmal wohngeld_haushalte)
+WOHNGELD_DATEI = "Wohngeld nach Gebieten 2018-2022.xlsx"
+
+
+def _wohngeld(world: _World, area: Area, day: dt.date) -> int:
+    """Wohngeldhaushalte eines Gebiets: Einwohner × Quote der Bedarfsstufe × Jahr × autokorrelierte Abweichung."""
+    quote = world.rate("wohngeld", area, WOHNGELD_JE_1000[world.truth.level(area)]) / 1000
+    einwohner = int(world.truth.counts[area.gebiet_id, day].sum())
+    return round(einwohner * quote * YEAR_WOHNGELD[day.year] * world.persistent("wohngeld", area, day.year, sd=0.05))
+
+
+def _write_merkmale(inbox: Path, world: _World) -> list[Path]:
+    """Eine Lieferung der Wohngeldstelle mit allen fünf Stichtagen (Spalte „Stichtag“, Blatt „Info“ mit Quelle und
+    Gemeinde, ohne Stichtag): lang, das Merkmal mit seinem Namen, je Stichtag eine Summenzeile."""
+    rows: list[list[object]] = []
+    for day in STICHTAGE:
+        werte = [(area, _wohngeld(world, area, day)) for area in world.truth.valid_areas(day)]
+        rows.extend([_de_date(day), area.code, WOHNGELD_MERKMAL, value] for area, value in werte)
+        rows.append([_de_date(day), "Stadt insgesamt", WOHNGELD_MERKMAL, sum(value for _, value in werte)])
+    info = [("Quelle", "merkmale"), ("Gemeinde", _gemeinde_ags(world.truth)),
+            ("Lieferung", "Wohngeldstelle, Auswertung des Fachverfahrens")]
+    return [_write_table_xlsx(
+        inbox / WOHNGELD_DATEI, "Wohngeld", ["Wohngeldhaushalte nach statistischen Bezirken",
+                                            "Haushalte mit Miet- oder Lastenzuschuss am Jahresende"],
+        ("Stichtag", "Gebiet", "Merkmal", "Anzahl"), rows,
+        ("Quelle: Stadt, Wohngeldstelle; Bestand am Jahresende", "Zeichenerklärung: – = nichts vorhanden"),
+        info=info, widths={"A": 12, "C": 22},
+    )]
+
+
 _SOURCES: tuple[Callable[[Path, _World], list[Path]], ...] = (
     _write_bevoelkerung_world, _write_sgb2, _write_arbeitslose, _write_grundsicherung, _write_kita, _write_konferenz,
+    _write_merkmale,
 )

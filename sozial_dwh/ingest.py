@@ -62,6 +62,7 @@ QUELLE_ALIASES = {
     "einwohner": "bevoelkerung", "sgbii": "sgb2", "grundsicherungfuerarbeitsuchende": "sgb2",
     "arbeitslosigkeit": "arbeitslose", "mindestsicherung": "grundsicherung", "sgbxii": "grundsicherung",
     "kindertagesbetreuung": "kita", "kindertageseinrichtungen": "kita", "sozialraumkonferenz": "konferenz",
+    "merkmal": "merkmale", "weiteremerkmale": "merkmale",
 }
 
 
@@ -598,12 +599,20 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
             [datei_id, path.name, sha, verdict.quelle, max(stichtage), stichtage, verdict.gemeinde,
              "\n".join(meldungen), now, size, str(target), result.row_count, len(result.quarantine)],
         )
-        # Eine neuere Datei derselben Quelle und Gemeinde, die alle Stichtage einer älteren abdeckt, ersetzt sie.
+        # Eine neuere Datei derselben Quelle und Gemeinde, die alle Stichtage einer älteren abdeckt, ersetzt sie –
+        # bei Quellen, deren Lieferungen sich nach einer Spalte teilen (merkmale: je Merkmal), nur, wenn sie auch alle
+        # Teile der älteren enthält (eine Wohngeld-Lieferung ersetzt keine Lieferung der Fläche).
+        teil, teil_sql, teil_params = _lieferteil(verdict.quelle), "", []
+        if teil is not None:
+            table, column = teil  # Namen aus dem Code des Lesers, nie aus der Datei
+            teil_sql = (f" and datei_id not in (select alt.datei_id from {table} as alt where alt.{column} not in "
+                        f"(select {column} from {table} where datei_id = ?))")
+            teil_params = [datei_id]
         con.execute(
             "update ops.dateien set status = 'ersetzt', ersetzt_durch = ? "
             "where quelle = ? and status = 'geladen' and datei_id <> ? and gemeinde is not distinct from ? "
-            "and list_has_all(?, stichtage)",
-            [datei_id, verdict.quelle, datei_id, verdict.gemeinde, stichtage],
+            "and list_has_all(?, stichtage)" + teil_sql,
+            [datei_id, verdict.quelle, datei_id, verdict.gemeinde, stichtage, *teil_params],
         )
         con.execute("commit")
     except Exception:
@@ -619,34 +628,56 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
 MAX_GEBIETE_GENANNT = 12
 
 
+def _lieferteil(quelle: str | None) -> tuple[str, str] | None:
+    """(Rohtabelle, Spalte), nach der sich die Lieferungen einer Quelle teilen (merkmale: je Merkmal), sonst None."""
+    reader = READERS.get(quelle) if quelle else None
+    column = getattr(reader, "lieferung_je", None)
+    return (reader.raw_tables[0], column) if column else None
+
+
 def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher) -> list[str]:
     """Eine Lieferung, die eine frühere derselben Quelle, Gemeinde und desselben Stichtags ersetzt, muss mindestens
     deren Gebiete enthalten (DESIGN §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
-    „Korrektur“ für 2 von 26 Gebieten). Gibt die Meldungen zurück (leer: vollständig)."""
+    „Korrektur“ für 2 von 26 Gebieten). Teilen sich die Lieferungen einer Quelle (merkmale: je Merkmal), gilt das je
+    Teil. Gibt die Meldungen zurück (leer: vollständig)."""
     reader = READERS[verdict.quelle]
     table = reader.raw_tables[0]
     if verdict.result is None or not warehouse_table_has(con, table, "gebiet_id"):
         return []
+    teil = _lieferteil(verdict.quelle)
+    if teil is None:
+        lieferungen = {(stichtag, None): gebiete for stichtag, gebiete in verdict.result.gebiete_je_stichtag().items()}
+    else:
+        lieferungen: dict[tuple, set[str]] = {}
+        for rows in verdict.result.tables.values():
+            for record in rows:
+                lieferungen.setdefault((record["stichtag"], record[teil[1]]), set()).add(record["gebiet_id"])
     meldungen = []
-    for stichtag, gebiete in sorted(verdict.result.gebiete_je_stichtag().items()):
+    for (stichtag, wert), gebiete in sorted(lieferungen.items()):
+        # Tabellen- und Spaltennamen aus dem Code des Lesers, nie aus der Datei
+        im_teil = "" if teil is None else f" and {teil[1]} = ?"
         frueher = con.execute(
-            "select datei_id, dateiname from ops.dateien where quelle = ? and status = 'geladen' "
-            "and gemeinde is not distinct from ? and list_contains(stichtage, ?) order by datei_id desc limit 1",
-            [verdict.quelle, verdict.gemeinde, stichtag]).fetchall()
+            "select datei_id, dateiname from ops.dateien as d where quelle = ? and status = 'geladen' "
+            "and gemeinde is not distinct from ? and list_contains(stichtage, ?) "
+            + ("" if teil is None else f"and exists (select 1 from {table} where datei_id = d.datei_id "
+                                       f"and stichtag = ?{im_teil}) ")
+            + "order by datei_id desc limit 1",
+            [verdict.quelle, verdict.gemeinde, stichtag, *(() if teil is None else (stichtag, wert))]).fetchall()
         if not frueher:
             continue
         datei_id, dateiname = frueher[0]
-        # Tabellenname aus dem Code des Lesers, nie aus der Datei
-        alte = {r[0] for r in con.execute(f"select distinct gebiet_id from {table} where datei_id = ? and stichtag = ?",
-                                          [datei_id, stichtag]).fetchall()}
+        alte = {r[0] for r in con.execute(
+            f"select distinct gebiet_id from {table} where datei_id = ? and stichtag = ?{im_teil}",
+            [datei_id, stichtag, *(() if teil is None else (wert,))]).fetchall()}
         fehlen = sorted(alte - gebiete)
         if not fehlen:
             continue
         genannt = ", ".join(_gebiet_text(matcher, g) for g in fehlen[:MAX_GEBIETE_GENANNT])
         if len(fehlen) > MAX_GEBIETE_GENANNT:
             genannt += f" … (insgesamt {len(fehlen)})"
+        fuer = f"den Stichtag {stichtag:%d.%m.%Y}" + ("" if teil is None else f" und {teil[1].capitalize()} {wert}")
         meldungen.append(
-            f"Diese Datei ersetzte für den Stichtag {stichtag:%d.%m.%Y} die früher geladene Datei {dateiname} "
+            f"Diese Datei ersetzte für {fuer} die früher geladene Datei {dateiname} "
             f"(Nr. {datei_id}), enthält aber {len(fehlen)} ihrer {len(alte)} Gebiete nicht: {genannt}. Eine Korrektur "
             "muss alle Gebiete der früheren Lieferung enthalten – sonst fehlten diese danach in Sozialraum, "
             "Stadtbezirk und Gemeinde. Bitte die vollständige Datei (alle Gebiete) liefern."

@@ -1,7 +1,18 @@
-"""Die SQL-Modelle in `sql/<schicht>/<tabelle>.sql`: finden und ihre Abhängigkeiten lesen.
+"""Die SQL-Modelle in `sql/<schicht>/<tabelle>.sql`: finden, ihren Text bilden und ihre Abhängigkeiten lesen.
 
 Dateiname = Tabellenname = Asset-Name. Abhängigkeiten werden aus den Tabellenverweisen
 `<schema>.<tabelle>` im SQL gelesen (Kommentare ausgenommen); so können sie nicht veralten.
+
+Vereinigung einer Familie von Tabellen: eine Zeile
+
+    -- @vereinigung core.groessen_*
+
+in einer Modelldatei setzt der Modell-Lader (`model_sql`) durch die Vereinigung aller Modelle `sql/core/groessen_*.sql`
+(alphabetisch, ohne die Datei selbst) ersetzt: `select * from core.groessen_a union all by name select * from
+core.groessen_b …` – Spalten, die einer Tabelle fehlen, sind dort NULL. So erscheint eine neue Tabelle dieser
+Familie (eine neue Quelle mit ihren Größen) in jedem Modell, das die Familie vereinigt (core.dim_stichtag,
+mart.indikator_werte), ohne dass dieses geändert wird; die Abhängigkeiten folgen aus dem ersetzten Text. Alle, die
+eine Modelldatei ausführen oder lesen, nehmen ihren Text aus `model_sql`.
 """
 
 from __future__ import annotations
@@ -19,6 +30,10 @@ _COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
 _STRING = re.compile(r"'(?:[^']|'')*'")
 _REFERENCE = re.compile(r"\b(" + "|".join(SCHEMAS) + r")\.([a-z_][a-z0-9_]*)\b")
 
+
+# Platzhalter für die Vereinigung einer Familie von Modellen (siehe Moduldokumentation).
+VEREINIGUNG = re.compile(r"^(?P<einzug>[ \t]*)--\s*@vereinigung\s+(?P<schema>[a-z_]+)\.(?P<praefix>[a-z0-9_]+)\*\s*$",
+                         re.MULTILINE)
 
 # Kopfzeile, mit der eine Modelldatei sich als nach Stichtag partitioniert kennzeichnet (Spalte `stichtag`).
 PARTITION_MARKER = re.compile(r"^--\s*Partition:\s*stichtag\s*$", re.MULTILINE | re.IGNORECASE)
@@ -52,11 +67,28 @@ def _description(sql: str) -> str:
     return " ".join(lines)
 
 
+def model_sql(path: Path) -> str:
+    """Der auszuführende Text einer Modelldatei: die Datei mit ersetzten Platzhaltern `-- @vereinigung`."""
+    sql = path.read_text(encoding="utf-8")
+    sql_dir = path.parent.parent
+
+    def vereinigung(match: re.Match) -> str:
+        schema, praefix, einzug = match["schema"], match["praefix"], match["einzug"]
+        tabellen = [p.stem for p in sorted((sql_dir / schema).glob(f"{praefix}*.sql")) if p != path]
+        if not tabellen:
+            raise ValueError(f"{path}: „-- @vereinigung {schema}.{praefix}*“ findet keine Modelldatei "
+                             f"sql/{schema}/{praefix}*.sql.")
+        # Tabellennamen aus den Dateinamen im Repository, nie aus Eingaben
+        return f"\n{einzug}union all by name\n".join(f"{einzug}select * from {schema}.{name}" for name in tabellen)
+
+    return VEREINIGUNG.sub(vereinigung, sql)
+
+
 def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     models = []
     for layer in LAYERS:
         for path in sorted((sql_dir / layer).glob("*.sql")):
-            sql = path.read_text(encoding="utf-8")
+            sql = model_sql(path)
             refs = references(sql)
             key = (layer, path.stem)
             refs.discard(key)
@@ -67,7 +99,7 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
 
 def creates_table(model: SqlModel) -> bool:
     """Legt die Datei genau die Tabelle an, nach der sie heißt?"""
-    sql = _strip(model.path.read_text(encoding="utf-8")).lower()
+    sql = _strip(model_sql(model.path)).lower()
     created = re.findall(r"create\s+or\s+replace\s+(?:table|view)\s+([a-z_]+\.[a-z0-9_]+)", sql)
     return created == [f"{model.schema}.{model.name}"]
 

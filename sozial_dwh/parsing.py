@@ -151,6 +151,52 @@ def parse_count(value: object) -> Number:
     return Number(float(int(number.value)))
 
 
+def parse_saldo(value: object) -> Number:
+    """Wie `parse_count`, erlaubt aber ein Vorzeichen: ein Saldo ist eine ganze Zahl, auch negativ (z. B. der
+    Wanderungssaldo, DESIGN §5.5). Mehrdeutige Schreibweisen (`3,000`) und Prozentangaben bleiben Fehler."""
+    if value.__class__ is int:
+        return Number(float(value))
+    if isinstance(value, str) and value.strip(_SPACES + "\t\r\n").endswith("%"):
+        raise CellError(f"{shown(value)} ist eine Prozentangabe; ein Saldo ist eine ganze Zahl (z. B. -12)")
+    _reject_comma_thousands(value)
+    number = parse_number(value)
+    if number.value is not None and number.value != int(number.value):
+        raise CellError(f"{shown(value)} ist keine ganze Zahl; ein Saldo ist ganzzahlig")
+    return number
+
+
+def parse_decimal(value: object) -> Number:
+    """Eine Dezimalzahl in deutscher Schreibweise (`1.234,5`, `12,5 %`) für nicht summierbare Werte (Art `wert` in
+    merkmale.csv: Mittelwerte, Quoten, Indizes). Mehrdeutig und deshalb ein Fehler (DESIGN §5.1: nie raten):
+    `3,000` (deutsch 3, englisch 3000), `1,234,567` und `1.234` (deutsch 1234, englisch 1,234)."""
+    if isinstance(value, str):
+        text = value.strip(_SPACES + "\t\r\n")
+        _reject_comma_thousands(value)
+        if _POINT_THOUSANDS.match(text.removesuffix("%").rstrip(_SPACES)):
+            raise CellError(f"{shown(value)} ist mehrdeutig: deutsch gelesen {text.replace('.', '')} (Tausenderpunkt), "
+                            f"englisch gelesen {text.replace('.', ',')} (Dezimalpunkt). Bitte mit Dezimalkomma "
+                            "liefern (z. B. 1,234 oder 1.234,0)")
+    return parse_number(value)
+
+
+# „1.234“ ohne Komma: deutsch Tausenderpunkt, englisch Dezimalpunkt – in einer Spalte mit Dezimalzahlen mehrdeutig.
+_POINT_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")
+
+
+def _reject_comma_thousands(value: object) -> None:
+    """`3,000` und `1,234,567` in einer Zahlenspalte: die Lesart hängt vom Gebietsschema ab (wie in `parse_count`)."""
+    if not isinstance(value, str):
+        return
+    text = value.strip(_SPACES + "\t\r\n")
+    if _COMMA_THOUSANDS.match(text) and text.count(",") > 1:
+        raise CellError(f"{shown(value)} ist in englischer Schreibweise (Komma als Tausendertrennzeichen); deutsch "
+                        "gelesen ist es keine Zahl. Bitte ohne Trennzeichen oder mit Tausenderpunkt liefern")
+    if _COMMA_THOUSANDS.match(text):
+        deutsch = f"{float(text.replace(',', '.')):g}".replace(".", ",")
+        raise CellError(f"{shown(value)} ist mehrdeutig: deutsch gelesen {deutsch} (Dezimalkomma), englisch gelesen "
+                        f"{text.replace(',', '')} (Tausenderkomma). Bitte eindeutig liefern (z. B. 3000, 3.000 oder 3,0)")
+
+
 _MAX_EXACT = 2 ** 53
 
 

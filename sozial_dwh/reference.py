@@ -1,9 +1,10 @@
-"""Referenzdaten aus `data/reference/` (DESIGN §6): Gebietsgliederung und Indikatorenkatalog."""
+"""Referenzdaten aus `data/reference/` (DESIGN §6): Gebietsgliederung, Indikatorenkatalog, Merkmale und Größen."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,8 @@ from sozial_dwh.vokabular import HANDLUNGSFELDER, VOKABULARE
 
 GEBIETE_FILE = "gebiete.csv"
 INDIKATOREN_FILE = "indikatoren.csv"
+MERKMALE_FILE = "merkmale.csv"
+GROESSEN_FILE = "groessen.csv"
 
 GEBIETE_COLUMNS = [
     "gebiet_id", "name", "sozialraum_id", "sozialraum", "stadtbezirk", "gemeinde_ags", "gemeinde",
@@ -106,7 +109,10 @@ class GebietMatcher:
     "Zentrum-Nord (101)") oder den Namen allein.
     """
 
-    def __init__(self, gebiete: list[Gebiet]):
+    def __init__(self, gebiete: list[Gebiet], referenz: Path | None = None):
+        # Ordner der Referenzdaten, aus dem die Gebiete stammen: Leser, die weitere Referenzdaten brauchen
+        # (merkmale.csv), lesen sie von dort (None: `config.reference_dir()`).
+        self.referenz = referenz
         self.by_id = {g.gebiet_id: g for g in gebiete}
         self.by_akg = {g.akg_code: g for g in gebiete if g.akg_code}
         self.by_name = {norm(g.name): g for g in gebiete}
@@ -206,6 +212,166 @@ class GebietMatcher:
         return self.gemeinde_by_name.get(norm(text))
 
 
+# --- Merkmale und Größen (DESIGN §5.5) --------------------------------------------------------------
+
+# Spalten von merkmale.csv (Vertrag: genau diese, in dieser Reihenfolge)
+MERKMALE_COLUMNS = ("merkmal", "name", "art", "einheit", "quelle_text", "beschreibung")
+# Wie ein Wert der Quelle `merkmale` verwendet werden darf
+MERKMAL_ARTEN = {
+    "anzahl": "Anzahl ≥ 0, wird zu höheren Ebenen summiert",
+    "saldo": "ganze Zahl mit Vorzeichen (z. B. Wanderungssaldo), wird summiert",
+    "wert": "nicht summierbar (Mittelwert, Quote, Index): gilt nur für die gelieferte Ebene",
+}
+_KENNUNG = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Merkmal:
+    """Ein erklärtes Merkmal der Quelle `merkmale` (eine Zeile in merkmale.csv)."""
+
+    merkmal: str
+    name: str
+    art: str
+    einheit: str
+    quelle_text: str
+    beschreibung: str
+
+
+def load_merkmale(reference: Path) -> dict[str, Merkmal]:
+    """Liest und prüft `merkmale.csv`: {merkmal: Merkmal}. Fehler nennen Datei, Zeile und Spalte."""
+    path = reference / MERKMALE_FILE
+    if not path.exists():
+        raise ReferenceError(f"Merkmalskatalog fehlt: {path}. Bitte aus data/reference/ des Repositorys übernehmen "
+                             f"(Spalten {', '.join(MERKMALE_COLUMNS)}).")
+    stamp = path.stat()
+    return _load_merkmale(path, stamp.st_mtime_ns, stamp.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_merkmale(path: Path, _mtime: int, _size: int) -> dict[str, Merkmal]:
+    header = _header(path)
+    if tuple(header) != MERKMALE_COLUMNS:
+        raise ReferenceError(f"{path.name}: die Kopfzeile muss genau „{','.join(MERKMALE_COLUMNS)}“ lauten "
+                             f"(gefunden: „{','.join(header)}“).")
+    merkmale: dict[str, Merkmal] = {}
+    namen: dict[str, str] = {}
+    for number, row in enumerate(read_csv_rows(path), start=2):
+        merkmal = row["merkmal"]
+        if not _KENNUNG.match(merkmal):
+            raise ReferenceError(f"{path.name}, Zeile {number}, Spalte merkmal: „{merkmal}“ ist keine gültige Kennung "
+                                 "(Kleinbuchstaben, Ziffern und _, beginnend mit einem Buchstaben, z. B. wohngeld_haushalte).")
+        if merkmal in merkmale:
+            raise ReferenceError(f"{path.name}, Zeile {number}, Spalte merkmal: „{merkmal}“ steht zweimal im Katalog.")
+        if not row["name"]:
+            raise ReferenceError(f"{path.name}, Zeile {number}, Spalte name: Wert fehlt.")
+        if row["art"] not in MERKMAL_ARTEN:
+            raise ReferenceError(f"{path.name}, Zeile {number}, Spalte art: „{row['art']}“ ist keine Art. Erlaubt: "
+                                 + "; ".join(f"{art} ({text})" for art, text in MERKMAL_ARTEN.items()) + ".")
+        for text in (merkmal, row["name"]):  # Dateien nennen ein Merkmal mit Kennung oder Namen: beide eindeutig
+            frueher = namen.get(norm(text))
+            if frueher is not None and frueher != merkmal:
+                raise ReferenceError(f"{path.name}, Zeile {number}: „{text}“ bezeichnet schon das Merkmal „{frueher}“; "
+                                     "Kennung und Name müssen über alle Merkmale eindeutig sein.")
+            namen[norm(text)] = merkmal
+        merkmale[merkmal] = Merkmal(**{column: row[column] for column in MERKMALE_COLUMNS})
+    return merkmale
+
+
+# Spalten von groessen.csv: Pflicht sind groesse, quelle, name; die übrigen wählen die Zellen der Quelle aus
+# (leer = insgesamt bzw. alle Alter) und fehlen sie, gelten sie als leer.
+GROESSEN_PFLICHT = ("groesse", "quelle", "name")
+GROESSEN_AUSWAHL = ("merkmal", "geschlecht", "staatsangehoerigkeit", "migrationshintergrund", "alter_von", "alter_bis",
+                    "hinweis_fehlt", "beschreibung")
+_DIMENSIONEN = {"geschlecht": ("m", "w", "d", "insgesamt"), "staatsangehoerigkeit": ("deutsch", "nichtdeutsch", "insgesamt"),
+                "migrationshintergrund": ("ja", "nein", "insgesamt")}
+
+
+@dataclass(frozen=True)
+class _Auswahl:
+    """Was eine Zeile von groessen.csv für eine Quelle auswählen kann (die Spalten, die ihr Größen-Modell liest)."""
+
+    merkmal_werte: tuple[str, ...] | None  # erlaubte Werte der Spalte merkmal; None = Spalte bleibt leer
+    spalten: tuple[str, ...] = ()  # weitere Auswahlspalten, die gelten (die übrigen bleiben leer)
+
+
+def _auswahl(merkmale: dict[str, Merkmal]) -> dict[str, _Auswahl]:
+    """Je Quelle mit erklärten Größen, was eine Zeile auswählen kann (Werte aus den Lesern und merkmale.csv). Welche
+    Quellen erklärte Größen haben, folgt aus den Modellen (sozial_dwh.quellen.quellen_mit_erklaerten_groessen)."""
+    from sozial_dwh.quellen import quellen_mit_erklaerten_groessen
+    from sozial_dwh.sources import arbeitslose, grundsicherung, sgb2
+
+    alter = ("alter_von", "alter_bis")
+    bekannt = {
+        "bevoelkerung": _Auswahl(None, ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund", *alter)),
+        "sgb2": _Auswahl(tuple(sgb2.MERKMALE)),
+        "arbeitslose": _Auswahl(tuple(sorted({*arbeitslose.MERKMALE.values(), "insgesamt"}))),
+        "grundsicherung": _Auswahl(tuple(grundsicherung.LEISTUNGSARTEN)),
+        "merkmale": _Auswahl(tuple(merkmale), ("geschlecht", *alter)),
+    }
+    return {quelle: bekannt.get(quelle, _Auswahl(None)) for quelle in quellen_mit_erklaerten_groessen()}
+
+
+def load_groessen(reference: Path, merkmale: dict[str, Merkmal] | None = None) -> list[dict[str, str]]:
+    """Liest und prüft `groessen.csv` (DESIGN §5.5): eine Zeile je erklärter Größe. Gibt die Zeilen zurück (alle
+    Spalten, fehlende leer)."""
+    path = reference / GROESSEN_FILE
+    if not path.exists():
+        raise ReferenceError(f"Erklärte Größen fehlen: {path}. Bitte aus data/reference/ des Repositorys übernehmen "
+                             "(aus ihnen werden die Indikatoren gebildet).")
+    merkmale = load_merkmale(reference) if merkmale is None else merkmale
+    header = _header(path)
+    missing = [c for c in GROESSEN_PFLICHT if c not in header]
+    if missing:
+        raise ReferenceError(f"{path.name}: Spalte {', '.join(missing)} fehlt. Erwartet: "
+                             f"{', '.join((*GROESSEN_PFLICHT, *GROESSEN_AUSWAHL))}.")
+    auswahl = _auswahl(merkmale)
+    rows = [{column: row.get(column, "") for column in (*header, *GROESSEN_AUSWAHL)} for row in read_csv_rows(path)]
+    seen: dict[str, int] = {}
+    for number, row in enumerate(rows, start=2):
+        def fehler(spalte: str, text: str, number: int = number) -> ReferenceError:
+            return ReferenceError(f"{path.name}, Zeile {number}, Spalte {spalte}: {text}")
+
+        groesse, quelle, merkmal = row["groesse"], row["quelle"], row["merkmal"]
+        if not _KENNUNG.match(groesse):
+            raise fehler("groesse", f"„{groesse}“ ist keine gültige Kennung (z. B. bev_u18).")
+        if groesse in seen:
+            raise fehler("groesse", f"„{groesse}“ ist schon in Zeile {seen[groesse]} erklärt.")
+        seen[groesse] = number
+        if quelle not in auswahl:
+            raise fehler("quelle", f"„{quelle}“ hat keine erklärten Größen. Erlaubt: {', '.join(sorted(auswahl))}.")
+        if not row["name"]:
+            raise fehler("name", "Wert fehlt.")
+        erlaubt = auswahl[quelle]
+        if erlaubt.merkmal_werte is None and merkmal:
+            raise fehler("merkmal", f"die Quelle {quelle} hat keine Spalte merkmal; bitte leer lassen.")
+        if erlaubt.merkmal_werte is not None and merkmal not in erlaubt.merkmal_werte:
+            wo = f"steht nicht in {MERKMALE_FILE}. Bitte das Merkmal dort erklären" if quelle == "merkmale" else (
+                f"gibt es in der Quelle {quelle} nicht. Erlaubt: {', '.join(erlaubt.merkmal_werte)}")
+            raise fehler("merkmal", f"„{merkmal}“ {wo}.")
+        spalten = (*(("merkmal",) if erlaubt.merkmal_werte is not None else ()), *erlaubt.spalten)
+        for spalte in ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund", "alter_von", "alter_bis"):
+            if row[spalte] and spalte not in erlaubt.spalten:
+                raise fehler(spalte, f"die Quelle {quelle} wählt Größen nicht nach {spalte} aus; bitte leer lassen "
+                                     f"(ausgewählt wird nach: {', '.join(spalten) or 'nichts'}).")
+        for dimension, werte in _DIMENSIONEN.items():
+            if row[dimension] and row[dimension] not in werte:
+                raise fehler(dimension, f"„{row[dimension]}“ ist nicht erlaubt ({', '.join(werte)} oder leer = insgesamt).")
+        grenzen = {}
+        for spalte in ("alter_von", "alter_bis"):
+            if row[spalte] and not row[spalte].isdigit():
+                raise fehler(spalte, f"„{row[spalte]}“ ist kein Alter in Jahren (ganze Zahl ≥ 0; leer = "
+                                     + ("0" if spalte == "alter_von" else "offen") + ").")
+            grenzen[spalte] = int(row[spalte]) if row[spalte] else None
+        if grenzen["alter_bis"] is not None and grenzen["alter_bis"] < (grenzen["alter_von"] or 0):
+            raise fehler("alter_bis", f"{grenzen['alter_bis']} liegt unter alter_von.")
+    andere = {row["groesse"]: row["quelle"] for row in rows if row["quelle"] != "merkmale"}
+    doppelt = sorted(set(merkmale) & set(andere))
+    if doppelt:  # jedes Merkmal ist zugleich eine Größe gleichen Namens (alle Alter, insgesamt)
+        raise ReferenceError(f"{path.name}: die Größe „{doppelt[0]}“ (Quelle {andere[doppelt[0]]}) heißt wie ein Merkmal "
+                             f"aus {MERKMALE_FILE}. Bitte eines von beiden umbenennen.")
+    return rows
+
+
 @dataclass(frozen=True)
 class ReferenzTabelle:
     """Eine Referenzdatei, die unverändert als Tabelle `raw.<tabelle>` ins Warehouse geht."""
@@ -234,6 +400,11 @@ REFERENZ_TABELLEN = (
     ReferenzTabelle("ref_handlungsfeld_indikatoren", "handlungsfeld_indikatoren.csv",
                     ("handlungsfeld", "indikator_id"),
                     "Welche Indikatoren zu einem Handlungsfeld der Sozialraumkonferenzen gehören."),
+    ReferenzTabelle("ref_merkmale", MERKMALE_FILE, MERKMALE_COLUMNS,
+                    "Merkmalskatalog der Quelle merkmale: eine Zeile je Merkmal mit Art (anzahl, saldo, wert)."),
+    ReferenzTabelle("ref_groessen", GROESSEN_FILE, GROESSEN_PFLICHT,
+                    "Erklärte Größen, aus denen die Indikatoren gebildet werden: eine Zeile je Größe mit Quelle und "
+                    "Auswahl der Zellen.", GROESSEN_AUSWAHL),
     ReferenzTabelle("ref_berichte", "berichte.csv",
                     ("bericht_id", "titel", "stichtag", "vergleich_bericht_id", "status"),
                     "Ausgaben des Sozialberichts mit Stichtag und Vergleichsausgabe.",
@@ -261,6 +432,7 @@ def load_reference_tables(con, reference: Path) -> dict[str, int]:
         frames[ref.tabelle] = pd.DataFrame(rows, columns=columns, dtype="string").fillna("")
     frames["ref_vokabular"] = _vokabular()
     _check_links(frames, reference)
+    load_groessen(reference, load_merkmale(reference))  # prüft beide Dateien (Fehler mit Zeile und Spalte)
     con.execute("begin transaction")
     try:
         for table, frame in frames.items():

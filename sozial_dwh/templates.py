@@ -1,6 +1,6 @@
 """Leere Vorlagen je Quelle für die Statistikstelle (`sozial-dwh templates`, DESIGN §3, §5).
 
-Je Quelle aus DESIGN §5.2 eine Arbeitsmappe `vorlage_<quelle>.xlsx` mit
+Je Quelle aus DESIGN §5.2 und §5.5 eine Arbeitsmappe `vorlage_<quelle>.xlsx` mit
 - Blatt `Info` (Schlüssel/Wert-Zeilen `Quelle`, `Stichtag`, `Gemeinde`; die Quelle ist eingetragen),
 - den Datenblättern mit genau den kanonischen Spaltenüberschriften, fetter Kopfzeile, fixierter
   Kopfzeile, Spaltenbreiten, Zahlenformaten und Auswahllisten für die Vokabulare,
@@ -29,7 +29,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sozial_dwh import config
 from sozial_dwh.readers.table import SYNONYMS
-from sozial_dwh.reference import Gebiet, load_gebiete
+from sozial_dwh.reference import MERKMALE_FILE, Gebiet, Merkmal, ReferenceError, load_gebiete, load_merkmale
 from sozial_dwh.sources.grundsicherung import LEISTUNGSARTEN
 from sozial_dwh.vokabular import ARTEN, HANDLUNGSFELDER, SEKTOREN, STATUS
 from sozial_dwh.xlsx import save_reproducible
@@ -79,9 +79,10 @@ VOKABULARE: dict[str, tuple[str, ...]] = {
     "Priorität": PRIORITAET,
 }
 
-# Besondere Auswahllisten, deren Werte aus der Gebietsgliederung kommen
+# Besondere Auswahllisten, deren Werte aus der Gebietsgliederung bzw. dem Merkmalskatalog kommen
 GEBIETE_LISTE = "<gebiete>"
 SOZIALRAEUME_LISTE = "<sozialraeume>"
+MERKMALE_LISTE = "<merkmale>"
 
 ANZAHL_FORMAT = "#,##0"
 DATUM_FORMAT = "DD.MM.YYYY"
@@ -124,6 +125,7 @@ class Vorlage:
     hinweise: tuple[str, ...] = ()
     statistik: bool = True  # Gebietswerte (Regeln §5.1 zu Zahlen/Summen, Gebietsliste)
     sozialraeume: bool = False
+    merkmale: bool = False  # Liste der erklärten Merkmale (data/reference/merkmale.csv) im Blatt „Erläuterungen“
     beispiel_datum: str = "2022-12-31"  # für den Beispiel-Dateinamen <quelle>_<JJJJ-MM-TT>.xlsx
 
     @property
@@ -399,6 +401,51 @@ _register(Vorlage(
     sozialraeume=True,
 ))
 
+_register(Vorlage(
+    quelle="merkmale",
+    titel="Weitere Merkmale",
+    was="Jede weitere kleinräumige Statistik (z. B. Wohngeldhaushalte, Hilfen zur Erziehung, Wanderungssaldo, "
+        "Angebotsmiete): ein Wert je Gebiet, Stichtag und Merkmal, optional nach Geschlecht und Altersgruppe. Welche "
+        "Merkmale es gibt und wie ihre Werte verwendet werden dürfen, steht in data/reference/merkmale.csv (Liste "
+        "unten in diesem Blatt).",
+    wer="Die Stelle, die die Statistik führt (z. B. Wohngeldstelle, Jugendamt, Einwohnermeldeamt); sie steht je "
+        "Merkmal in merkmale.csv (Spalte quelle_text).",
+    wann="Zum Stichtag des Merkmals, meist 31. Dezember. Eine Datei darf mehrere Merkmale enthalten.",
+    stichtag_hinweis="Stichtag der Werte, z. B. 31.12.2022",
+    blaetter=(Blatt("Merkmale", (
+        GEBIET,
+        Spalte("Merkmal", f"Kennung oder Name eines Merkmals aus {MERKMALE_FILE} (Liste im Blatt „Erläuterungen“). "
+               "Ein unbekanntes Merkmal wird mit Meldung zurückgehalten.", f"Kennung oder Name aus {MERKMALE_FILE}",
+               "Pflicht", key="merkmal", liste=MERKMALE_LISTE, breite=26),
+        Spalte("Geschlecht", "Geschlecht, wenn der Wert nur für eine Gruppe gilt.", f"{_liste(GESCHLECHT)}; leer = "
+               "insgesamt", "optional", key="geschlecht", liste=GESCHLECHT, breite=13),
+        Spalte("Altersgruppe", "Altersband, wenn der Wert nur für eine Altersgruppe gilt.",
+               "z. B. unter 18, 18-64, 65 und älter; leer = alle Alter", "optional", key="altersgruppe",
+               format=TEXT_FORMAT, breite=14),
+        Spalte("Anzahl", "Der Wert, gelesen nach der Art des Merkmals in merkmale.csv: „anzahl“ ganze Zahl ab 0, "
+               "„saldo“ ganze Zahl auch negativ (z. B. -12), „wert“ Dezimalzahl (z. B. 7,85).",
+               "Zahl nach der Art des Merkmals; – = 0; . * x … = nicht verfügbar", "Pflicht", key="anzahl",
+               format="#,##0.###", breite=12),
+    )),),
+    andere_layouts=(
+        "Breites Layout: eine Zeile je Gebiet, je Merkmal eine Spalte, deren Überschrift die Kennung oder der Name "
+        "des Merkmals ist (übrige Angaben = insgesamt). Eine Spalte, die kein Merkmal aus merkmale.csv ist, wird "
+        "gemeldet und nicht geladen.",
+        "Mehrere Stichtage in einer Datei: zusätzliche Spalte „Stichtag“ (dann im Blatt „Info“ keinen Stichtag "
+        "eintragen und die Datei ohne Datum im Namen abgeben).",
+    ),
+    hinweise=(
+        "Ein neues Merkmal braucht keine Programmierung: eine Zeile in data/reference/merkmale.csv (merkmal, name, "
+        "art, einheit, quelle_text, beschreibung), danach Vorlagen neu erzeugen.",
+        "Art „anzahl“ und „saldo“ werden zu Sozialraum, Stadtbezirk und Gemeinde summiert; eine Summenzeile wird mit "
+        "den Gebieten verglichen. Art „wert“ (Mittelwert, Quote, Index) gilt nur für das gelieferte Gebiet: er wird "
+        "nie summiert oder gemittelt, eine Summenzeile dafür wird nicht geladen.",
+        "Eine neue Datei ersetzt eine frühere nur für die Merkmale, die sie enthält; jedes Merkmal darf je Gebiet, "
+        "Geschlecht und Altersgruppe nur einmal vorkommen.",
+    ),
+    merkmale=True,
+))
+
 QUELLEN: tuple[str, ...] = tuple(VORLAGEN)
 
 
@@ -537,7 +584,18 @@ def _write_key_value(ws: Worksheet, blatt: Blatt, listen: dict[str, str]) -> Non
 
 def _validation(spalte: Spalte, listen: dict[str, str]) -> DataValidation:
     prompt = f"{spalte.werte} ({spalte.pflicht}). Mehr im Blatt „{ERLAEUTERUNGEN}“."
-    if spalte.liste in (GEBIETE_LISTE, SOZIALRAEUME_LISTE):
+    if spalte.liste == MERKMALE_LISTE:
+        reference = listen.get(spalte.liste)
+        if reference:
+            return DataValidation(
+                type="list", formula1=reference, allow_blank=True, showInputMessage=True, showErrorMessage=True,
+                errorStyle="information", promptTitle=spalte.name[:32], prompt=_short(prompt),
+                errorTitle=f"{spalte.name} unbekannt"[:32],
+                error=_short(f"Das Merkmal steht nicht in der Liste im Blatt „Erläuterungen“ (Kennung; der Name wird "
+                             f"ebenso erkannt). Neue Merkmale in {MERKMALE_FILE} erklären. Mit OK übernehmen, sonst "
+                             "Abbrechen.", 225),
+            )
+    elif spalte.liste in (GEBIETE_LISTE, SOZIALRAEUME_LISTE):
         reference = listen.get(spalte.liste)
         if reference:
             return DataValidation(
@@ -702,6 +760,19 @@ def _write_erlaeuterungen(ws: Worksheet, vorlage: Vorlage, gebiete: Sequence[Geb
         rows.append(["Gesamtstadt", "die ganze Gemeinde", "", ""])
         first, last = w.table(["Sozialraum", "Name", "Gemeinde", "Gebiete"], rows)
         listen[SOZIALRAEUME_LISTE] = _range(first, last)
+    if vorlage.merkmale:
+        w.heading(f"Erklärte Merkmale (aus {MERKMALE_FILE})")
+        merkmale = _merkmale()
+        if merkmale:
+            w.pair(None, "In der Spalte „Merkmal“ die Kennung oder den Namen eintragen. Die Art sagt, wie ein Wert "
+                   "gelesen und verwendet wird (anzahl, saldo, wert).")
+            first, last = w.table(["Merkmal", "Name", "Art", "Einheit", "Herkunft", "Beschreibung"],
+                                  [[m.merkmal, m.name, m.art, m.einheit, m.quelle_text, m.beschreibung]
+                                   for m in merkmale.values()])
+            listen[MERKMALE_LISTE] = _range(first, last)
+        else:
+            w.pair(None, f"Der Merkmalskatalog ({MERKMALE_FILE}) ist leer oder konnte nicht gelesen werden. Erklärte "
+                   f"Merkmale stehen in data/reference/{MERKMALE_FILE}.")
     if not gebiete:
         w.heading("Gebiete")
         w.pair(None, "Die Gebietsgliederung (gebiete.csv) konnte beim Erzeugen der Vorlage nicht gelesen werden. "
@@ -760,6 +831,15 @@ def _regeln(vorlage: Vorlage, gebiete: Sequence[Gebiet]) -> list[tuple[str, str]
                            "frühere bleibt im Archiv."),
     ]
     return regeln
+
+
+def _merkmale() -> dict[str, Merkmal]:
+    """Die erklärten Merkmale aus dem Referenzordner; leer, wenn merkmale.csv fehlt oder fehlerhaft ist (die
+    Vorlage entsteht trotzdem; `sozial-dwh check` und der Lauf melden den Fehler)."""
+    try:
+        return load_merkmale(config.reference_dir())
+    except ReferenceError:
+        return {}
 
 
 def _gemeinden(gebiete: Sequence[Gebiet]) -> list[tuple[str, str]]:

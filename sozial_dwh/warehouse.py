@@ -40,6 +40,7 @@ import duckdb
 
 from sozial_dwh import diskspace
 from sozial_dwh.config import SQL_DIR, Paths
+from sozial_dwh.models import model_sql
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
 
@@ -97,7 +98,7 @@ def _open(path: Path) -> duckdb.DuckDBPyConnection:
 
 def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Führt eine Modelldatei (ein oder mehrere Statements) in einer Transaktion aus."""
-    sql = path.read_text(encoding="utf-8")
+    sql = model_sql(path)
 
     def ausfuehren() -> None:
         con.execute("begin transaction")
@@ -516,7 +517,7 @@ def run_sql_partition(con: duckdb.DuckDBPyConnection, path: Path, stichtage: lis
     Hier wird ihr `select` genommen: die Zeilen der Stichtage werden gelöscht und neu eingefügt, alle anderen
     Stichtage bleiben unberührt. Alles in einer Transaktion. Gibt {stichtag: zeilen} zurück.
     """
-    statements = con.extract_statements(path.read_text(encoding="utf-8"))
+    statements = con.extract_statements(model_sql(path))
     query = _LEADING_COMMENTS.sub("", statements[0].query)
     match = _CREATE_AS.match(query)
     if not match:

@@ -34,7 +34,7 @@ def test_demo_scale_2_writes_two_municipalities_with_their_geography(example_hom
     assert main(["demo", "--scale", "2", "--referenz", str(referenz)]) == 0
     assert f"SOZIAL_DWH_REFERENCE={referenz}" in capsys.readouterr().out
     files = sorted(example_home.inbox.iterdir())
-    assert len(files) == 2 * 27
+    assert len(files) == 2 * 28
     assert {p.stem.rsplit("_", 1)[1] for p in files} == AGS  # der AGS steht im Dateinamen
 
     gebiete = load_gebiete(referenz)
@@ -105,7 +105,7 @@ def test_bench_scale_2_writes_all_figures(example_home: Paths, tmp_path: Path, c
             assert isinstance(ziel["erfuellt"], bool) and ziel["ziel"][:2] in (">=", "<="), name
     # beide Gemeinden geladen, nichts abgelehnt, der Arbeitsordner ist aufgeräumt
     warehouse = ergebnis["details"]["warehouse"]
-    assert warehouse["dateien"] == {"geladen": 2 * 27} and warehouse["quarantaene_zeilen"] == 0
+    assert warehouse["dateien"] == {"geladen": 2 * 28} and warehouse["quarantaene_zeilen"] == 0
     assert ergebnis["details"]["zuwachs_dateien"] == 2 * 2
     assert not list(tmp_path.glob("sozial_dwh_bench_*"))
 

@@ -28,14 +28,15 @@ def example_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
 def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths, capsys):
     assert main(["demo", "--nur-wenn-leer"]) == 0
     files = list(example_home.inbox.iterdir())
-    assert len(files) == 27  # 5 Bevölkerung, 5 SGB II, 5 Arbeitslose, 5 Mindestsicherung, 5 Kita, 2 Konferenz
+    # 5 Bevölkerung, 5 SGB II, 5 Arbeitslose, 5 Mindestsicherung, 5 Kita, 2 Konferenz, 1 Merkmale (Wohngeld 2018–2022)
+    assert len(files) == 28
     assert main(["run"]) == 0
     out = capsys.readouterr().out
-    assert "geladen: 27" in out and str(example_home.warehouse) in out
+    assert "geladen: 28" in out and str(example_home.warehouse) in out
     assert "0 Fehler" in out and "Prüfungen:" in out
-    # 19 Statistik-Indikatoren an 5 Stichtagen (31.12.2018–2022) plus bedarfe_anzahl an den 2 Konferenzterminen
-    # (21.09.2022, 15.03.2023); Ebenen Gebiet, Sozialraum, Stadtbezirk, Gemeinde
-    assert "Indikatoren mit Werten: 20 Indikatoren, 5 Stichtage (dazu 2 Konferenztermine), 4 Ebenen" in out
+    # 20 Statistik-Indikatoren (mit wohngeld_je_1000 aus der Quelle merkmale) an 5 Stichtagen (31.12.2018–2022) plus
+    # bedarfe_anzahl an den 2 Konferenzterminen (21.09.2022, 15.03.2023); Ebenen Gebiet, Sozialraum, Stadtbezirk, Gemeinde
+    assert "Indikatoren mit Werten: 21 Indikatoren, 5 Stichtage (dazu 2 Konferenztermine), 4 Ebenen" in out
     # je Ausgabe dieselbe Zahl wie `export` (ohne manifest.json): 9 CSV + 3 PNG + 1 Arbeitsmappe
     assert "sozialbericht_2022: 13 Dateien (dazu manifest.json)" in out
     with duckdb.connect(str(example_home.analyse), read_only=True) as con:
@@ -92,7 +93,7 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
     with (example_home.reference / "indikatoren.csv").open(encoding="utf-8") as handle:
         katalog = [line.split(",")[0] for line in handle.read().splitlines()[1:]]
     alle = [i for i in katalog if i != "bedarfe_anzahl"]
-    assert set(SEVEN) <= set(alle) and len(alle) == 19
+    assert set(SEVEN) <= set(alle) and len(alle) == 20
     # Im AkG-Layout 2021 sind Fälle „ohne Zuordnung“ mit 1–2 Personen gesperrt („*“); sie werden aus der
     # Gesamtsumme der Datei abgeleitet, so hat auch die Gemeinde jeden Wert.
     for indikator in alle:
@@ -103,9 +104,9 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
     assert coverage[("bedarfe_anzahl", "gemeinde")] == 2 and coverage[("bedarfe_anzahl", "sozialraum")] == 2
     assert len(total) == 5 and all(93_000 <= wert <= 95_000 for _, wert in total)
     assert statuses == [("geladen",)]
-    # alle sechs Quellen geladen; die Beispieldaten bestehen alle Fehler-Prüfungen, nichts in Quarantäne
+    # alle sieben Quellen geladen; die Beispieldaten bestehen alle Fehler-Prüfungen, nichts in Quarantäne
     assert quellen == [("arbeitslose", 5), ("bevoelkerung", 5), ("grundsicherung", 5), ("kita", 5),
-                       ("konferenz", 2), ("sgb2", 5)]
+                       ("konferenz", 2), ("merkmale", 1), ("sgb2", 5)]
     assert failed_checks == [] and quarantined == 0
     assert has_403_2018 == len(alle)
     # Berichtsausgaben: run baut beide (2020 freigegeben, 2022 Entwurf); export baut 2022 erneut

@@ -50,6 +50,7 @@ EXPECTED_SOURCES = {
     "grundsicherung": set(GRUSI_FILES.values()),
     "kita": set(KITA_FILES.values()),
     "konferenz": set(KONFERENZ_FILES),
+    "merkmale": {"Wohngeld nach Gebieten 2018-2022.xlsx"},  # alle fünf Stichtage in einer Datei
 }
 SGB2_MERKMALE = ("bg", "lb", "elb", "nef", "nef_u15", "lb_u18", "bg_ae")
 SEKTOREN = {"soziale Einrichtung", "Glaubensgemeinschaft", "Wohnungsgesellschaft", "freie Wohlfahrtspflege",

@@ -44,6 +44,9 @@ Kita 01.03.2023 (gehört zum Bevölkerungsstand 31.12.2022)   Plätze U3   Plät
   A2: Mond                                                           6          20
   B3: Stern 24/70 + Großtagespflege Wiese 9/leer (= 0)              33          70
   ohne Zuordnung: Kindertagespflege (stadtweit)                      5           3
+
+Merkmale (Quelle merkmale, csv lang; Merkmal wohngeld_haushalte aus data/reference/merkmale.csv, als Kennung oder Name)
+  Wohngeldhaushalte: A1 12, A2 5, B3 20, keine Angabe 2, Summenzeile „Stadt insgesamt“ 39
 """
 
 from __future__ import annotations
@@ -109,6 +112,10 @@ KITA = [  # Einrichtung, Träger, Gebiet, Plätze U3, Plätze Ü3, Adresse
     ("Großtagespflege Wiese", "Verein", "B3", 9, None, "Weg 4"),
     ("Kindertagespflege (stadtweit)", "Stadt", "ohne Zuordnung", 5, 3, None),
 ]
+WOHNGELD = [  # Gebiet, Merkmal (Kennung oder Name aus merkmale.csv), Anzahl
+    ("A1", "Wohngeldhaushalte", 12), ("A2", "wohngeld_haushalte", 5), ("B3", "Wohngeldhaushalte", 20),
+    ("keine Angabe", "Wohngeldhaushalte", 2), ("Stadt insgesamt", "Wohngeldhaushalte", 39),
+]
 
 
 def write_inputs(inbox: Path) -> None:
@@ -133,6 +140,9 @@ def write_inputs(inbox: Path) -> None:
 
     write_xlsx(inbox / "kita_2023-03-01.xlsx", {"Kitas": [
         ["Einrichtung", "Träger", "Gebiet", "Plätze U3", "Plätze Ü3", "Adresse"], *[list(row) for row in KITA]]})
+
+    lines = ["Gebiet;Merkmal;Anzahl"] + [";".join(str(cell) for cell in row) for row in WOHNGELD]
+    (inbox / "merkmale_2022-12-31.csv").write_bytes("\r\n".join(lines).encode("utf-8"))
 
 
 # --- ein Lauf je Modul -----------------------------------------------------------------------------
@@ -163,7 +173,7 @@ def werte(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[tuple[str, 
             zurueckgehalten = con.execute("select blatt, zeile, grund from quarantine.zeilen").fetchall()
     assert dateien == [(name, "geladen") for name in sorted(
         ["arbeitslose_2022-12-31.csv", "bevoelkerung_2022-12-31.xlsx", "grundsicherung_2022-12-31.xlsx",
-         "kita_2023-03-01.xlsx", "sgb2_2022-12-31.xlsx"])]
+         "kita_2023-03-01.xlsx", "merkmale_2022-12-31.csv", "sgb2_2022-12-31.xlsx"])]
     assert zurueckgehalten == []  # jede Eingabezeile ist geladen (auch „keine Angabe“ / „ohne Zuordnung“)
     yield {(r[0], r[1], r[2]): r[3:] for r in rows}
 
@@ -365,6 +375,16 @@ ERWARTET: dict[str, tuple[str, dict[tuple[str, str], tuple[float | None, int, in
         (SB, SUED): (83.3333, 20, 24),
         (GEM, AGS): (90.2439, 148, 164),  # (55+20+70 + 3 ohne Zuordnung) / 164 × 100 = 90,2439 %
     }),
+    "wohngeld_je_1000": ("je 1.000", {  # Wohngeldhaushalte (merkmale) / Einwohner × 1000; min_nenner 100
+        (G, "A1"): (12.0, 12, 1000),  # 12 / 1000 × 1000 = 12
+        (G, "A2"): (10.0, 5, 500),  # 5 / 500 × 1000 = 10
+        (G, "B3"): (10.0, 20, 2000),  # 20 / 2000 × 1000 = 10
+        (SR, "SRA"): (11.3333, 17, 1500),  # (12+5) / (1000+500) × 1000 = 11,3333
+        (SR, "SRB"): (10.0, 20, 2000),
+        (SB, NORD): (10.6667, 32, 3000),  # (12+20) / (1000+2000) × 1000 = 10,6667
+        (SB, SUED): (10.0, 5, 500),
+        (GEM, AGS): (11.1429, 39, 3500),  # (12+5+20 + 2 keine Angabe) / 3500 × 1000 = 11,1429
+    }),
 }
 EINHEITEN = sorted(ERWARTET[next(iter(ERWARTET))][1])  # die acht Einheiten, für jeden Indikator dieselben
 KITA_HINWEIS = "Plätze zum 01.03.2023"  # Kita-Plätze zum 01.03.2023 gehören zum Bevölkerungsstand 31.12.2022
@@ -387,8 +407,8 @@ def test_catalogue_fully_covered():
 
 
 def test_exactly_the_current_units(werte):
-    # 19 Indikatoren × 8 Einheiten; B1/B2 (aufgelöst 2019) und „ohne Zuordnung“ haben 2022 keine Zeile
-    assert len(werte) == 19 * 8
+    # 20 Indikatoren × 8 Einheiten; B1/B2 (aufgelöst 2019) und „ohne Zuordnung“ haben 2022 keine Zeile
+    assert len(werte) == 20 * 8
     for indikator in ERWARTET:
         assert sorted((ebene, gebiet) for (i, ebene, gebiet) in werte if i == indikator) == EINHEITEN, indikator
 
@@ -460,6 +480,7 @@ def test_gemeinde_includes_cases_without_area(werte):
         "arbeitslosenanteil": 3, "langzeitarbeitslosenanteil": 1, "jugendarbeitslosenanteil": 1,  # Arbeitslose
         "mindestsicherungsquote": 8 + 2,  # LB 8 + AsylbLG 2 (ohne Zuordnung liefert nicht alle fünf Leistungen)
         "kita_versorgung_u3": 5, "kita_versorgung_ue3": 3,  # Kindertagespflege ohne Zuordnung
+        "wohngeld_je_1000": 2,  # Wohngeldhaushalte „keine Angabe“
     }
     for indikator in ERWARTET:
         gebiete = sum(werte[(indikator, G, g)][1] for g in ("A1", "A2", "B3"))

@@ -1,4 +1,4 @@
-"""`sozial-dwh templates`: sechs Vorlagen, lesbar, vom Warehouse erkannt, ausgefüllt ladbar – echte Dateien."""
+"""`sozial-dwh templates`: sieben Vorlagen, lesbar, vom Warehouse erkannt, ausgefüllt ladbar – echte Dateien."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sozial_dwh.reference import GebietMatcher, load_gebiete
 from sozial_dwh.sources import READERS
 from sozial_dwh.templates import ERLAEUTERUNGEN, INFO, QUELLEN, VOKABULARE, VORLAGEN, template_name
 
-SIX = ["bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita", "konferenz"]
+SIX = ["bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita", "konferenz", "merkmale"]  # sieben Quellen
 HEADERS = {
     "bevoelkerung": {"Bevölkerung": ["Gebiet", "Alter", "Geschlecht", "Staatsangehörigkeit", "Migrationshintergrund",
                                      "Anzahl"]},
@@ -34,6 +34,7 @@ HEADERS = {
         "Ergebnisse": ["Nr", "AG", "Sozialraum", "Handlungsfeld", "Art", "Beschreibung", "Priorität"],
         "Maßnahmen": ["Nr", "Bezug Ergebnis", "Titel", "Zuständig", "Status", "Termin", "Gremium"],
     },
+    "merkmale": {"Merkmale": ["Gebiet", "Merkmal", "Geschlecht", "Altersgruppe", "Anzahl"]},
 }
 VERANSTALTUNG_KEYS = ["Titel", "Datum", "Ort", "Format", "Sozialräume"]
 
@@ -50,6 +51,7 @@ EXAMPLE_ROWS: dict[str, dict[str, list[object]]] = {
         "Ergebnisse": ["1", "AG 1", "SRA", "Kinderbetreuung", "Bedarf", "Zu wenige U3-Plätze im Quartier", 1],
         "Maßnahmen": ["1", "1", "Ausbau U3 prüfen", "Jugendamt", "vorgeschlagen", "30.06.2024", "Sozialausschuss"],
     },
+    "merkmale": {"Merkmale": ["A1", "Wohngeldhaushalte", None, None, 12]},
 }
 
 
@@ -64,7 +66,7 @@ def test_writes_six_workbooks(home: Paths, tmp_path: Path, capsys):
     assert list(QUELLEN) == SIX
     assert main(["templates", str(tmp_path / "neu" / "vorlagen")]) == 0  # Ordner wird angelegt
     assert sorted(p.name for p in (tmp_path / "neu" / "vorlagen").iterdir()) == sorted(template_name(q) for q in SIX)
-    assert "6 Vorlagen geschrieben" in capsys.readouterr().out
+    assert "7 Vorlagen geschrieben" in capsys.readouterr().out
 
 
 def test_default_folder_is_home_templates(home: Paths):
@@ -130,6 +132,9 @@ def test_erlaeuterungen_name_sources_and_alternative_layouts(written: Path):
     assert "Person-Nummer" in text("sgb2") and "AkG" in text("sgb2")
     assert "Strukturtabelle" in text("bevoelkerung")
     assert "Breites Layout" in text("arbeitslose")
+    # Merkmale: die erklärten Merkmale aus merkmale.csv mit ihrer Art, und wie ein neues Merkmal entsteht
+    assert "wohngeld_haushalte" in text("merkmale") and "Wohngeldhaushalte" in text("merkmale")
+    assert "Breites Layout" in text("merkmale") and "merkmale.csv" in text("merkmale")
 
 
 @pytest.mark.parametrize("quelle", SIX)
@@ -225,7 +230,7 @@ def test_empty_template_is_rejected_with_a_message(home: Paths, written: Path):
 def test_without_geography_templates_are_still_written(home: Paths, tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(tmp_path / "fehlt"))
     assert main(["templates", str(tmp_path / "ohne")]) == 0
-    assert len(list((tmp_path / "ohne").iterdir())) == 6
+    assert len(list((tmp_path / "ohne").iterdir())) == 7
     assert "Gebietsgliederung" in capsys.readouterr().err
 
 

@@ -1,6 +1,6 @@
 """Prüfungen (Great Expectations als Asset-Checks) an echten Materialisierungen.
 
-Grundlage: echte Dateien aller sechs Quellen für die Teststadt (2021 und 2022), geladen über die echten
+Grundlage: echte Dateien aller sieben Quellen für die Teststadt (2021 und 2022), geladen über die echten
 Definitions. Dann wird je Regel ein gezielter Fehler in die Rohtabellen geschrieben – so, als hätte ihn ein
 älterer Leser oder ein Handimport durchgelassen – und erneut materialisiert. Jede Regel muss ihren Fehler finden:
 zeilenweise Regeln verschieben genau die Fehlzeile in die Quarantäne, blockierende halten nachgelagerte Assets
@@ -39,6 +39,8 @@ SGB2 = {"A1": [50, 100, 70, 30, 25, 35, 9], "A2": [10, 20, 14, 6, 5, 7, 2], "B3"
 # Arbeitslose insgesamt, SGB II, SGB III (insgesamt = SGB II + SGB III; ≤ 15–64)
 ALO = {"A1": (60, 40, 20), "A2": (12, 8, 4), "B3": (50, 30, 20)}
 GRUSI = {"A1": (30, 4), "A2": (10, 1), "B3": (20, 3)}  # Grundsicherung im Alter, Hilfe zum Lebensunterhalt
+# Merkmale (merkmale.csv): Wohngeldhaushalte (Art anzahl) und Wanderungssaldo (Art saldo: negativ ist kein Fehler)
+MERKMALE = {D21: {"A1": (10, -5), "A2": (4, 2), "B3": (8, 1)}, D22: {"A1": (11, -3), "A2": (5, 0), "B3": (9, 4)}}
 
 
 def write_base_files(inbox: Path) -> None:
@@ -58,6 +60,8 @@ def write_base_files(inbox: Path) -> None:
         write_xlsx(inbox / f"arbeitslose_{day}.xlsx", {"Daten": rows})
         write_xlsx(inbox / f"grundsicherung_{day}.xlsx", {"Daten": [
             titel, ["Gebiet", "Grundsicherung im Alter", "Hilfe zum Lebensunterhalt"], *[[g, *v] for g, v in GRUSI.items()]]})
+        write_xlsx(inbox / f"merkmale_{day}.xlsx", {"Daten": [
+            titel, ["Gebiet", "Wohngeldhaushalte", "Wanderungssaldo"], *[[g, *v] for g, v in MERKMALE[day].items()]]})
     write_xlsx(inbox / "kita_2022-03-01.xlsx", {"Kitas": [
         ["Einrichtung", "Träger", "Gebiet", "Plätze U3", "Plätze Ü3", "Adresse"],
         ["Kita Sonne", "Stadt", "A1", 10, 40, "Weg 1"],
@@ -117,6 +121,13 @@ CASES = {
     "konferenz_teilnehmende_raum_gueltig": ("A", "quarantaene", 947),
     "konferenz_status_zulaessig": ("A", "quarantaene", 948),
     "konferenz_massnahme_nr_eindeutig": ("A", "blockiert", 949),
+    "merkmale_anzahl_nicht_negativ": ("A", "quarantaene", 961),
+    "merkmale_gebiet_gueltig": ("A", "quarantaene", 962),
+    "merkmale_geschlecht_zulaessig": ("A", "quarantaene", 963),
+    "merkmale_merkmal_erklaert": ("A", "quarantaene", 964),
+    "merkmale_zelle_eindeutig": ("A", "blockiert", 965),
+    "merkmale_stichtag_nicht_in_zukunft": ("A", "blockiert", 966),
+    "merkmale_veraenderung_plausibel": ("A", "warnung", None),
     "bevoelkerung_anzahl_nicht_negativ": ("B", "quarantaene", 951),
     "bevoelkerung_gebiet_gueltig": ("B", "quarantaene", 952),
     "bevoelkerung_geschlecht_zulaessig": ("B", "quarantaene", 953),
@@ -204,6 +215,21 @@ def corrupt_a(con) -> None:
                 [f, f])
     con.execute("update raw.konferenz_veranstaltung set datum = ? where datei_id = ?", [dt.date(2099, 1, 1), f])
 
+    m21, m22 = datei(con, "merkmale", D21), datei(con, "merkmale", D22)
+    mer = ("insert into raw.merkmale (datei_id, blatt, zeile, stichtag, gebiet_id, merkmal, geschlecht, wert) "
+           "values (?, 'Test', ?, ?, ?, ?, ?, ?)")
+    # A2 Wohngeldhaushalte (Art anzahl) -6: Fehler; der Wanderungssaldo (Art saldo) darf negativ sein
+    con.execute("update raw.merkmale set wert = -6, blatt = 'Test', zeile = 961 "
+                "where datei_id = ? and gebiet_id = 'A2' and merkmal = 'wohngeld_haushalte'", [m22])
+    con.execute(mer, [m22, 962, D22, "B2", "wohngeld_haushalte", "insgesamt", 3])  # B2 gilt nur bis 2019
+    con.execute(mer, [m22, 963, D22, "A1", "wohngeld_haushalte", "x", 2])
+    con.execute(mer, [m22, 964, D22, "A1", "fantasiemerkmal", "insgesamt", 1])  # nicht in merkmale.csv
+    con.execute(mer, [m22, 965, D22, "B3", "wanderungssaldo", "insgesamt", 7])  # doppelt
+    con.execute(mer, [m22, 966, ZUKUNFT, "A1", "wohngeld_haushalte", "insgesamt", 12])
+    # B3 Wohngeldhaushalte 2021 100 -> 2022 9: Veränderung 91 % (Basis 100 ≥ veraenderung_min_basis)
+    con.execute("update raw.merkmale set wert = 100 where datei_id = ? and gebiet_id = 'B3' "
+                "and merkmal = 'wohngeld_haushalte'", [m21])
+
 
 def corrupt_b(con) -> None:
     b21, b22 = datei(con, "bevoelkerung", D21), datei(con, "bevoelkerung", D22)
@@ -273,7 +299,7 @@ def test_every_rule_has_a_failing_fixture():
 def test_clean_files_pass_every_check(runs):
     _, outcomes = runs
     clean = outcomes["sauber"]
-    assert clean["dateien"] == {"geladen": 10}
+    assert clean["dateien"] == {"geladen": 12}
     assert set(clean["checks"]) == set(CASES)
     failed = {name: e.metadata["beobachtet"].value for name, e in clean["checks"].items() if not e.passed}
     assert failed == {}

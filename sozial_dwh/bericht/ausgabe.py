@@ -20,10 +20,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from sozial_dwh import warehouse
 from sozial_dwh.bericht import dateien
 from sozial_dwh.bericht.modell import Tabelle
 from sozial_dwh.bericht.tabellen import TABELLEN
 from sozial_dwh.config import SQL_DIR, Paths
+from sozial_dwh.quellen import QUELLEN
 
 BERICHT_SQL = SQL_DIR / "bericht"
 MANIFEST = "manifest.json"
@@ -128,7 +130,8 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         grafiken = _grafiken(con, ausgabe, tabellen, neu_ordner)
         untertitel = _untertitel(ausgabe)
         geladen = {r[0] for r in _quellen_rows(con, ausgabe)}
-        quellen = {t.name: _quelle_text(t, geladen, jetzt) for t, _, _ in tabellen}
+        namen = _quellen_namen(con, ausgabe)
+        quellen = {t.name: _quelle_text(t, geladen, jetzt, namen) for t, _, _ in tabellen}
         mappe = dateien.schreibe_arbeitsmappe(
             neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,
             info=_info(ausgabe, jetzt, pruefsumme),
@@ -277,18 +280,27 @@ def _quellen(con, ausgabe: Ausgabe) -> list[list[object]]:
     return [[q, d, s, g, h] for q, d, s, g, h in _quellen_rows(con, ausgabe)]
 
 
-QUELLEN_NAMEN = {
-    "bevoelkerung": "Einwohnermelderegister", "sgb2": "Statistik der Bundesagentur für Arbeit (SGB II)",
-    "arbeitslose": "Statistik der Bundesagentur für Arbeit (Arbeitslose)",
-    "grundsicherung": "Sozialamt (SGB XII, AsylbLG)", "kita": "Kita-Bedarfsplanung",
-    "konferenz": "Sozialraumkonferenzen",
-}
+QUELLEN_NAMEN = {q.quelle: q.herkunft for q in QUELLEN}
 
 
-def _quelle_text(tabelle: Tabelle, geladen: set[str], jetzt: dt.datetime) -> str:
+def _quellen_namen(con, ausgabe: Ausgabe) -> dict[str, str]:
+    """Herkunft je Quelle für die Quellenzeilen; bei `merkmale` die Herkunft der geladenen Merkmale (quelle_text in
+    merkmale.csv), z. B. „Wohngeldstelle der Stadt“."""
+    namen = dict(QUELLEN_NAMEN)
+    if warehouse.table_exists(con, "core", "fact_merkmale"):
+        texte = [r[0] for r in con.execute(
+            "select distinct k.quelle_text from core.fact_merkmale as f inner join raw.ref_merkmale as k using (merkmal) "
+            "where f.stichtag <= ? and k.quelle_text <> '' order by 1", [ausgabe.stichtag]).fetchall()]
+        if texte:
+            namen["merkmale"] = "; ".join(texte)
+    return namen
+
+
+def _quelle_text(tabelle: Tabelle, geladen: set[str], jetzt: dt.datetime, namen: dict[str, str] | None = None) -> str:
     """Quellenzeile unter einer Tabelle: nur die Quellen, die in sie eingehen (und geladen sind)."""
-    namen = [QUELLEN_NAMEN.get(q, q) for q in tabelle.quellen if q in geladen]
-    return "Quelle: " + "; ".join([*namen, f"eigene Berechnung (Sozialplanung), Stand {jetzt:%d.%m.%Y}"])
+    namen = namen or QUELLEN_NAMEN
+    genannt = list(dict.fromkeys(namen.get(q, q) for q in tabelle.quellen if q in geladen))
+    return "Quelle: " + "; ".join([*genannt, f"eigene Berechnung (Sozialplanung), Stand {jetzt:%d.%m.%Y}"])
 
 
 STATUS_TEXT = {"entwurf": "Entwurf", "freigegeben": "freigegeben"}

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from sozial_dwh.bericht.modell import Spalte, Tabelle
+from sozial_dwh.quellen import alle_quellen
+
+# In die Indikatoren (und so in die Bewertung der Konferenzergebnisse) geht jede Quelle ein (sozial_dwh.quellen)
+INDIKATOR_QUELLEN = alle_quellen()
 
 
 def _raum(gemeinde: bool = True) -> tuple[Spalte, ...]:
@@ -47,7 +51,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Quoten aus summierten Zählern und Nennern; Veränderung in Prozentpunkten (bei Anzahlen in Personen).",
         gruppe=("indikator_id", "gemeinde_id"),
-        quellen=("bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita", "konferenz"),
+        quellen=INDIKATOR_QUELLEN,
     ),
     Tabelle(
         "bevoelkerung", "Bevölkerung", "Bevölkerung und Altersstruktur",
@@ -171,7 +175,7 @@ TABELLEN: tuple[Tabelle, ...] = (
         ),
         "Bewertung: bestätigt, wenn die verknüpften Indikatoren den Sozialraum schlechter als die Gemeinde zeigen.",
         summe_spalte=None,
-        quellen=("konferenz", "bevoelkerung", "sgb2", "arbeitslose", "grundsicherung", "kita"),
+        quellen=("konferenz", *(q for q in INDIKATOR_QUELLEN if q != "konferenz")),
     ),
     Tabelle(
         "massnahmen", "Maßnahmen", "Maßnahmen und offene Bedarfe",

@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from sozial_dwh.parsing import (
     CellError,
+    Number,
     code_text,
     is_blank,
     is_total_label,
@@ -105,8 +106,11 @@ class CubeBuilder:
     """
 
     def __init__(self, table: str, blatt: str, ctx: ReadContext, dims: tuple[str, ...],
-                 describe: Callable[[tuple], str] | None = None):
+                 describe: Callable[[tuple], str] | None = None, wertspalte: str = "anzahl"):
         self.table = table
+        # Spalte der Werte: `anzahl` (ganze Zahlen, bigint) oder `wert` (Dezimalzahlen, double; Quelle merkmale)
+        self.wertspalte = wertspalte
+        self._ganzzahlig = wertspalte == "anzahl"
         self.blatt = blatt
         self.ctx = ctx
         self.dims = dims
@@ -136,7 +140,7 @@ class CubeBuilder:
                 raise RuntimeError(f"{self.table}: Zellen und eigene Zeilen in derselben Tabelle")
             columns = {"blatt": "varchar", "zeile": "integer", "spalte": "varchar", "stichtag": "date",
                        "gebiet_id": "varchar", **{d: "integer" if d in INTEGER_DIMS else "varchar" for d in self.dims},
-                       "anzahl": "bigint", "kennzeichen": "varchar"}
+                       self.wertspalte: "bigint" if self._ganzzahlig else "double", "kennzeichen": "varchar"}
             # bereich: Teilbereich einer Summenzeile, zu dem die Zelle gehört (AkG-Schlüssel; "" = nur „alles“)
             self._store = CellStore(columns, intern={"bereich": "varchar"})
             self.result.tables[self.table] = self._store
@@ -290,12 +294,13 @@ class CubeBuilder:
     # --- Zellen ----------------------------------------------------------------------------------
 
     def add(self, zeile: int, spalte: str | None, stichtag: dt.date, gebiet_id: str, key: tuple,
-            raw_value: object, scope: str = "") -> None:
-        """Eine Zelle aufnehmen. `scope` begrenzt eine Summenzeile auf einen Teilbereich (AkG-Schlüssel)."""
+            raw_value: object, scope: str = "", parse: Callable[[object], Number] = parse_count) -> None:
+        """Eine Zelle aufnehmen. `scope` begrenzt eine Summenzeile auf einen Teilbereich (AkG-Schlüssel). `parse`
+        liest den Wert (Vorgabe: Anzahl ≥ 0; die Quelle merkmale liest je nach Art auch Salden und Dezimalzahlen)."""
         try:
-            number = parse_count(raw_value)
+            number = parse(raw_value)
         except CellError as exc:
-            self.quarantine(zeile, spalte, f"Anzahl: {exc}", raw_value)
+            self.quarantine(zeile, spalte, f"{'Anzahl' if self._ganzzahlig else 'Wert'}: {exc}", raw_value)
             return
         if number.kennzeichen == "leer":
             return  # leere Zelle: nichts geliefert
@@ -315,8 +320,9 @@ class CubeBuilder:
             self._seen.add(cell)
             self._note_cells(doppelt)
         self._seq += 1
-        self.cells.append(self._seq, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key,
-                                      None if value is None else int(value), kennzeichen, scope))
+        if value is not None:
+            value = int(value) if self._ganzzahlig else float(value)
+        self.cells.append(self._seq, (self.blatt, zeile, spalte, stichtag, gebiet_id, *key, value, kennzeichen, scope))
 
     # --- Abschluss -------------------------------------------------------------------------------
 
@@ -343,11 +349,12 @@ class CubeBuilder:
             self._settled_seq = self._seq
             return store
         cell = ", ".join(("gebiet_id", "stichtag", *self.dims))  # Spaltennamen aus dem Code
+        wert = self.wertspalte
         doppelt = store.execute(f"select count(*) from (select 1 from zellen group by {cell} having count(*) > 1)")
         if doppelt.fetchall()[0][0]:
             rows = store.execute(
-                "select seq, zeile, spalte, anzahl, erste_zeile from ("
-                "select seq, zeile, spalte, anzahl, row_number() over zelle as nr, "
+                f"select seq, zeile, spalte, {wert}, erste_zeile from ("
+                f"select seq, zeile, spalte, {wert}, row_number() over zelle as nr, "
                 "coalesce(first_value(zeile) over zelle, 0) as erste_zeile "
                 f"from zellen window zelle as (partition by {cell} order by seq)) where nr > 1 order by seq"
             ).fetchall()
@@ -355,7 +362,8 @@ class CubeBuilder:
             self._merge_quarantine([
                 (seq, QuarantineRow(self.blatt, zeile or 0, spalte,
                                     f"Dieselbe Zelle steht doppelt in der Datei (schon in Zeile {erste}); die erste gilt",
-                                    None if anzahl is None else de_int(anzahl)))
+                                    None if anzahl is None else de_int(anzahl) if self._ganzzahlig
+                                    else f"{anzahl:g}".replace(".", ",")))
                 for seq, zeile, spalte, anzahl, erste in rows])
         self._settled_seq = self._seq
         self._maybe_dups = self._seen is None
@@ -407,8 +415,10 @@ class CubeBuilder:
             f"with summen as ({unnest_select(columns)}), "
             "gebiete as (select gebiet_id, arg_max(bereich, seq) as gebiet_bereich from zellen group by gebiet_id), "
             "teile as (select * from zellen inner join gebiete using (gebiet_id)) "
-            "select summen.nr, coalesce(sum(teile.anzahl), 0), count(teile.seq) filter (where teile.anzahl is null), "
-            "min(teile.seq) filter (where teile.anzahl is null), min(teile.gebiet_id) filter (where teile.anzahl is null) "
+            f"select summen.nr, coalesce(sum(teile.{self.wertspalte}), 0), "
+            f"count(teile.seq) filter (where teile.{self.wertspalte} is null), "
+            f"min(teile.seq) filter (where teile.{self.wertspalte} is null), "
+            f"min(teile.gebiet_id) filter (where teile.{self.wertspalte} is null) "
             f"from summen left join teile on {gleich} and starts_with(teile.gebiet_bereich, summen.bereich) "
             "group by summen.nr", [list(column) for column in zip(*keys, strict=True)]
         ).fetchall()
@@ -419,7 +429,7 @@ class CubeBuilder:
         ohne DuckDB, das bei Hunderten kleiner Dateien je Datei einige Millisekunden kostete. Dieselbe Regel;
         `tests/test_zellspeicher.py` liest dieselben Dateien über beide Wege."""
         spalte = {name: index for index, name in enumerate(("seq", *store.columns, "bereich"))}
-        i_gebiet, i_anzahl, i_bereich = spalte["gebiet_id"], spalte["anzahl"], spalte["bereich"]
+        i_gebiet, i_anzahl, i_bereich = spalte["gebiet_id"], spalte[self.wertspalte], spalte["bereich"]
         i_zelle = [spalte["stichtag"], *(spalte[d] for d in self.dims)]
         bereich_von = {row[i_gebiet]: row[i_bereich] for row in store.buffer_rows()}  # die zuletzt gelesene gilt
         summen: dict[tuple, list[tuple[int, str]]] = {}
@@ -454,6 +464,7 @@ class CubeBuilder:
             rest = value - summe
             if not gebiet_id.endswith(OHNE_ZUORDNUNG_SUFFIX) or rest < 0:
                 continue
-            self.cells.update(seq, anzahl=int(rest), kennzeichen="aus Gesamtsumme abgeleitet")
+            self.cells.update(seq, **{self.wertspalte: int(rest) if self._ganzzahlig else float(rest)},
+                              kennzeichen="aus Gesamtsumme abgeleitet")
             incomplete.discard(nr)
             sums[nr] = value

@@ -107,6 +107,13 @@ REGELN: list[Regel] = [
     *_wuerfel("grundsicherung", [("leistungsart", LEISTUNGSARTEN, "Leistungsart")],
               ["leistungsart", "alter_von", "alter_bis"]),
 
+    # Weitere Merkmale (DESIGN §5.5): `anzahl` der Prüfdaten ist der Wert nur bei Merkmalen der Art „anzahl“
+    *_wuerfel("merkmale", [("geschlecht", GESCHLECHTER, "Geschlecht")],
+              ["merkmal", "geschlecht", "alter_von", "alter_bis"]),
+    Regel("merkmale_merkmal_erklaert", "staging.stg_merkmale", "merkmale_zellen", "ExpectColumnValuesToBeNull",
+          {"column": "merkmal_nicht_erklaert"}, "Merkmal ist in data/reference/merkmale.csv erklärt",
+          zeilenweise=True, spalte="merkmal"),
+
     Regel("kita_plaetze_u3_nicht_negativ", "staging.stg_kita", "kita_einrichtungen", "ExpectColumnValuesToBeBetween",
           {"column": "plaetze_u3", "min_value": 0}, "Plätze U3 ≥ 0", zeilenweise=True, spalte="plaetze_u3"),
     Regel("kita_plaetze_ue3_nicht_negativ", "staging.stg_kita", "kita_einrichtungen", "ExpectColumnValuesToBeBetween",

@@ -1,12 +1,16 @@
 -- Partition: stichtag
--- Arbeitslosen-Größen: alo_insgesamt, alo_langzeit, alo_u25 je Stichtag × Gebiet. Je Merkmal gilt die
--- Zelle über beide Rechtskreise („insgesamt“); fehlt sie, die Summe aus SGB II und SGB III. So wird nichts
--- doppelt gezählt, auch wenn eine Datei Zellen verschiedener Feinheit enthält.
+-- Arbeitslosen-Größen je Stichtag × Gebiet (alo_insgesamt, alo_langzeit, alo_u25; erklärt in
+-- data/reference/groessen.csv). Je Merkmal gilt die Zelle über beide Rechtskreise („insgesamt“); fehlt sie, die
+-- Summe aus SGB II und SGB III. So wird nichts doppelt gezählt, auch wenn eine Datei Zellen verschiedener Feinheit
+-- enthält.
 create or replace table core.groessen_arbeitslose as
 with
 
-namen (merkmal, groesse) as (
-    values ('insgesamt', 'alo_insgesamt'), ('langzeitarbeitslos', 'alo_langzeit'), ('unter25', 'alo_u25')
+-- erklärt in data/reference/groessen.csv (quelle = arbeitslose): welches Merkmal welche Größe ist
+namen as (
+    select merkmal, groesse
+    from raw.ref_groessen
+    where quelle = 'arbeitslose'
 ),
 
 zellen as (
@@ -38,6 +42,7 @@ final as (
             when hat_insgesamt = 0 and anzahl_teile < 2 then 'Arbeitslose: nur ein Rechtskreis geliefert'
             when hat_insgesamt = 0 and gesperrte_teile > 0 then 'Arbeitslose: Wert in der Quelle gesperrt oder unbekannt'
         end as hinweis,
+        'arbeitslose' as quelle,
     from zellen
 )
 

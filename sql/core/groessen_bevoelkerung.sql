@@ -1,26 +1,42 @@
 -- Partition: stichtag
 -- Bevölkerungsgrößen, aus denen die Indikatoren gebildet werden: eine Zeile je Stichtag × Gebiet × Größe
--- (z. B. bev_u18 = Einwohner von 0 bis 17 Jahren). Eine Altersgrenze wird nur aus Altersbändern der Quelle
--- gebildet, die sie lückenlos und ohne Überschneidung abdecken; sonst ist die Größe NULL mit Hinweis
--- (DESIGN §5.2: nie angenähert).
+-- (z. B. bev_u18 = Einwohner von 0 bis 17 Jahren), erklärt in data/reference/groessen.csv. Eine Altersgrenze wird
+-- nur aus Altersbändern der Quelle gebildet, die sie lückenlos und ohne Überschneidung abdecken; sonst ist die Größe
+-- NULL mit Hinweis (DESIGN §5.2: nie angenähert).
 create or replace table core.groessen_bevoelkerung as
 with recursive
 
-groessen (groesse, geschlecht, staatsangehoerigkeit, migrationshintergrund, ziel_von, ziel_bis, fehlt_hinweis) as (
-    values
-        ('bev_alle', 'insgesamt', 'insgesamt', 'insgesamt', 0, null, 'Altersgliederung der Quelle erlaubt keine Abgrenzung aller Altersjahre'),
-        ('bev_u3', 'insgesamt', 'insgesamt', 'insgesamt', 0, 2, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 0 bis 2 Jahre'),
-        ('bev_3_5', 'insgesamt', 'insgesamt', 'insgesamt', 3, 5, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 3 bis 5 Jahre'),
-        ('bev_u15', 'insgesamt', 'insgesamt', 'insgesamt', 0, 14, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 0 bis 14 Jahre'),
-        ('bev_u18', 'insgesamt', 'insgesamt', 'insgesamt', 0, 17, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 0 bis 17 Jahre'),
-        ('bev_u20', 'insgesamt', 'insgesamt', 'insgesamt', 0, 19, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 0 bis 19 Jahre'),
-        ('bev_15_24', 'insgesamt', 'insgesamt', 'insgesamt', 15, 24, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 15 bis 24 Jahre'),
-        ('bev_15_64', 'insgesamt', 'insgesamt', 'insgesamt', 15, 64, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 15 bis 64 Jahre'),
-        ('bev_20_64', 'insgesamt', 'insgesamt', 'insgesamt', 20, 64, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 20 bis 64 Jahre'),
-        ('bev_u65', 'insgesamt', 'insgesamt', 'insgesamt', 0, 64, 'Altersgliederung der Quelle erlaubt keine Abgrenzung 0 bis 64 Jahre'),
-        ('bev_65plus', 'insgesamt', 'insgesamt', 'insgesamt', 65, null, 'Altersgliederung der Quelle erlaubt keine Abgrenzung ab 65 Jahren'),
-        ('bev_nichtdeutsch', 'insgesamt', 'nichtdeutsch', 'insgesamt', 0, null, 'Staatsangehörigkeit in der Quelle nicht ausgewiesen'),
-        ('bev_migration', 'insgesamt', 'insgesamt', 'ja', 0, null, 'Migrationshintergrund in der Quelle nicht ausgewiesen')
+-- erklärt in data/reference/groessen.csv (quelle = bevoelkerung): Merkmalsschicht und Altersgrenzen je Größe;
+-- leere Angaben bedeuten insgesamt bzw. ab 0 / offen
+groessen as (
+    select
+        groesse,
+        coalesce(nullif(geschlecht, ''), 'insgesamt') as geschlecht,
+        coalesce(nullif(staatsangehoerigkeit, ''), 'insgesamt') as staatsangehoerigkeit,
+        coalesce(nullif(migrationshintergrund, ''), 'insgesamt') as migrationshintergrund,
+        coalesce(cast(nullif(alter_von, '') as integer), 0) as ziel_von,
+        cast(nullif(alter_bis, '') as integer) as ziel_bis,
+        nullif(hinweis_fehlt, '') as hinweis_fehlt,
+    from raw.ref_groessen
+    where quelle = 'bevoelkerung'
+),
+
+-- warum eine Größe fehlt: die erklärte Begründung, sonst die erste Abgrenzung, die die Quelle nicht erlaubt
+groessen_hinweise as (
+    select
+        *,
+        coalesce(
+            hinweis_fehlt,
+            case
+                when staatsangehoerigkeit <> 'insgesamt' then 'Staatsangehörigkeit in der Quelle nicht ausgewiesen'
+                when migrationshintergrund <> 'insgesamt' then 'Migrationshintergrund in der Quelle nicht ausgewiesen'
+                when geschlecht <> 'insgesamt' then 'Geschlecht in der Quelle nicht ausgewiesen'
+                when ziel_von = 0 and ziel_bis is null then 'Altersgliederung der Quelle erlaubt keine Abgrenzung aller Altersjahre'
+                when ziel_bis is null then 'Altersgliederung der Quelle erlaubt keine Abgrenzung ab ' || ziel_von || ' Jahren'
+                else 'Altersgliederung der Quelle erlaubt keine Abgrenzung ' || ziel_von || ' bis ' || ziel_bis || ' Jahre'
+            end
+        ) as fehlt_hinweis,
+    from groessen
 ),
 
 zellen as (
@@ -83,8 +99,9 @@ final as (
             when t.groesse is null then g.fehlt_hinweis
             when t.gesperrt then 'Wert in der Quelle gesperrt oder unbekannt'
         end as hinweis,
+        'bevoelkerung' as quelle,
     from einheiten as e
-    cross join groessen as g
+    cross join groessen_hinweise as g
     left join treffer as t
         on t.groesse = g.groesse and t.stichtag = e.stichtag and t.gebiet_id = e.gebiet_id
 )

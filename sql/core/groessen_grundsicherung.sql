@@ -1,5 +1,6 @@
 -- Partition: stichtag
--- Mindestsicherungs-Größen je Stichtag × Gebiet: grusi_alter, grusi_em, hlu, asylblg (alle Alter). Gilt die
+-- Mindestsicherungs-Größen je Stichtag × Gebiet: grusi_alter, grusi_em, hlu, asylblg (alle Alter; erklärt in
+-- data/reference/groessen.csv). Gilt die
 -- Zelle „alle Alter“ der Quelle; fehlt sie, die Summe der Altersbänder, wenn diese lückenlos von 0 bis offen
 -- reichen – sonst NULL mit Hinweis (nie geschätzt, nichts doppelt).
 create or replace table core.groessen_grundsicherung as
@@ -32,19 +33,28 @@ alle_alter as (
     where alter_von = 0 and alter_bis is null
 ),
 
+-- erklärt in data/reference/groessen.csv (quelle = grundsicherung): welche Leistungsart welche Größe ist
+namen as (
+    select merkmal as leistungsart, groesse
+    from raw.ref_groessen
+    where quelle = 'grundsicherung'
+),
+
 final as (
     select
         coalesce(a.stichtag, b.stichtag) as stichtag,
         coalesce(a.gebiet_id, b.gebiet_id) as gebiet_id,
-        coalesce(a.leistungsart, b.leistungsart) as groesse,
+        n.groesse,
         case when a.leistungsart is not null then a.anzahl when b.lueckenlos then b.anzahl end as anzahl,
         case
             when a.leistungsart is not null and a.anzahl is null then 'Mindestsicherung: Wert in der Quelle gesperrt oder unbekannt'
             when a.leistungsart is null and not b.lueckenlos then 'Mindestsicherung: Altersgruppen der Quelle ergeben keine Summe aller Alter'
             when a.leistungsart is null and b.anzahl is null then 'Mindestsicherung: Wert in der Quelle gesperrt oder unbekannt'
         end as hinweis,
+        'grundsicherung' as quelle,
     from alle_alter as a
     full outer join aus_baendern as b using (stichtag, gebiet_id, leistungsart)
+    inner join namen as n on n.leistungsart = coalesce(a.leistungsart, b.leistungsart)
 )
 
 select * from final;

@@ -49,6 +49,8 @@ final as (
         case groesse when 'kita_plaetze_u3' then coalesce(p.u3, case when p.gebiet_id is null and g.u3_geliefert then 0 end)
                      else coalesce(p.ue3, case when p.gebiet_id is null and g.ue3_geliefert then 0 end) end as anzahl,
         'Plätze zum ' || strftime(g.platz_stichtag, '%d.%m.%Y') as hinweis,
+        'kita' as quelle,
+        true as alle_gebiete,  -- jedes Gebiet steht hier selbst (ohne Einrichtung: 0 Plätze), siehe oben
     from gebiete as g
     cross join (values ('kita_plaetze_u3'), ('kita_plaetze_ue3')) as namen (groesse)
     left join plaetze as p using (platz_stichtag, gebiet_id)

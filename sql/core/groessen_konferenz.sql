@@ -22,6 +22,7 @@ sozialraeume as (
         'konferenz_bedarfe' as groesse,
         count(e.ergebnis_id) as anzahl,
         'Sozialraumkonferenz vom ' || strftime(r.datum, '%d.%m.%Y') as hinweis,
+        'konferenz' as quelle,
     from konferenz_raeume as r
     inner join core.dim_gebiet as g on g.gebiet_id = r.sozialraum_id and g.ebene = 'sozialraum'
     left join core.fact_konferenz_ergebnisse as e
@@ -37,6 +38,7 @@ gemeinden as (
         'konferenz_bedarfe' as groesse,
         count(e.ergebnis_id) as anzahl,
         'Sozialraumkonferenz vom ' || strftime(k.datum, '%d.%m.%Y') || ' (alle Bedarfe, auch gesamtstädtische)' as hinweis,
+        'konferenz' as quelle,
     from core.dim_konferenz as k
     left join core.fact_konferenz_ergebnisse as e on e.konferenz_id = k.konferenz_id and e.art = 'Bedarf'
     group by k.datum, k.gemeinde_id

@@ -10,6 +10,7 @@ teile as (
     select stichtag, gebiet_id, groesse, anzahl from core.groessen_sgb2 where groesse = 'sgb2_lb'
     union all
     select stichtag, gebiet_id, groesse, anzahl from core.groessen_grundsicherung
+    where groesse in ('grusi_alter', 'grusi_em', 'hlu', 'asylblg')
 ),
 
 final as (
@@ -25,6 +26,7 @@ final as (
                 then 'Mindestsicherung: nicht alle fünf Leistungen geliefert'
             when not bool_and(anzahl is not null) then 'Mindestsicherung: ein Teil ist gesperrt oder unbekannt'
         end as hinweis,
+        cast(null as varchar) as quelle,  -- abgeleitet aus sgb2 und grundsicherung, keine eigene Lieferung
     from teile
     inner join core.dim_gebiet as gebiete on gebiete.gebiet_id = teile.gebiet_id and gebiete.ebene = 'gebiet'
     group by stichtag, teile.gebiet_id

@@ -1,17 +1,15 @@
 -- Partition: stichtag
 -- SGB-II-Größen für die Indikatoren: eine Zeile je Stichtag × Gebiet × Größe (sgb2_lb, sgb2_elb, sgb2_nef_u15,
--- sgb2_lb_u18, sgb2_bg, sgb2_bg_alleinerziehend). Gesperrte Werte bleiben NULL mit Hinweis.
+-- sgb2_lb_u18, sgb2_bg, sgb2_bg_alleinerziehend; erklärt in data/reference/groessen.csv). Gesperrte Werte bleiben
+-- NULL mit Hinweis.
 create or replace table core.groessen_sgb2 as
 with
 
-namen (merkmal, groesse) as (
-    values
-        ('leistungsberechtigte', 'sgb2_lb'),
-        ('elb', 'sgb2_elb'),
-        ('nef_u15', 'sgb2_nef_u15'),
-        ('lb_u18', 'sgb2_lb_u18'),
-        ('bedarfsgemeinschaften', 'sgb2_bg'),
-        ('bg_alleinerziehend', 'sgb2_bg_alleinerziehend')
+-- erklärt in data/reference/groessen.csv (quelle = sgb2): welches Merkmal der Lieferung welche Größe ist
+namen as (
+    select merkmal, groesse
+    from raw.ref_groessen
+    where quelle = 'sgb2'
 ),
 
 final as (
@@ -24,6 +22,7 @@ final as (
             when f.anzahl is null and f.kennzeichen = 'nicht_geliefert' then 'SGB II: Merkmal in der Lieferung nicht enthalten'
             when f.anzahl is null then 'SGB II: Wert in der Quelle gesperrt oder unbekannt'
         end as hinweis,
+        'sgb2' as quelle,
     from core.fact_sgb2 as f
     inner join namen as n using (merkmal)
 )

@@ -95,6 +95,24 @@ create table if not exists raw.grundsicherung (
     kennzeichen varchar
 );
 
+-- Weitere Merkmale (DESIGN §5.5): jeder Wert je Gebiet × Stichtag × Merkmal (× Geschlecht × Altersband), erklärt in
+-- data/reference/merkmale.csv. `wert` ist eine Dezimalzahl (Art „wert“: Mittelwert, Quote, Index), bei Anzahlen und
+-- Salden ganzzahlig; NULL mit `kennzeichen` (DIN 55301), wenn der Lieferant den Wert gesperrt hat.
+create table if not exists raw.merkmale (
+    datei_id bigint not null,
+    blatt varchar,
+    zeile integer,
+    spalte varchar,
+    stichtag date not null,
+    gebiet_id varchar not null,
+    merkmal varchar not null,
+    geschlecht varchar not null default 'insgesamt',
+    alter_von integer not null default 0,
+    alter_bis integer,  -- NULL = offen
+    wert double,
+    kennzeichen varchar
+);
+
 -- Kindertagesbetreuung: eine Zeile je Einrichtung.
 create table if not exists raw.kita (
     datei_id bigint not null,

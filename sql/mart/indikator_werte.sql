@@ -2,19 +2,24 @@
 -- Werte höherer Ebenen entstehen aus summierten Zählern und Nennern (nie aus gemittelten Quoten),
 -- auf der heutigen Gebietsgliederung: Werte aufgelöster Gebiete zählen für ihren Nachfolger
 -- (aktuell_id); die aufgelösten Gebiete bleiben für ihre eigenen Jahre als Gebietszeilen erhalten.
+-- Die Größen kommen aus allen Tabellen core.groessen_* (eine neue Quelle oder Größe erscheint ohne Änderung dieser
+-- Datei). Ihre Spalten sagen, wie eine Größe zu behandeln ist: `ebene` gesetzt = liegt direkt auf dieser Ebene vor
+-- (Konferenzen); `alle_gebiete` = die Tabelle nennt jedes Gebiet selbst (Kita: ohne Einrichtung 0 Plätze);
+-- `additiv` = false: ein nicht summierbarer Wert (merkmale.csv, Art „wert“, in `wert`) – er wird nur für das
+-- gelieferte Gebiet gezeigt, nie summiert oder gemittelt und geht in keinen Zähler oder Nenner (DESIGN §5.5).
 create or replace table mart.indikator_werte as
 with
 
+-- Vereinigung aller Tabellen core.groessen_* (setzt der Modell-Lader ein, sozial_dwh.models.model_sql)
+alle_groessen as (
+    -- @vereinigung core.groessen_*
+),
+
+-- Größen je Gebiet, die summiert werden und für jedes Gebiet der Gemeinde einen Wert brauchen
 statistik as (
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_bevoelkerung
-    union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_sgb2
-    union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_arbeitslose
-    union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_grundsicherung
-    union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_mindestsicherung
+    select stichtag, gebiet_id, groesse, anzahl, hinweis
+    from alle_groessen
+    where ebene is null and coalesce(additiv, true) and not coalesce(alle_gebiete, false)
 ),
 
 gebiete as (
@@ -49,7 +54,9 @@ groessen as (
     union all
     select * from fehlend
     union all
-    select stichtag, gebiet_id, groesse, anzahl, hinweis from core.groessen_kita
+    select stichtag, gebiet_id, groesse, anzahl, hinweis
+    from alle_groessen
+    where ebene is null and coalesce(additiv, true) and alle_gebiete
 ),
 
 -- Gebietsgrößen auf die heutige Gliederung umgerechnet
@@ -78,11 +85,13 @@ ebenen as (
     select
         stichtag, 'gebiet' as ebene, gebiet_id, groesse, anzahl,
         case when umgerechnet then concat_ws('; ', hinweis, 'auf heutige Gebietsgliederung umgerechnet aus ' || herkunft) else hinweis end as hinweis,
+        cast(null as double) as wert,
+        true as additiv,
     from einheiten
     where not ist_pseudo
     union all
     -- aufgelöste Gebiete in ihren eigenen Jahren
-    select g.stichtag, 'gebiet', g.gebiet_id, g.groesse, g.anzahl, g.hinweis
+    select g.stichtag, 'gebiet', g.gebiet_id, g.groesse, g.anzahl, g.hinweis, null, true
     from groessen as g
     inner join gebiete as d using (gebiet_id)
     where d.aktuell_id <> d.gebiet_id
@@ -90,7 +99,7 @@ ebenen as (
     select
         stichtag, 'sozialraum', sozialraum_id, groesse,
         case when bool_and(anzahl is not null) then sum(anzahl) end,
-        string_agg(distinct hinweis, '; '),
+        string_agg(distinct hinweis, '; '), null, true,
     from einheiten
     where sozialraum_id is not null
     group by stichtag, sozialraum_id, groesse
@@ -98,7 +107,7 @@ ebenen as (
     select
         stichtag, 'stadtbezirk', stadtbezirk_id, groesse,
         case when bool_and(anzahl is not null) then sum(anzahl) end,
-        string_agg(distinct hinweis, '; '),
+        string_agg(distinct hinweis, '; '), null, true,
     from einheiten
     where stadtbezirk_id is not null
     group by stichtag, stadtbezirk_id, groesse
@@ -107,13 +116,20 @@ ebenen as (
     select
         stichtag, 'gemeinde', gemeinde_id, groesse,
         case when bool_and(anzahl is not null) then sum(anzahl) end,
-        string_agg(distinct hinweis, '; '),
+        string_agg(distinct hinweis, '; '), null, true,
     from einheiten
     group by stichtag, gemeinde_id, groesse
     union all
     -- Größen, die direkt auf Sozialraum- oder Gemeindeebene vorliegen (benannte Bedarfe der Konferenzen)
-    select stichtag, ebene, gebiet_id, groesse, anzahl, hinweis
-    from core.groessen_konferenz
+    select stichtag, ebene, gebiet_id, groesse, anzahl, hinweis, null, true
+    from alle_groessen
+    where ebene is not null
+    union all
+    -- nicht summierbare Werte nur für das gelieferte Gebiet: nicht auf Nachfolger umgerechnet, ohne höhere Ebene
+    select g.stichtag, 'gebiet', g.gebiet_id, g.groesse, null, g.hinweis, g.wert, false
+    from alle_groessen as g
+    inner join gebiete as d on d.gebiet_id = g.gebiet_id and not d.ist_pseudo
+    where g.ebene is null and not coalesce(g.additiv, true)
 ),
 
 katalog as (
@@ -132,6 +148,14 @@ berechnet as (
         cast(z.anzahl as bigint) as zaehler,
         cast(n.anzahl as bigint) as nenner,
         k.nenner is null as ist_anzahl,
+        -- ein nicht summierbarer Wert: als Anzahl-Indikator (ohne Nenner) so, wie er geliefert ist; in einer Quote nie
+        z.wert as wert_wie_geliefert,
+        not (z.additiv and coalesce(n.additiv, true)) as nicht_summierbar,
+        case
+            when k.nenner is not null and not (z.additiv and n.additiv)
+                then 'Größe ' || case when z.additiv then k.nenner else k.zaehler end
+                    || ' ist ein nicht summierbarer Wert (Art „wert“) und geht in keinen Zähler oder Nenner ein'
+        end as art_hinweis,
         case
             when n.hinweis is distinct from z.hinweis then concat_ws('; ', z.hinweis, n.hinweis)
             else z.hinweis
@@ -147,12 +171,15 @@ mit_wert as (
     select
         *,
         case
+            when nicht_summierbar and ist_anzahl then wert_wie_geliefert * faktor
+            when nicht_summierbar then null
             when ist_anzahl then zaehler * faktor
             when nenner is null or zaehler is null then null
             when nenner < min_nenner or nenner = 0 then null
             else zaehler / nenner * faktor
         end as wert,
         case
+            when nicht_summierbar then art_hinweis
             when not ist_anzahl and nenner is not null and nenner < min_nenner
                 then 'Nenner ' || nenner || ' unter der Mindestgröße ' || min_nenner || ' (kleinräumig instabil)'
             when not ist_anzahl and nenner = 0 then 'Nenner ist 0'
