@@ -48,9 +48,8 @@ def make_reference(folder: Path) -> Path:
     """Referenzordner mit der Test-Gebietsgliederung und dem echten Indikatorenkatalog (mit Merkmalen und Größen)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "gebiete.csv").write_text(GEBIETE_CSV, encoding="utf-8")
-    for name in ("indikatoren.csv", "pruefparameter.csv", "sozialindex_indikatoren.csv", "sozialindex_parameter.csv",
-                 "sozialindex_klassen.csv", "berichte.csv", "handlungsfeld_indikatoren.csv", "merkmale.csv",
-                 "groessen.csv"):
+    for name in sorted(p.name for p in (config.REPO_ROOT / "data" / "reference").glob("*.csv")
+                       if p.name != "gebiete.csv"):  # alle Referenzdateien außer der Gebietsgliederung
         shutil.copy(config.REPO_ROOT / "data" / "reference" / name, folder / name)
     return folder
 

@@ -275,3 +275,40 @@ zeilen:
     assert verdict.ok
     assert any("weder unter „spalten“ zugeordnet noch unter „ignorieren“ genannt, nicht geladen: C „Frauen“" in m
                for m in verdict.result.meldungen)
+
+
+# --- Quelle merkmale über ein Profil ---------------------------------------------------------------
+
+MERKMALE = """profil: test_merkmale
+quelle: merkmale
+erkennen: {spalten: [Bezirk, Haushalte mit Wohngeld, Saldo, Miete]}
+stichtag: 2022-12-31
+gebiet: {spalte: Bezirk}
+layout: breit
+spalten:
+  Haushalte mit Wohngeld: {merkmal: wohngeld_haushalte}
+  Saldo: {merkmal: Wanderungssaldo}
+  Miete: {merkmal: angebotsmiete_qm}
+"""
+
+
+def test_merkmale_through_a_profile_read_by_their_art(tmp_path: Path):
+    """Eine Datei der Quelle merkmale nach einem Profil: Kennung oder Name aus merkmale.csv, gelesen nach der Art
+    (anzahl ≥ 0, saldo mit Vorzeichen, wert als Dezimalzahl); eine negative Anzahl geht in Quarantäne."""
+    reference = referenz_mit(tmp_path, {"test_merkmale": MERKMALE})
+    rows = [["Bezirk", "Haushalte mit Wohngeld", "Saldo", "Miete"],
+            ["A1", 12, "-7", "7,85"],
+            ["A2", -3, 4, "8,10"]]
+    verdict = pruefe(reference, write_xlsx(tmp_path / "wohnen.xlsx", {"Daten": rows}))
+    assert verdict.ok, verdict.fehler
+    werte = {(r["gebiet_id"], r["merkmal"]): r["wert"] for r in verdict.result.records}
+    assert werte == {("A1", "wohngeld_haushalte"): 12, ("A1", "wanderungssaldo"): -7, ("A1", "angebotsmiete_qm"): 7.85,
+                     ("A2", "wanderungssaldo"): 4, ("A2", "angebotsmiete_qm"): 8.1}
+    [zeile] = verdict.result.quarantine
+    assert (zeile.zeile, zeile.spalte) == (3, "B") and "Art „anzahl“" in zeile.grund
+
+    unbekannt = MERKMALE.replace("{merkmal: angebotsmiete_qm}", "{merkmal: kaltmiete}")
+    (reference / "lieferprofile" / "test_merkmale.yaml").write_text(unbekannt, encoding="utf-8")
+    verdict = pruefe(reference, tmp_path / "wohnen.xlsx")
+    assert not verdict.ok
+    assert "Merkmal „kaltmiete“ ist nicht in merkmale.csv erklärt" in verdict.fehler[0]

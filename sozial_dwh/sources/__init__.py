@@ -10,6 +10,8 @@ from sozial_dwh.sources.grundsicherung import GrundsicherungReader
 from sozial_dwh.sources.kita import KitaReader
 from sozial_dwh.sources.konferenz import KonferenzReader
 from sozial_dwh.sources.merkmale import MerkmaleReader
+from sozial_dwh.sources.merkmale import katalog as merkmale_katalog
+from sozial_dwh.sources.merkmale import lesen_nach_art as merkmal_lesen
 from sozial_dwh.sources.profiliert import ProfilLeser
 from sozial_dwh.sources.sgb2 import Sgb2Reader
 
@@ -35,6 +37,9 @@ def lieferprofile(referenz: Path) -> Profile:
 def profil_leser(profil: Profil) -> ProfilLeser:
     """Der Leser einer Datei nach `profil` (Rohtabelle und Merkmale aus dem Leser seiner Quelle)."""
     reader = READERS[profil.quelle]
+    if profil.quelle == MerkmaleReader.quelle:  # Werte nach der Art des Merkmals aus merkmale.csv
+        return ProfilLeser(profil, reader.raw_tables[0], reader.dims, describe=reader.describe, wertspalte="wert",
+                           merkmale=merkmale_katalog(), lesen=merkmal_lesen)
     return ProfilLeser(profil, reader.raw_tables[0], reader.dims, describe=getattr(reader, "describe", None))
 
 

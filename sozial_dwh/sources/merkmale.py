@@ -222,7 +222,7 @@ class _Lesen:
                     "Gebieten verglichen; geladen werden die Werte der Gebiete.")
             return
         self.builder.add(zeile, spalte, stichtag, gebiet_id, (merkmal.merkmal, geschlecht, von, bis), value,
-                         parse=_lesen(merkmal))
+                         parse=lesen_nach_art(merkmal))
 
     def lang(self) -> None:
         table, builder, letter = self.table, self.builder, self.letter
@@ -276,7 +276,7 @@ class _Lesen:
                           ALL_AGES.bis, row[col] if col < len(row) else None)
 
 
-def _lesen(merkmal: Merkmal) -> Callable[[object], Number]:
+def lesen_nach_art(merkmal: Merkmal) -> Callable[[object], Number]:
     """Liest einen Wert nach der Art des Merkmals; eine Fehlermeldung nennt Merkmal und Art."""
     parse = LESEN[merkmal.art]
 

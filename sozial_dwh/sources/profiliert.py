@@ -22,6 +22,7 @@ from sozial_dwh.parsing import (
     norm,
     parse_age,
     parse_category,
+    parse_count,
     parse_date,
 )
 from sozial_dwh.profile import Frage, Muster, Profil, Zuordnung, datum_nach_format
@@ -159,11 +160,14 @@ def _band(von: int, bis: int, text: object, wo: str) -> tuple[int, int]:
 
 
 class Zellen:
-    """Übersetzt Profil-Koordinaten in den Merkmalsschlüssel des Würfels der Quelle."""
+    """Übersetzt Profil-Koordinaten in den Merkmalsschlüssel des Würfels der Quelle. `merkmale`: der Merkmalskatalog
+    (merkmale.csv) für die Quelle `merkmale` – ein Merkmal wird an Kennung oder Name erkannt, sonst abgelehnt."""
 
-    def __init__(self, profil: Profil, dims: tuple[str, ...]):
+    def __init__(self, profil: Profil, dims: tuple[str, ...], merkmale: dict | None = None):
         self.profil = profil
         self.dims = dims
+        self.merkmale = merkmale
+        self._suche = {norm(k): m for m in (merkmale or {}).values() for k in (m.merkmal, m.name)}
 
     def schluessel(self, koordinaten: dict[str, object], treffer: object, wo: str) -> tuple:
         werte = {k: _ersetze(v, treffer) for k, v in koordinaten.items()}
@@ -184,6 +188,13 @@ class Zellen:
         return tuple(ergebnis)
 
     def auspraegung(self, dim: str, wert: object, wo: str) -> str:
+        if dim == "merkmal" and self.merkmale is not None:
+            merkmal = self._suche.get(norm(wert))
+            if merkmal is None:
+                raise FileRejected(f"{wo}: Merkmal „{wert}“ ist nicht in merkmale.csv erklärt ({self.profil.ort}). "
+                                   "Bitte das Merkmal dort eintragen (Kennung, Name, Art, Einheit, Quelle) oder die "
+                                   "Zuordnung berichtigen.")
+            return merkmal.merkmal
         if dim in KATEGORIEN:
             try:
                 return parse_category(dim, wert)
@@ -222,12 +233,17 @@ def _ersetze(wert: object, treffer: object) -> object:
 class ProfilLeser:
     """Liest eine Datei nach einem Profil in die Rohtabelle seiner Quelle."""
 
-    def __init__(self, profil: Profil, raw_table: str, dims: tuple[str, ...], describe=None):
+    def __init__(self, profil: Profil, raw_table: str, dims: tuple[str, ...], describe=None,
+                 wertspalte: str = "anzahl", merkmale: dict | None = None, lesen=None):
+        """`wertspalte`, `merkmale`, `lesen` (Merkmal -> Zahlenleser nach seiner Art) nur für die Quelle merkmale."""
         self.profil = profil
         self.raw_table = raw_table
         self.dims = dims
         self.describe = describe
-        self.zellen = Zellen(profil, dims)
+        self.wertspalte = wertspalte
+        self.merkmale = merkmale
+        self.lesen = lesen
+        self.zellen = Zellen(profil, dims, merkmale)
 
     def read(self, sheets: list[Sheet], ctx: ReadContext) -> ReadResult:
         try:
@@ -258,7 +274,8 @@ class ProfilLeser:
         for c, _, _ in breit:
             spalten[f"spalte:{c}"] = c
         table = Table(kopf.sheet, kopf.zeile, spalten, kopf.texte)
-        builder = CubeBuilder(self.raw_table, kopf.sheet.name, ctx, self.dims, describe=self.describe)
+        builder = CubeBuilder(self.raw_table, kopf.sheet.name, ctx, self.dims, describe=self.describe,
+                              wertspalte=self.wertspalte)
         self.builder, self.table, self.kopf = builder, table, kopf
         self._bezirke = {norm(g.stadtbezirk): g.stadtbezirk for g in ctx.matcher.by_id.values() if g.stadtbezirk}
         self._namen: dict[str, list] = {}
@@ -514,6 +531,12 @@ class ProfilLeser:
     def _wert(self, zeile: int, spalte: str, stichtag: dt.date, gebiet_id: str, key: tuple, roh: object,
               bereich: str) -> None:
         profil, builder = self.profil, self.builder
+        parse = parse_count
+        if self.merkmale is not None:  # Quelle merkmale: lesen nach der Art des Merkmals
+            merkmal = self.merkmale[key[self.dims.index("merkmal")]]
+            if gebiet_id == TOTAL and merkmal.art == "wert":
+                return  # ein Wert (Quote, Mittel) ist nicht summierbar: keine Summenprüfung
+            parse = self.lesen(merkmal)
         if isinstance(roh, str):
             text = roh.strip()
             if text in profil.fehlwerte:
@@ -530,7 +553,7 @@ class ProfilLeser:
                 roh = float(text.replace(",", ""))
             else:
                 roh = text
-        builder.add(zeile, spalte, stichtag, gebiet_id, key, roh, bereich)
+        builder.add(zeile, spalte, stichtag, gebiet_id, key, roh, bereich, parse=parse)
 
 
 def _zelle(row: list[object], index: int | None) -> object:
