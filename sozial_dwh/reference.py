@@ -298,14 +298,14 @@ def _auswahl(merkmale: dict[str, Merkmal]) -> dict[str, _Auswahl]:
     """Je Quelle mit erklärten Größen, was eine Zeile auswählen kann (Werte aus den Lesern und merkmale.csv). Welche
     Quellen erklärte Größen haben, folgt aus den Modellen (sozial_dwh.quellen.quellen_mit_erklaerten_groessen)."""
     from sozial_dwh.quellen import quellen_mit_erklaerten_groessen
-    from sozial_dwh.sources import arbeitslose, grundsicherung, sgb2
+    from sozial_dwh.vokabular import ARBEITSLOSE_MERKMALE, LEISTUNGSARTEN, SGB2_MERKMALE
 
     alter = ("alter_von", "alter_bis")
     bekannt = {
         "bevoelkerung": _Auswahl(None, ("geschlecht", "staatsangehoerigkeit", "migrationshintergrund", *alter)),
-        "sgb2": _Auswahl(tuple(sgb2.MERKMALE)),
-        "arbeitslose": _Auswahl(tuple(sorted({*arbeitslose.MERKMALE.values(), "insgesamt"}))),
-        "grundsicherung": _Auswahl(tuple(grundsicherung.LEISTUNGSARTEN)),
+        "sgb2": _Auswahl(tuple(SGB2_MERKMALE)),
+        "arbeitslose": _Auswahl(tuple(sorted(ARBEITSLOSE_MERKMALE))),
+        "grundsicherung": _Auswahl(tuple(LEISTUNGSARTEN)),
         "merkmale": _Auswahl(tuple(merkmale), ("geschlecht", *alter)),
     }
     return {quelle: bekannt.get(quelle, _Auswahl(None)) for quelle in quellen_mit_erklaerten_groessen()}

@@ -1,4 +1,5 @@
-"""Die festen Vokabulare der Konferenz-Arbeitsmappe (DESIGN §5.2): Sektor, Handlungsfeld, Art, Status.
+"""Feste Vokabulare: der Konferenz-Arbeitsmappe (Sektor, Handlungsfeld, Art, Status) und der Würfel der Statistik-
+quellen (Merkmale SGB II, Merkmale der Arbeitslosen, Leistungsarten der Mindestsicherung).
 
 Ein eigenes kleines Modul, weil Leser (`sources.konferenz`), Referenzdaten (`raw.ref_vokabular`), Prüfregeln und
 Vorlagen sie teilen: so hängt keiner von ihnen vom anderen ab, nur um die Wörter zu kennen.
@@ -13,3 +14,8 @@ STATUS = ["vorgeschlagen", "beschlossen", "in Umsetzung", "umgesetzt", "verworfe
 
 # Feld -> Wörter in ihrer Rangfolge (so stehen sie in raw.ref_vokabular)
 VOKABULARE = {"sektor": SEKTOREN, "handlungsfeld": HANDLUNGSFELDER, "art": ARTEN, "status": STATUS}
+
+# Würfel der Statistikquellen: die kanonischen Werte, die Leser schreiben und groessen.csv auswählen kann
+SGB2_MERKMALE = ["bedarfsgemeinschaften", "leistungsberechtigte", "elb", "nef", "nef_u15", "lb_u18", "bg_alleinerziehend"]
+ARBEITSLOSE_MERKMALE = ["insgesamt", "langzeitarbeitslos", "unter25", "55plus"]
+LEISTUNGSARTEN = ["grusi_alter", "grusi_em", "hlu", "asylblg"]

@@ -14,8 +14,8 @@ from sozial_dwh.readers.table import (
 )
 from sozial_dwh.readers.workbook import column_letter
 from sozial_dwh.sources.cube import CubeBuilder, LayoutReader
+from sozial_dwh.vokabular import LEISTUNGSARTEN
 
-LEISTUNGSARTEN = ["grusi_alter", "grusi_em", "hlu", "asylblg"]
 LAYOUTS = [
     Layout("lang", ["gebiet", "leistungsart", "altersgruppe", "alter", "anzahl", "stichtag"],
            [["gebiet"], ["leistungsart"], ["anzahl"]]),

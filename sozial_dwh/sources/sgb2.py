@@ -18,8 +18,9 @@ from sozial_dwh.parsing import CellError, code_text, is_blank, norm, parse_count
 from sozial_dwh.readers.table import BAD, Layout, MixedTypes, Table, codes, map_values, runs
 from sozial_dwh.readers.workbook import column_letter
 from sozial_dwh.sources.cube import TOTAL, CubeBuilder, LayoutReader
+from sozial_dwh.vokabular import SGB2_MERKMALE
 
-MERKMALE = ["bedarfsgemeinschaften", "leistungsberechtigte", "elb", "nef", "nef_u15", "lb_u18", "bg_alleinerziehend"]
+MERKMALE = SGB2_MERKMALE
 MERKMAL_TEXT = {
     "bedarfsgemeinschaften": "Bedarfsgemeinschaften", "leistungsberechtigte": "Leistungsberechtigte",
     "elb": "ELB", "nef": "NEF", "nef_u15": "NEF unter 15", "lb_u18": "Leistungsberechtigte unter 18",
