@@ -312,3 +312,75 @@ def test_merkmale_through_a_profile_read_by_their_art(tmp_path: Path):
     verdict = pruefe(reference, tmp_path / "wohnen.xlsx")
     assert not verdict.ok
     assert "Merkmal „kaltmiete“ ist nicht in merkmale.csv erklärt" in verdict.fehler[0]
+
+
+def test_new_source_with_profile_and_indicator_from_reference_files_only(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    """Eine neue Statistik (Schulabgänge ohne Abschluss) und ein Indikator darauf – nur Referenzdateien: ein
+    Lieferprofil, eine Zeile in merkmale.csv, eine in groessen.csv, eine in indikatoren.csv. Kein Python, kein SQL.
+
+    Lieferung (eigenes Layout der Schulverwaltung, Stichtag im Dateinamen):
+        Schulbezirk  Abgänge gesamt  davon ohne Abschluss     Einwohner (Testgliederung, wide 2022)
+        A1           40              4                          1000
+        A2           20              1                           500
+        B3           50              6                          2000
+    Indikator ohne_abschluss_je_1000 = ohne Abschluss je 1.000 Einwohner:
+        A1 4/1000×1000 = 4; A2 1/500×1000 = 2; B3 6/2000×1000 = 3;
+        SRA (A1, A2) 5/1500×1000 = 3,3333; SRB (B3) 3; SB-NORD (A1, B3) 10/3000×1000 = 3,3333; SB-SUED (A2) 2;
+        Gemeinde 11/3500×1000 = 3,1429.
+    """
+    from sozial_dwh.templates import write_templates
+    from tests.fixtures import write_wide_2022
+    from tests.test_merkmale import _anhaengen
+
+    reference = make_reference(tmp_path / "reference")
+    (reference / "lieferprofile").mkdir()
+    (reference / "lieferprofile" / "schulabgaenge.yaml").write_text("""profil: schulabgaenge
+beschreibung: Schulverwaltung, Abgänge nach Schulbezirk
+quelle: merkmale
+erkennen: {dateiname: "schulabgaenge_*.xlsx"}
+stichtag: {dateiname: "_(?P<jahr>\\\\d{4})"}
+gebiet: {spalte: Schulbezirk}
+layout: breit
+spalten:
+  Abgänge gesamt: {merkmal: schulabgaenge}
+  davon ohne Abschluss: {merkmal: schulabgaenge_ohne_abschluss}
+""", encoding="utf-8")
+    _anhaengen(reference / "merkmale.csv", [
+        ["schulabgaenge", "Schulabgänge", "anzahl", "Personen", "Schulverwaltung", "Abgänge allgemeinbildender Schulen"],
+        ["schulabgaenge_ohne_abschluss", "Schulabgänge ohne Abschluss", "anzahl", "Personen", "Schulverwaltung",
+         "Abgänge ohne Ersten Schulabschluss"]])
+    _anhaengen(reference / "groessen.csv", [[
+        "ohne_abschluss", "merkmale", "Schulabgänge ohne Abschluss", "schulabgaenge_ohne_abschluss", "", "", "", "",
+        "", "", "Abgänge ohne Abschluss (alle Alter)"]])
+    _anhaengen(reference / "indikatoren.csv", [[
+        "ohne_abschluss_je_1000", "Schulabgänge ohne Abschluss je 1.000 Einwohner", "je 1.000", "1", "merkmale",
+        "ohne_abschluss", "bev_alle", "1000", "100", "Abgänge ohne Abschluss je 1.000 Einwohner"]])
+    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
+    (tmp_path / "dagster").mkdir()
+    home = Paths.from_env().ensure()
+    write_wide_2022(home.inbox)
+    fertig(write_xlsx(home.inbox / "schulabgaenge_2022.xlsx", {"Tabelle1": [
+        ["Schulabgänge 2022 nach Schulbezirk"], [],
+        ["Schulbezirk", "Abgänge gesamt", "davon ohne Abschluss"],
+        ["A1", 40, 4], ["A2", 20, 1], ["B3", 50, 6]]}))
+    instance = dg.DagsterInstance.get()
+    assert alles_ausfuehren(instance, raise_on_error=False).success
+
+    werte = mart(home, "ohne_abschluss_je_1000", "2022-12-31")
+    erwartet = {("gebiet", "A1"): (4, 1000), ("gebiet", "A2"): (1, 500), ("gebiet", "B3"): (6, 2000),
+                ("sozialraum", "SRA"): (5, 1500), ("sozialraum", "SRB"): (6, 2000),
+                ("stadtbezirk", "SB-NORD"): (10, 3000), ("stadtbezirk", "SB-SUED"): (1, 500),
+                ("gemeinde", "09999999"): (11, 3500)}
+    assert {k: v[1:3] for k, v in werte.items()} == erwartet
+    assert werte[("gemeinde", "09999999")][0] == pytest.approx(11 / 3500 * 1000)  # 3,1429
+    assert "2022-12-31" in instance.get_dynamic_partitions("stichtag")
+    assert query(home.analyse, "select quellen from core.dim_stichtag") == [("bevoelkerung, merkmale",)]
+    [vorlage] = write_templates(tmp_path / "vorlagen", quellen=["merkmale"])
+    import openpyxl
+    texte = [str(c.value) for ws in openpyxl.load_workbook(vorlage).worksheets for r in ws.iter_rows() for c in r
+             if c.value is not None]
+    assert any("schulabgaenge_ohne_abschluss" in t or "Schulabgänge ohne Abschluss" in t for t in texte)

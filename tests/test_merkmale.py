@@ -33,6 +33,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import openpyxl
 import pytest
 
 from sozial_dwh.cli import main
@@ -282,6 +283,14 @@ def test_neues_merkmal_nur_mit_referenzdateien(home: Paths):
     assert katalog == [("merkmale", "hze_u21", "bev_alle")]
     with dg.DagsterInstance.get() as instance:  # DAGSTER_HOME des Tests, dieselbe Instanz wie `sozial-dwh run`
         assert {S21, S22} <= set(instance.get_dynamic_partitions("stichtag"))
+    # und eine Vorlage: vorlage_merkmale.xlsx nennt das neue Merkmal (aus merkmale.csv, nicht aus dem Code)
+    from sozial_dwh.templates import write_templates
+
+    [vorlage] = write_templates(home.home / "vorlagen", quellen=["merkmale"])
+    mappe = openpyxl.load_workbook(vorlage)
+    texte = [str(zelle.value) for blatt in mappe.worksheets for zeile in blatt.iter_rows() for zelle in zeile
+             if zelle.value is not None]
+    assert any("hze_faelle" in t or "Hilfen zur Erziehung" in t for t in texte)
 
 
 # --- Prüfregeln, wenn sich der Katalog nach dem Laden ändert --------------------------------------------------------
