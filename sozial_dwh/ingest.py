@@ -233,8 +233,8 @@ def _profil_der_datei(path: Path, sheets: list[Sheet], info: dict, quelle: str |
     passend = [p for p in profile.eigene if (quelle is None or p.quelle == quelle) and erkennt(p, path.name, sheets)]
     if len(passend) > 1:
         raise FileRejected("Mehrere Lieferprofile erkennen diese Datei: " + ", ".join(p.datei.name for p in passend)
-                           + ". Welches gilt, wird nicht geraten: bitte im Blatt „Info“ eine Zeile „Profil“ mit dem "
-                           "Namen ergänzen oder „erkennen“ in den Profilen enger fassen.")
+                           + " (Schlüssel „erkennen“). Welches gilt, wird nicht geraten: bitte im Blatt „Info“ eine "
+                           "Zeile „Profil“ mit dem Namen ergänzen oder „erkennen“ in den Profilen enger fassen.")
     return passend[0] if passend else None
 
 

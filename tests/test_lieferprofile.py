@@ -171,7 +171,8 @@ def test_two_profiles_claiming_one_file_are_ambiguous(tmp_path: Path):
     datei = write_xlsx(tmp_path / "einwohner.xlsx", {"Daten": [["Bezirk", "Einwohner gesamt"], ["A1", 10]]})
     verdict = pruefe(reference, datei)
     assert not verdict.ok
-    assert "Mehrere Lieferprofile erkennen diese Datei: test_breit.yaml, test_zwei.yaml" in verdict.fehler[0]
+    assert ("Mehrere Lieferprofile erkennen diese Datei: test_breit.yaml, test_zwei.yaml (Schlüssel „erkennen“)"
+            in verdict.fehler[0])
     # Blatt „Info“ mit „Profil“ (hier wie `check --profil`) entscheidet
     assert pruefe(reference, datei, profil="test_zwei").ok
 
