@@ -45,6 +45,7 @@ import duckdb
 
 from sozial_dwh import diskspace
 from sozial_dwh.config import SQL_DIR, Paths
+from sozial_dwh.kommentare import kommentieren
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
 
@@ -208,8 +209,6 @@ def write_analysis_copy(source: Path, target: Path) -> list[str]:
 
     Gibt die Tabellen und Spalten zurück, die danach noch keinen Kommentar haben (sollte leer sein).
     """
-    from sozial_dwh.kommentare import kommentieren
-
     target.unlink(missing_ok=True)  # ATTACH soll eine neue Datei anlegen, nie eine vorhandene fortschreiben
     _wal(target).unlink(missing_ok=True)
     spill = target.with_name(target.name + ".tmp")
@@ -535,8 +534,10 @@ class RunCopy:
             if ohne_kommentar:
                 meldung = ("Analysekopie: ohne deutschen Kommentar (bitte in sql/kommentare/ ergänzen): "
                            + ", ".join(ohne_kommentar))
-                _log.warning(meldung)
-                self._say(meldung)
+                if self._log:
+                    self._say(meldung)
+                else:
+                    _log.warning(meldung)
         os.replace(self.path, warehouse)  # ab hier gilt der Lauf als übernommen
         _fsync_dir(self.paths.warehouse_dir)
         self._origin, self._origin_known = _stamp(warehouse), True

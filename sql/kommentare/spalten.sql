@@ -43,7 +43,7 @@ woerterbuch (spalte, kommentar) as (
         ('quelle', 'Quelle (Art der Lieferung): bevoelkerung, sgb2, arbeitslose, grundsicherung, kita, konferenz oder merkmale.'),
         ('quellen', 'Quellen mit Daten zu diesem Stichtag, durch Komma getrennt.'),
         ('blatt', 'Tabellenblatt der Datei (Fundstelle).'),
-        ('zeile', 'Zeilennummer in der Datei bzw. im Blatt (Fundstelle, wie in Excel gezählt).'),
+        ('zeile', 'Zeilennummer im Blatt bzw. in der Datei (Fundstelle).'),
         ('spalte', 'Spalte in der Datei (Fundstelle: Überschrift bzw. Buchstabe).'),
         ('kennzeichen', 'Warum die Zahl fehlt (NULL heißt: sie ist da): Zeichen der Lieferung nach DIN 55301, z. B. gesperrt, unbekannt_oder_geheim, entfaellt, oder nicht_geliefert. Eine fehlende Zahl ist nie 0.'),
         ('kennzeichen_u3', 'Warum plaetze_u3 fehlt (wie kennzeichen); nicht_geliefert: die Lieferung hatte keine Spalte für Plätze unter 3.'),
@@ -191,7 +191,7 @@ woerterbuch (spalte, kommentar) as (
         ('quarantaene', 'Zahl der Zeilen, die wegen dieser Prüfung in quarantine.zeilen verschoben wurden.'),
         ('beobachtet', 'Was die Prüfung beobachtet hat (z. B. der gefundene Wert oder Anteil).'),
         ('beispiele', 'Bis zu 20 Beispiele verletzender Zeilen mit Datei, Blatt, Zeile und Wert (JSON).'),
-        ('grund', 'Warum die Zeile zurückgehalten wurde (deutsch, mit der Regel).')
+        ('grund', 'Warum die Zeile zurückgehalten wurde, in Worten (bei einer Prüfregel mit deren Kennung).')
 )
 
 select * from woerterbuch
