@@ -156,7 +156,8 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
         f"Konferenztermine), {indicators[2]} Ebenen",
         "",
         f"Warehouse:    {paths.warehouse}",
-        f"Analysekopie: {paths.analyse}  (schreibgeschützt öffnen: duckdb -readonly {paths.analyse})",
+        f"Analysekopie: {paths.analyse}",
+        f"  abfragen mit `sozial-dwh sql` oder der eigenen DuckDB ab 1.4: duckdb -readonly {paths.analyse}",
         f"Exporte:      {paths.exports}",
     ]
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:

@@ -2,7 +2,7 @@
 
 Exit-Codes: 0 = erfolgreich, 1 = Lauf gescheitert bzw. Dateien würden abgelehnt, 2 = Aufruf falsch.
 
-Das einzige Einstiegsmodul: es steht über beiden Schichten. Befehle ohne Dagster (`check`, `demo`, `templates`)
+Das einzige Einstiegsmodul: es steht über beiden Schichten. Befehle ohne Dagster (`check`, `demo`, `templates`, `sql`)
 rufen die Bibliothek `sozial_dwh`; `run`, `export` und `bench` rufen `pipelines/` (Dagster wird erst dort geladen,
 `check` bleibt schnell). Kein anderes Modul in `sozial_dwh/` importiert `pipelines` oder Dagster
 (tests/test_importe.py).
@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
 
+    sql = commands.add_parser("sql", help="SQL-Shell auf der Analysekopie (schreibgeschützt, DuckDB des Projekts)")
+    sql.add_argument("-c", dest="befehl", metavar="SQL", help="nur diese Anweisung(en) ausführen und beenden")
+
     export = commands.add_parser("export", help="eine Ausgabe des Sozialberichts (neu) bauen: Excel, CSV, PNG")
     export.add_argument("--bericht", required=True, metavar="ID", help="Ausgabe aus data/reference/berichte.csv")
     export.add_argument("--neu", action="store_true",
@@ -130,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help(sys.stderr)
         return 2
     return {"demo": cmd_demo, "run": cmd_run, "check": cmd_check, "ui": cmd_ui,
-            "templates": cmd_templates, "export": cmd_export, "bench": cmd_bench, "profil": cmd_profil}[args.command](args)
+            "templates": cmd_templates, "export": cmd_export, "bench": cmd_bench, "profil": cmd_profil,
+            "sql": cmd_sql}[args.command](args)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -386,6 +390,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _err(f"Beendet nach {time.monotonic() - started:.0f} s.")
         return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    """Shell auf der Analysekopie; Exit-Code der Shell (1: Datei fehlt oder eine Anweisung scheiterte)."""
+    from sozial_dwh.sql_shell import run_shell
+
+    return run_shell(Paths.from_env().analyse, befehl=args.befehl)
 
 
 def cmd_templates(args: argparse.Namespace) -> int:

@@ -12,10 +12,15 @@ Dateien im Ordner `warehouse/` je Lauf (Reihenfolge des Entstehens):
 - `.lauf-<id>.duckdb` (und `.wal`): die Arbeitskopie. Solange sie existiert, ist der Lauf **nicht** übernommen;
 - `.lauf-<id>.eingang`: Eingangsdateien (Name, SHA-256), die nach der Übernahme aus dem Eingang entfernt werden –
   Verknüpfungen, Ordner, Sonderdateien und unlesbare Dateien (mit Ziel und Dateikennung) nach `rejected/` verschoben;
-- `.lauf-<id>.analyse`: die vorbereitete Analysekopie, die nach der Übernahme `sozial_dwh_analyse.duckdb` ersetzt.
+- `.lauf-<id>.analyse` (und `.wal`, solange sie geschrieben wird): die vorbereitete Analysekopie, die nach der
+  Übernahme `sozial_dwh_analyse.duckdb` ersetzt.
 
 `.lauf.lock` sorgt dafür, dass immer nur ein Lauf arbeitet (zwei Läufe auf zwei Kopien würden sich beim
 Übernehmen gegenseitig überschreiben).
+
+Die Analysekopie ist keine Byte-Kopie: `write_analysis_copy` schreibt sie im älteren Speicherformat
+`ANALYSE_SPEICHERVERSION`, damit auch die DuckDB-Shell und der JDBC-Treiber öffnen können, die ein Analyst selbst
+installiert, und setzt dabei die deutschen Kommentare des Datenwörterbuchs (`sozial_dwh.kommentare`).
 
 Vor dem Anlegen der Arbeitskopie wird der freie Platz geprüft (`sozial_dwh.diskspace.require_free_space`); reicht er
 nicht, beginnt der Lauf nicht und sagt, in welchem Ordner wie viel fehlt. Läuft die Platte im Lauf voll, wird die
@@ -40,6 +45,7 @@ import duckdb
 
 from sozial_dwh import diskspace
 from sozial_dwh.config import SQL_DIR, Paths
+from sozial_dwh.kommentare import kommentieren
 from sozial_dwh.models import model_sql
 
 INIT_SQL = SQL_DIR / "init" / "warehouse.sql"
@@ -54,8 +60,16 @@ SPEICHER_STANDARD = "448MB"
 
 RUN_PREFIX = ".lauf-"
 LOCK_NAME = ".lauf.lock"
-_RUN_FILE = re.compile(r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse)$")
-_OLD_TMP = re.compile(r"^\.analyse-.*\.duckdb\.tmp$")  # Reste von publish_analysis_copy
+_RUN_FILE = re.compile(
+    r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse|analyse\.wal)$")
+_OLD_TMP = re.compile(r"^\.analyse-.*\.duckdb\.tmp(\.wal)?$")  # Reste von publish_analysis_copy
+
+# Speicherformat der Analysekopie (DESIGN §4). Das Warehouse schreibt DuckDB 2.x im neuesten Format (Speicherversion
+# 69), das ältere DuckDB-Versionen nicht lesen. Die Analysekopie entsteht deshalb im Format von DuckDB 1.4.0
+# (Speicherversion 67): das lesen DuckDB 1.4 (LTS) und 1.5 (CLI aus `pip install duckdb-cli`, JDBC-Treiber in DBeaver,
+# Python, R) und jede neuere Version. Zuordnung Version -> Speicherversion: duckdb/duckdb, src/storage/version_map.json
+# (v1.4.x -> 67, v1.5.x -> 68); Option STORAGE_VERSION von ATTACH: duckdb/duckdb#15794.
+ANALYSE_SPEICHERVERSION = "v1.4.0"
 
 
 class WarehouseBusy(RuntimeError):
@@ -178,14 +192,52 @@ def publish_analysis_copy(paths: Paths) -> Path:
     _checkpoint(paths.warehouse)
     handle, tmp_name = tempfile.mkstemp(prefix=".analyse-", suffix=".duckdb.tmp", dir=paths.warehouse_dir)
     os.close(handle)
+    tmp = Path(tmp_name)
     try:
-        _copy_durable(paths.warehouse, Path(tmp_name))
-        os.replace(tmp_name, paths.analyse)
+        write_analysis_copy(paths.warehouse, tmp)
+        os.replace(tmp, paths.analyse)
         _fsync_dir(paths.warehouse_dir)
     finally:
-        if os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        tmp.unlink(missing_ok=True)
+        _wal(tmp).unlink(missing_ok=True)
     return paths.analyse
+
+
+def write_analysis_copy(source: Path, target: Path) -> list[str]:
+    """Schreibt die Analysekopie von `source` nach `target`: alle Schemas, Tabellen und Daten im Speicherformat
+    `ANALYSE_SPEICHERVERSION`, dazu die Kommentare des Datenwörterbuchs, auf die Platte geschrieben und mit den
+    Zugriffsrechten der Quelle. `source` muss geschlossen und eingecheckt sein (kein `.wal`).
+
+    Gibt die Tabellen und Spalten zurück, die danach noch keinen Kommentar haben (sollte leer sein).
+    """
+    target.unlink(missing_ok=True)  # ATTACH soll eine neue Datei anlegen, nie eine vorhandene fortschreiben
+    _wal(target).unlink(missing_ok=True)
+    spill = target.with_name(target.name + ".tmp")
+    con = duckdb.connect()  # im Speicher; Quelle und Ziel werden angehängt
+    fertig = False
+    try:
+        con.execute("set memory_limit = ?", [duckdb_speicher()])
+        con.execute("set temp_directory = ?", [str(spill)])  # sonst legte DuckDB „.tmp“ im aktuellen Ordner an
+        con.execute("attach ? as quelle (read_only)", [str(source)])
+        # Die Speicherversion ist eine Konstante im Code, kein Wert von außen.
+        con.execute(f"attach ? as analysekopie (storage_version '{ANALYSE_SPEICHERVERSION}')", [str(target)])
+        con.execute("copy from database quelle to analysekopie")
+        con.execute("detach quelle")
+        ohne_kommentar = kommentieren(con, "analysekopie")
+        con.execute("checkpoint analysekopie")
+        con.execute("detach analysekopie")
+        fertig = True
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+        if not fertig:  # halbe Kopie nie liegen lassen
+            target.unlink(missing_ok=True)
+            _wal(target).unlink(missing_ok=True)
+    if _wal(target).exists():
+        raise RuntimeError(f"Analysekopie {target} ist nicht vollständig geschrieben (Write-Ahead-Log liegt noch daneben).")
+    os.chmod(target, stat.S_IMODE(source.stat().st_mode))  # Lesende brauchen dieselben Rechte wie beim Warehouse
+    _fsync_file(target)
+    return ohne_kommentar
 
 
 # --- Arbeitskopie je Lauf ------------------------------------------------------------------------
@@ -335,15 +387,19 @@ def recover(paths: Paths, keep: str | None = None) -> list[str]:
             entry.unlink(missing_ok=True)
     for lauf, arten in sorted(runs.items()):
         files = {art: folder / f"{RUN_PREFIX}{lauf}.{art}" for art in
-                 ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse")}
+                 ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse", "analyse.wal")}
         if "duckdb" in arten:
-            for art in ("eingang", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):  # Arbeitskopie zuletzt
+            for art in ("eingang", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):  # Arbeitskopie zuletzt
                 files[art].unlink(missing_ok=True)
             meldungen.append(f"Arbeitskopie des abgebrochenen Laufs {lauf} verworfen; das Warehouse war nicht "
                              "verändert, seine Eingangsdateien werden neu geladen.")
             continue
         files["duckdb.kopie"].unlink(missing_ok=True)
         files["duckdb.wal"].unlink(missing_ok=True)
+        if "analyse.wal" in arten:  # nicht fertig geschrieben: nie veröffentlichen, der nächste Lauf schreibt neu
+            files["analyse"].unlink(missing_ok=True)
+            files["analyse.wal"].unlink(missing_ok=True)
+            arten.discard("analyse")
         if "analyse" in arten:
             try:
                 os.replace(files["analyse"], paths.analyse)
@@ -475,7 +531,14 @@ class RunCopy:
         _fsync_file(self.path)
         analyse = self._file("analyse")
         if publish_analysis:
-            _copy_durable(self.path, analyse)
+            ohne_kommentar = write_analysis_copy(self.path, analyse)
+            if ohne_kommentar:
+                meldung = ("Analysekopie: ohne deutschen Kommentar (bitte in sql/kommentare/ ergänzen): "
+                           + ", ".join(ohne_kommentar))
+                if self._log:
+                    self._say(meldung)
+                else:
+                    _log.warning(meldung)
         os.replace(self.path, warehouse)  # ab hier gilt der Lauf als übernommen
         _fsync_dir(self.paths.warehouse_dir)
         self._origin, self._origin_known = _stamp(warehouse), True
@@ -494,7 +557,7 @@ class RunCopy:
 
     def discard(self) -> None:
         """Verwirft die Arbeitskopie: das Warehouse bleibt im vorherigen Stand, die Eingangsdateien bleiben liegen."""
-        for art in ("eingang", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):
+        for art in ("eingang", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):
             self._file(art).unlink(missing_ok=True)
 
     def release(self) -> None:
