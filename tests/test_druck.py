@@ -78,12 +78,12 @@ def test_breite_fuer_und_fett() -> None:
     assert druck.zeilenhoehe(1) == 15.0 and druck.zeilenhoehe(3) > 3 * 15.0
 
 
-def test_verteile_kappt_die_breitesten_zuerst() -> None:
+def test_verteile_im_verhaeltnis_zum_spielraum() -> None:
     breiten = [druck.Breite(10, 10), druck.Breite(60, 20), druck.Breite(40, 20), druck.Breite(12, 12)]
     assert druck.verteile(breiten, 200) == [10, 60, 40, 12]  # passt: unverändert
-    verteilt = druck.verteile(breiten, 90)
-    assert verteilt[0] == 10 and verteilt[3] == 12  # schmale Spalten bleiben
-    assert verteilt[1] == verteilt[2] and 90 <= sum(verteilt) <= 91  # gemeinsame Obergrenze, halbe Einheiten
+    verteilt = druck.verteile(breiten, 92)
+    assert verteilt[0] == 10 and verteilt[3] == 12  # Spalten ohne Spielraum bleiben
+    assert verteilt[1:3] == [40, 30] and sum(verteilt) == 92  # 30 von 60 Einheiten Spielraum: jede gibt die Hälfte ab
     assert druck.verteile(breiten, 10) == [10, 20, 20, 12]  # nie unter das Minimum
 
 

@@ -35,10 +35,7 @@ _KOPF = Font(name=druck.SCHRIFT, size=druck.GROESSE, bold=True, color="FFFFFF")
 _KOPF_FUELLUNG = PatternFill("solid", fgColor="1F4E79")
 _TITEL = Font(name=druck.SCHRIFT, size=13, bold=True)
 _SUMME = Font(name=druck.SCHRIFT, size=druck.GROESSE, bold=True)
-_OBEN = Alignment(vertical="top")
 _UMBRUCH = Alignment(wrap_text=True, vertical="top")
-_UMBRUCH_RECHTS = Alignment(wrap_text=True, vertical="top", horizontal="right")  # Überschrift über Zahlen
-_MITTE = Alignment(vertical="top", horizontal="center")  # Datum: nicht bündig mit dem Schlüssel daneben
 ZAHLEN = ("anzahl", "quote", "veraenderung", "index")
 KOPF_ZEILEN_MAX = 4  # eine Spaltenüberschrift bricht höchstens in so viele Zeilen um
 TEXT_BREITE_MAX = 40  # Textspalten ohne eigene Breite brechen ab hier um
@@ -165,7 +162,7 @@ def _spaltenbreiten(frame: pd.DataFrame, maske: pd.DataFrame, spalten: Sequence[
     Daten brechen nie um, Text ab seiner Breite (`Spalte.breite`, sonst `TEXT_BREITE_MAX`). Ist die Tabelle zu
     breit für eine Seite, werden zuerst die breitesten Textspalten schmaler."""
     breiten = []
-    for s in spalten:
+    for s, einzug in zip(spalten, _einzuege(spalten), strict=True):
         texte = [GESPERRT if bool(maske.at[i, s.name]) else anzeige(s, frame.at[i, s.name]) for i in frame.index]
         zeilen = [z for t in texte for z in t.split("\n")]
         # fett gemessen: Summenzeilen sind fett
@@ -182,8 +179,29 @@ def _spaltenbreiten(frame: pd.DataFrame, maske: pd.DataFrame, spalten: Sequence[
         wunsch = max(wunsch, minimum)
         while druck.zeilen(s.ueberschrift, wunsch, fett=True) > KOPF_ZEILEN_MAX:
             wunsch += 0.5
-        breiten.append(druck.Breite(wunsch, minimum))
+        extra = druck.EINZUG_EINHEITEN if einzug else 0.0
+        breiten.append(druck.Breite(wunsch + extra, minimum + extra))
     return druck.verteile(breiten, druck.hoechstbreite())
+
+
+def _einzuege(spalten: Sequence[Spalte]) -> list[bool]:
+    """Text rechts neben einer Zahlen- oder Schlüsselspalte rückt ein: sonst stieße „+3,3“ oder eine Nummer
+    (rechtsbündig) an „Plätze zum …“ bzw. den Titel der Maßnahme."""
+    rechts = (*ZAHLEN, "schluessel")
+    return [i > 0 and spalten[i - 1].art in rechts and s.art not in ZAHLEN for i, s in enumerate(spalten)]
+
+
+def _ausrichtung(spalte: Spalte, einzug: bool, kopf: bool = False) -> Alignment:
+    """Oben bündig; Text umbrochen; Überschriften über Zahlen rechtsbündig; Datum mittig (nicht bündig mit dem
+    Schlüssel daneben); ein Einzug wirkt in Excel und LibreOffice nur bei ausdrücklich linksbündigem Text."""
+    links = {"horizontal": "left", "indent": 1} if einzug else {}
+    if spalte.art in ZAHLEN:
+        return Alignment(wrap_text=True, vertical="top", horizontal="right") if kopf else Alignment(vertical="top")
+    if kopf or spalte.art == "text":
+        return Alignment(wrap_text=True, vertical="top", **links)
+    if spalte.art == "datum":
+        return Alignment(vertical="top", horizontal="center")
+    return Alignment(vertical="top", **links)
 
 
 def _kopfspalten(spalten: Sequence[Spalte]) -> str | None:
@@ -216,11 +234,13 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
     _textzeile(ws, 1, tabelle.titel, len(spalten), _TITEL)
     _textzeile(ws, 2, untertitel, len(spalten))
     kopf = 4
-    for c, s in enumerate(spalten, start=1):
+    einzuege = _einzuege(spalten)
+    for c, (s, einzug) in enumerate(zip(spalten, einzuege, strict=True), start=1):
         cell = _zelle(ws, kopf, c, s.ueberschrift)
         cell.font = _KOPF
         cell.fill = _KOPF_FUELLUNG
-        cell.alignment = _UMBRUCH_RECHTS if s.art in ZAHLEN else _UMBRUCH
+        cell.alignment = _ausrichtung(s, einzug, kopf=True)
+    ausrichtungen = [_ausrichtung(s, einzug) for s, einzug in zip(spalten, einzuege, strict=True)]
     summe = tabelle.summe_spalte
     r = kopf
     for r, index in enumerate(frame.index, start=kopf + 1):
@@ -234,7 +254,7 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
                 fmt = zahlenformat(s)
                 if fmt:
                     cell.number_format = fmt
-                cell.alignment = _UMBRUCH if s.art == "text" else _MITTE if s.art == "datum" else _OBEN
+                cell.alignment = ausrichtungen[c - 1]
             if ist_summe:
                 cell.font = _SUMME
                 cell.border = _LINIE
@@ -273,6 +293,7 @@ def _frei_text(value: object) -> str:
 
 SCHLUESSEL_BREITE_MAX = 32  # Spalte A von Info und Methodik (Begriffe, erste Tabellenspalte)
 WERT_BREITE_OHNE_TABELLE = 80
+WORT_BREITE_MAX = 72  # eine SHA-256-Prüfsumme (64 Zeichen) passt in eine Zeile
 
 
 def _breiten_schluessel_wert(zeilen: Sequence[tuple[str, object]],
@@ -294,6 +315,8 @@ def _breiten_schluessel_wert(zeilen: Sequence[tuple[str, object]],
         kopf = max((druck.laengstes_wort(k, fett=True) for k in koepfe[c]), default=0.0)
         natuerlich = max((druck.breite_fuer(t, fett=c == 0) for t in texte[c]), default=0.0)
         obergrenze = SCHLUESSEL_BREITE_MAX if c == 0 else TEXT_BREITE_MAX
+        if c > 0 and texte[c] and not any(" " in t.strip() for t in texte[c]):
+            obergrenze = WORT_BREITE_MAX  # Prüfsummen und Kennungen: lieber breit als zeichenweise umbrochen
         wunsch = max(min(natuerlich, obergrenze), kopf, 8.0)
         if anzahl == 2 and c == 1 and not tabellen:
             wunsch = WERT_BREITE_OHNE_TABELLE

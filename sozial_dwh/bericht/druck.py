@@ -27,6 +27,7 @@ GROESSE = 11.0
 PX_JE_EINHEIT = 7.0  # Breite einer Ziffer in Calibri 11 bei 96 dpi: die Einheit der Spaltenbreite
 PT_JE_ZEILE = 15.0 / 11.0  # Zeilenhöhe je Punkt Schriftgröße (Calibri 11: 15 pt)
 RAND_PX = 6.0  # Innenabstand einer Zelle links und rechts zusammen
+EINZUG_EINHEITEN = 1.5  # eine Einzugsstufe (drei Leerzeichen) in Einheiten der Spaltenbreite
 
 # Zeichenbreiten von Calibri (gemessen an der maßgleichen Carlito) in Hundertstel em; andere Zeichen 55
 _BREITEN: tuple[tuple[str, int], ...] = (
@@ -129,23 +130,15 @@ class Breite:
 
 
 def verteile(breiten: Sequence[Breite], hoechstens: float) -> list[float]:
-    """Spaltenbreiten, die zusammen höchstens `hoechstens` ergeben: zuerst werden die breitesten Spalten gekappt
-    (eine gemeinsame Obergrenze), keine unter ihr Minimum. Passt es schon, bleibt alles, wie gewünscht."""
-    wunsch = [b.wunsch for b in breiten]
-    if sum(wunsch) <= hoechstens:
-        return [_runden(w) for w in wunsch]
-
-    def summe(kappe: float) -> float:
-        return sum(max(b.minimum, min(b.wunsch, kappe)) for b in breiten)
-
-    unten, oben = 0.0, max(wunsch)
-    for _ in range(50):
-        mitte = (unten + oben) / 2
-        if summe(mitte) > hoechstens:
-            oben = mitte
-        else:
-            unten = mitte
-    return [_runden(max(b.minimum, min(b.wunsch, unten))) for b in breiten]
+    """Spaltenbreiten, die zusammen höchstens `hoechstens` ergeben. Jede Spalte gibt im Verhältnis dessen ab, was
+    sie über ihrem Minimum hat: eine Beschreibung (Wunsch 60) bleibt breiter als „Zuständig“ (Wunsch 30), keine
+    Spalte wird schmaler als ihr Minimum. Passt es schon, bleibt alles, wie gewünscht."""
+    wunsch = sum(b.wunsch for b in breiten)
+    if wunsch <= hoechstens:
+        return [_runden(b.wunsch) for b in breiten]
+    minimum = sum(b.minimum for b in breiten)
+    anteil = max(0.0, (hoechstens - minimum) / (wunsch - minimum)) if wunsch > minimum else 0.0
+    return [_runden(b.minimum + (b.wunsch - b.minimum) * anteil) for b in breiten]
 
 
 def _runden(breite: float) -> float:
@@ -182,7 +175,7 @@ def zeilenhoehen(ws: Worksheet) -> None:
             fett = bool(zelle.font is not None and zelle.font.b)
             if zelle.alignment is not None and zelle.alignment.wrap_text:
                 spalten = verbunden.get((zelle.row, zelle.column), range(zelle.column, zelle.column + 1))
-                breite = sum(spaltenbreite(s) for s in spalten)
+                breite = sum(spaltenbreite(s) for s in spalten) - (zelle.alignment.indent or 0) * EINZUG_EINHEITEN
                 n = zeilen(str(zelle.value), breite, groesse, fett)
             else:
                 n = 1
