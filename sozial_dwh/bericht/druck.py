@@ -173,7 +173,8 @@ def zeilenhoehen(ws: Worksheet) -> None:
                 continue
             groesse = float(zelle.font.sz or GROESSE) if zelle.font is not None else GROESSE
             fett = bool(zelle.font is not None and zelle.font.b)
-            if zelle.alignment is not None and zelle.alignment.wrap_text:
+            # nur Text bricht um; Zahlen und Daten bleiben eine Zeile (zu schmal zeigt Excel „###“)
+            if isinstance(zelle.value, str) and zelle.alignment is not None and zelle.alignment.wrap_text:
                 spalten = verbunden.get((zelle.row, zelle.column), range(zelle.column, zelle.column + 1))
                 breite = sum(spaltenbreite(s) for s in spalten) - (zelle.alignment.indent or 0) * EINZUG_EINHEITEN
                 n = zeilen(str(zelle.value), breite, groesse, fett)
