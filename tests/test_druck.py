@@ -11,7 +11,7 @@ Zwei Teile:
   verirrten Wort, Kopf- und Fußzeile mit Ausgabe, Blatt und „Seite x von y“, Dezimalkomma.
 
 Vorher (vor dem Druck-Layout, LibreOffice 7.4, Calibri als Carlito): 53 Seiten, ohne Carlito 67; breite Tabellen
-über 3–4 Seiten, eine Seite nur mit dem Wort „dynamik“. Jetzt 25 Seiten.
+über 3–4 Seiten, eine Seite nur mit dem Wort „dynamik“. Jetzt 24 Seiten.
 
 Fehlen LibreOffice (`soffice`, Debian-Paket `libreoffice-calc-nogui`) oder pypdf, wird der Druck-Teil lokal
 übersprungen, mit Grund. In der CI (Umgebungsvariable CI gesetzt) oder mit SOZIAL_DWH_DRUCKTEST=pflicht scheitert er
@@ -38,7 +38,7 @@ from sozial_dwh.config import Paths
 
 BERICHT = "2022"
 KOPFZEILE = "Sozialbericht 2022, Stichtag 31.12.2022"
-SEITEN_HOECHSTENS = 32  # Beispieldaten: 25 Seiten (vorher 53); Luft für eine weitere Tabelle
+SEITEN_HOECHSTENS = 32  # Beispieldaten: 24 Seiten (vorher 53); Luft für eine weitere Tabelle
 A4_PT = (595.3, 841.9)
 LIBREOFFICE_TIMEOUT_S = 300
 
