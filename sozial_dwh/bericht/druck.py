@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -160,8 +161,6 @@ def zeilenhoehen(ws: Worksheet) -> None:
 
     def spaltenbreite(spalte: int) -> float:
         if spalte not in breiten:
-            from openpyxl.utils import get_column_letter
-
             dim = ws.column_dimensions.get(get_column_letter(spalte))
             breiten[spalte] = dim.width if dim is not None and dim.width else 8.43  # Vorgabe von Excel
         return breiten[spalte]
