@@ -223,3 +223,109 @@ def test_alles_gesperrt_und_ein_stichtag(tmp_path: Path) -> None:
     assert groesse(g.balken_mit_gemeinde(alle, None, "alles gesperrt", "%", tmp_path / "a.png")) == (945, 591)
     ein = pd.DataFrame({"stichtag": [dt.date(2023, 12, 31)], "reihe": ["Gemeinde"], "wert": [10.9]})
     assert groesse(g.zeitreihe(ein, "ein Jahr", "%", tmp_path / "b.png")) == (945, 591)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# lesbar: jede Linie erkennbar, keine Beschriftung auf einer Linie, „*“ einmal erklärt
+
+SOZIALRAEUME_9 = ["Zentrum", "Zentrumsrand", "Nordwest", "Süd", "Sümmern", "Hennen", "Letmathe-Mitte",
+                  "Letmathe-Nord", "Letmathe-Süd"]
+
+
+def neun_reihen() -> pd.DataFrame:
+    """Neun Sozialräume und die Gemeinde wie in den Beispieldaten: drei hoch, fünf dicht beieinander unten."""
+    basis = [18.5, 19.1, 19.2, 4.6, 4.5, 4.4, 8.8, 4.4, 4.5]
+    zeilen = []
+    for jahr in range(2018, 2023):
+        for name, wert in zip(SOZIALRAEUME_9, basis, strict=True):
+            zeilen.append((dt.date(jahr, 12, 31), name, wert + 0.05 * (jahr - 2018)))
+        zeilen.append((dt.date(jahr, 12, 31), "Gemeinde Iserlohn", 10.8))
+    return pd.DataFrame(zeilen, columns=["stichtag", "reihe", "wert"])
+
+
+def test_reihenstile_auch_in_graustufen_unterscheidbar() -> None:
+    stile = g.reihenstile(12)
+    assert len({(s["marker"], s["linestyle"]) for s in stile}) == 12  # ohne Farbe: Markierung und Linienart
+    assert len({s["marker"] for s in stile[:9]}) == 9
+    assert "#F0E442" not in {s["color"] for s in stile}  # Gelb verschwindet auf Weiß
+    for a, b in zip(stile, stile[1:], strict=False):  # Nachbarn unterscheiden sich in allem
+        assert a["color"] != b["color"] and a["linestyle"] != b["linestyle"] and a["marker"] != b["marker"]
+
+
+def test_zeitreihe_eine_legende_je_sozialraum() -> None:
+    """Vorher: neun graue Linien mit neun gleichen Legendeneinträgen. Jetzt: jede Reihe eigener Stil und eigener
+    Eintrag, die Legende von oben nach unten wie die Werte am letzten Stichtag."""
+    with g._stil():
+        fig = g._zeitreihe_figur(neun_reihen(), "SGB-II-Quote", "%", quelle="Quelle: Test",
+                                 gemeinde="Gemeinde Iserlohn")
+    ax = fig.axes[0]
+    texte = [t.get_text() for t in ax.get_legend().get_texts()]
+    letzte = neun_reihen().query("stichtag == @dt.date(2022, 12, 31)").set_index("reihe")["wert"]
+    assert texte == list(letzte.sort_values(ascending=False, kind="stable").index)
+    linien = {linie.get_label(): linie for linie in ax.get_lines()}
+    stile = {(linie.get_marker(), linie.get_linestyle()) for name, linie in linien.items() if name in SOZIALRAEUME_9}
+    farben_ = {linie.get_color() for name, linie in linien.items() if name in SOZIALRAEUME_9}
+    assert len(stile) == 9 and len(farben_) >= 6 and g.FARBE_HINTERGRUND_REIHE not in farben_
+    gemeinde = linien["Gemeinde Iserlohn"]
+    assert gemeinde.get_color() == g.FARBE_GEMEINDE
+    assert gemeinde.get_linewidth() > max(linie.get_linewidth() for n, linie in linien.items() if n != gemeinde.get_label())
+
+
+def test_zeitreihe_hervorheben_legende_ohne_wiederholung() -> None:
+    with g._stil():
+        fig = g._zeitreihe_figur(neun_reihen(), "SGB-II-Quote", "%", hervorheben="Letmathe-Mitte",
+                                 gemeinde="Gemeinde Iserlohn")
+    texte = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert texte == ["Gemeinde Iserlohn", "Letmathe-Mitte", g.UEBRIGE]
+
+
+def test_zeitreihe_luecke_mit_fussnote() -> None:
+    with g._stil():
+        mit = g._zeitreihe_figur(reihen(), "t", "%", quelle="Quelle: Test")
+        ohne = g._zeitreihe_figur(neun_reihen(), "t", "%", quelle="Quelle: Test", gemeinde="Gemeinde Iserlohn")
+    assert any(g.FUSSNOTE_LUECKE in t.get_text() for t in mit.texts)
+    assert not any(g.FUSSNOTE_LUECKE in t.get_text() for t in ohne.texts)
+
+
+def _kasten(artist, renderer):
+    box = artist.get_window_extent(renderer)
+    return box.x0, box.y0, box.x1, box.y1
+
+
+def test_klassengrenzen_beschriftung_frei_von_linien() -> None:
+    """Die Zahlen „−1,0“, „+1,0“, „+1,5“ stehen über ihren gestrichelten Linien, nicht auf ihnen."""
+    from matplotlib.collections import LineCollection
+
+    with g._stil():
+        fig = g._sozialindex_figur(sozialindex(), "Statusindex", quelle="Quelle: Test")
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        grenzen = {g.zahl_de(w, 1, vorzeichen=True) for _, w in g.STATUSGRENZEN if w is not None}
+        beschriftungen = [t for t in ax.texts if t.get_text() in grenzen]
+        assert {t.get_text() for t in beschriftungen} == grenzen
+        linien = [seg for c in ax.collections if isinstance(c, LineCollection) for seg in c.get_segments()]
+        assert len(linien) == len(grenzen)
+        for text in beschriftungen:
+            x0, y0, x1, y1 = _kasten(text, renderer)
+            for seg in linien:
+                (lx, ly0), (_, ly1) = ax.transData.transform(seg)
+                beruehrt = x0 - 1 <= lx <= x1 + 1 and min(ly0, ly1) <= y1 + 1 and max(ly0, ly1) >= y0 - 1
+                assert not beruehrt, text.get_text()
+
+
+def _fussnoten_mit_stern(fig) -> list[str]:
+    return [zeile for t in fig.texts for zeile in t.get_text().splitlines() if zeile.lstrip().startswith("*")]
+
+
+def test_stern_fussnote_genau_einmal() -> None:
+    """Vorher erklärte die Quellenzeile das „*“ ein zweites Mal, wenn die Grafik schon eine Fußnote dazu hatte."""
+    quelle = "Quelle: eigene Berechnung, Stichtag 31.12.2022; * gesperrt oder nicht verfügbar"
+    with g._stil():
+        balken = g._balken_figur(quoten(), 10.94, "t", "%", quelle)
+        index = g._sozialindex_figur(sozialindex(), "t", quelle=quelle)
+        ohne_stern = g._balken_figur(quoten().dropna(), 10.94, "t", "%", "Quelle: eigene Berechnung")
+    assert _fussnoten_mit_stern(balken) == [g.FUSSNOTE_GESPERRT]
+    assert len(_fussnoten_mit_stern(index)) == 1
+    assert any("Quelle: eigene Berechnung, Stichtag 31.12.2022" in t.get_text() for t in balken.texts)
+    assert _fussnoten_mit_stern(ohne_stern) == []

@@ -233,7 +233,8 @@ def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
     from sozial_dwh.bericht import grafiken
 
     nach_name = {t.name: (frame.mask(maske), t) for t, frame, maske in tabellen}
-    quelle = f"Quelle: eigene Berechnung, Stichtag {ausgabe.stichtag:%d.%m.%Y}; * gesperrt oder nicht verfügbar"
+    # „*“ erklärt jede Grafik selbst, nur wenn sie ein „*“ zeigt
+    quelle = f"Quelle: eigene Berechnung, Stichtag {ausgabe.stichtag:%d.%m.%Y}"
     pfade = []
     leistungen, _ = nach_name["sozialleistungen"]
     teile = leistungen[leistungen["ebene"] == "sozialraum"]
@@ -261,7 +262,7 @@ def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
             pd.DataFrame({"stichtag": pd.to_datetime(reihe["stichtag"]).dt.date, "reihe": reihe["raum"],
                           "wert": pd.to_numeric(reihe["sgb2_quote"], errors="coerce")}),
             "SGB-II-Quote im Zeitverlauf", "%", ordner_ / "sgb2_quote_zeitreihe.png",
-            hervorheben=str(reihe.loc[reihe["ebene"] == "gemeinde", "raum"].iloc[0])
+            gemeinde=str(reihe.loc[reihe["ebene"] == "gemeinde", "raum"].iloc[0])
             if (reihe["ebene"] == "gemeinde").any() else None, quelle=quelle))
     return pfade
 

@@ -24,15 +24,22 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from sozial_dwh.bericht import druck
 from sozial_dwh.bericht.modell import Spalte, Tabelle
 from sozial_dwh.xlsx import save_reproducible
 
 GESPERRT = "*"
 FUSSNOTE_GESPERRT = "* gesperrt (statistische Geheimhaltung, siehe Blatt „Methodik“)"
-_KOPF = Font(bold=True, color="FFFFFF")
+# Schrift immer mit Namen: ohne ihn setzt LibreOffice fette Zellen in eine Serifenschrift
+_KOPF = Font(name=druck.SCHRIFT, size=druck.GROESSE, bold=True, color="FFFFFF")
 _KOPF_FUELLUNG = PatternFill("solid", fgColor="1F4E79")
-_TITEL = Font(bold=True, size=13)
-_SUMME = Font(bold=True)
+_TITEL = Font(name=druck.SCHRIFT, size=13, bold=True)
+_SUMME = Font(name=druck.SCHRIFT, size=druck.GROESSE, bold=True)
+_UMBRUCH = Alignment(wrap_text=True, vertical="top")
+ZAHLEN = ("anzahl", "quote", "veraenderung", "index")
+KOPF_ZEILEN_MAX = 4  # eine Spaltenüberschrift bricht höchstens in so viele Zeilen um
+TEXT_BREITE_MAX = 40  # Textspalten ohne eigene Breite brechen ab hier um
+KURZ_TEXT = 22.0  # Text, der in diese Breite passt (Sozialraum, Status, Einheit), bricht nie um
 _LINIE = Border(top=Side(style="thin", color="1F4E79"))
 # Womit Excel, LibreOffice und CSV-Importe eine Zelle als Formel beginnen lassen (OWASP „CSV Injection“)
 FORMELZEICHEN = ("=", "+", "-", "@", "\t", "\r")
@@ -71,6 +78,22 @@ def zellwert(spalte: Spalte, value: object) -> object:
     if spalte.art == "schluessel" and isinstance(value, str) and value.isdigit() and not value.startswith("0"):
         return int(value)  # Nummer aus einer Arbeitsmappe („3“); mit führender Null (AGS 05962024) bleibt es Text
     return str(value) if not isinstance(value, str) else value
+
+
+def anzeige(spalte: Spalte, value: object) -> str:
+    """Wie eine Zelle in deutscher Einstellung aussieht (für Spaltenbreiten): „1.234“, „12,3“, „+0,4“, „31.12.2022“."""
+    value = zellwert(spalte, value)
+    if value is None:
+        return ""
+    if spalte.art == "datum":
+        return value.strftime("%d.%m.%Y")
+    if spalte.art == "anzahl":
+        return _de_zahl(value, 0)
+    if spalte.art in ("quote", "index"):
+        return _de_zahl(value, spalte.nachkommastellen)
+    if spalte.art == "veraenderung":
+        return _de_zahl(value, spalte.nachkommastellen, vorzeichen=True)
+    return str(value)
 
 
 def csv_textfeld(text: str) -> str:
@@ -134,19 +157,90 @@ def _zelle(ws: Worksheet, row: int, column: int, value: object) -> Cell:
     return cell
 
 
+def _spaltenbreiten(frame: pd.DataFrame, maske: pd.DataFrame, spalten: Sequence[Spalte]) -> list[float]:
+    """Breiten, in die Überschrift (höchstens `KOPF_ZEILEN_MAX` Zeilen) und Werte passen; Zahlen, Schlüssel und
+    Daten brechen nie um, Text ab seiner Breite (`Spalte.breite`, sonst `TEXT_BREITE_MAX`). Ist die Tabelle zu
+    breit für eine Seite, werden zuerst die breitesten Textspalten schmaler."""
+    breiten = []
+    for s, einzug in zip(spalten, _einzuege(spalten), strict=True):
+        texte = [GESPERRT if bool(maske.at[i, s.name]) else anzeige(s, frame.at[i, s.name]) for i in frame.index]
+        zeilen = [z for t in texte for z in t.split("\n")]
+        # fett gemessen: Summenzeilen sind fett
+        natuerlich = max((druck.breite_fuer(z, fett=True) for z in zeilen), default=0.0)
+        kopf = druck.laengstes_wort(s.ueberschrift, fett=True)
+        if s.art == "text" and natuerlich > KURZ_TEXT:
+            # ein Wort wird nicht zerteilt (bis 20 Einheiten): „Personen“ bleibt in der Spalte „Einheit“ ganz
+            wort = min(20.0, max((druck.laengstes_wort(z, fett=True) for z in zeilen), default=0.0))
+            wunsch = max(min(natuerlich, s.breite or TEXT_BREITE_MAX), wort)
+            minimum = max(kopf, wort)
+        else:  # Zahlen, Schlüssel, Daten und kurze Texte (Sozialraum, Status) brechen nie um
+            wunsch = minimum = natuerlich
+        minimum = max(minimum, kopf, 6.0)
+        wunsch = max(wunsch, minimum)
+        while druck.zeilen(s.ueberschrift, wunsch, fett=True) > KOPF_ZEILEN_MAX:
+            wunsch += 0.5
+        extra = druck.EINZUG_EINHEITEN if einzug else 0.0
+        breiten.append(druck.Breite(wunsch + extra, minimum + extra))
+    return druck.verteile(breiten, druck.hoechstbreite())
+
+
+def _einzuege(spalten: Sequence[Spalte]) -> list[bool]:
+    """Text rechts neben einer Zahlen- oder Schlüsselspalte rückt ein: sonst stieße „+3,3“ oder eine Nummer
+    (rechtsbündig) an „Plätze zum …“ bzw. den Titel der Maßnahme."""
+    rechts = (*ZAHLEN, "schluessel")
+    return [i > 0 and spalten[i - 1].art in rechts and s.art not in ZAHLEN for i, s in enumerate(spalten)]
+
+
+def _ausrichtung(spalte: Spalte, einzug: bool, kopf: bool = False) -> Alignment:
+    """Oben bündig; Text umbrochen; Überschriften über Zahlen rechtsbündig; Datum mittig (nicht bündig mit dem
+    Schlüssel daneben); ein Einzug wirkt in Excel und LibreOffice nur bei ausdrücklich linksbündigem Text."""
+    links = {"horizontal": "left", "indent": 1} if einzug else {}
+    if spalte.art in ZAHLEN:
+        return Alignment(wrap_text=True, vertical="top", horizontal="right") if kopf else Alignment(vertical="top")
+    if kopf or spalte.art == "text":
+        return Alignment(wrap_text=True, vertical="top", **links)
+    if spalte.art == "datum":
+        return Alignment(vertical="top", horizontal="center")
+    return Alignment(vertical="top", **links)
+
+
+def _kopfspalten(spalten: Sequence[Spalte]) -> str | None:
+    """Die Beschriftungsspalten vor der ersten Zahlenspalte (Kennung, Indikator, Schlüssel, Sozialraum): sie stehen
+    auf jeder Seite, falls eine Tabelle doch einmal über mehrere Seiten nebeneinander gedruckt wird."""
+    zahlen = [i for i, s in enumerate(spalten) if s.art in ZAHLEN]
+    if not zahlen or zahlen[0] == 0:
+        return None
+    return f"A:{get_column_letter(zahlen[0])}"
+
+
+def _textzeile(ws: Worksheet, row: int, text: str, spalten: int, font: Font | None = None) -> None:
+    """Text über die ganze Tabellenbreite (verbunden, umbrochen): Titel, Untertitel, Fußnoten und Quelle laufen so
+    nicht über den rechten Rand der Tabelle hinaus."""
+    cell = _zelle(ws, row, 1, text)
+    cell.alignment = _UMBRUCH
+    if font is not None:
+        cell.font = font
+    if spalten > 1:
+        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=spalten)
+
+
 def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, untertitel: str,
-                   quelle: str) -> None:
+                   quelle: str, kopfzeile: str) -> None:
     ws = wb.create_sheet(tabelle.blatt[:31])
     spalten = tabelle.sichtbare
-    _zelle(ws, 1, 1, tabelle.titel).font = _TITEL
-    _zelle(ws, 2, 1, untertitel)
+    breiten = _spaltenbreiten(frame, maske, spalten)
+    for c, breite in enumerate(breiten, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = breite
+    _textzeile(ws, 1, tabelle.titel, len(spalten), _TITEL)
+    _textzeile(ws, 2, untertitel, len(spalten))
     kopf = 4
-    for c, s in enumerate(spalten, start=1):
+    einzuege = _einzuege(spalten)
+    for c, (s, einzug) in enumerate(zip(spalten, einzuege, strict=True), start=1):
         cell = _zelle(ws, kopf, c, s.ueberschrift)
         cell.font = _KOPF
         cell.fill = _KOPF_FUELLUNG
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[kopf].height = 45
+        cell.alignment = _ausrichtung(s, einzug, kopf=True)
+    ausrichtungen = [_ausrichtung(s, einzug) for s, einzug in zip(spalten, einzuege, strict=True)]
     summe = tabelle.summe_spalte
     r = kopf
     for r, index in enumerate(frame.index, start=kopf + 1):
@@ -154,30 +248,26 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
         for c, s in enumerate(spalten, start=1):
             if bool(maske.at[index, s.name]):
                 cell = _zelle(ws, r, c, GESPERRT)
-                cell.alignment = Alignment(horizontal="right")
+                cell.alignment = Alignment(horizontal="right", vertical="top")
             else:
                 cell = _zelle(ws, r, c, zellwert(s, frame.at[index, s.name]))
                 fmt = zahlenformat(s)
                 if fmt:
                     cell.number_format = fmt
-                if s.art == "text" and (s.breite or 0) >= 30:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = ausrichtungen[c - 1]
             if ist_summe:
                 cell.font = _SUMME
                 cell.border = _LINIE
     fuss = r + 2
-    if maske.to_numpy().any():
-        _zelle(ws, fuss, 1, FUSSNOTE_GESPERRT)
-        fuss += 1
-    if tabelle.beschreibung:
-        _zelle(ws, fuss, 1, tabelle.beschreibung)
-        fuss += 1
-    if quelle:
-        _zelle(ws, fuss, 1, quelle)
-    for c, s in enumerate(spalten, start=1):
-        ws.column_dimensions[get_column_letter(c)].width = s.breite or max(12, min(22, len(s.ueberschrift) * 0.8))
+    # „*“ erklärt genau eine Fußnote, und nur, wenn etwas gesperrt ist
+    for text in (FUSSNOTE_GESPERRT if maske.to_numpy().any() else "", tabelle.beschreibung, quelle):
+        if text:
+            _textzeile(ws, fuss, text, len(spalten))
+            fuss += 1
     ws.freeze_panes = ws.cell(row=kopf + 1, column=1)
     ws.auto_filter.ref = f"A{kopf}:{get_column_letter(len(spalten))}{max(r, kopf)}"
+    druck.zeilenhoehen(ws)
+    druck.einrichten(ws, kopfzeile, titelzeilen=f"{kopf}:{kopf}", titelspalten=_kopfspalten(spalten))
 
 
 def _format_frei(cell, value: object) -> None:
@@ -190,16 +280,72 @@ def _format_frei(cell, value: object) -> None:
         cell.number_format = "0.0##"
 
 
+def _frei_text(value: object) -> str:
+    """Wie `_format_frei` den Wert zeigt (für Spaltenbreiten)."""
+    if isinstance(value, dt.datetime):
+        return f"{value:%d.%m.%Y %H:%M}"
+    if isinstance(value, dt.date):
+        return f"{value:%d.%m.%Y}"
+    if isinstance(value, float):
+        return _de_zahl(value, 3)
+    return "" if value is None else str(value)
+
+
+SCHLUESSEL_BREITE_MAX = 32  # Spalte A von Info und Methodik (Begriffe, erste Tabellenspalte)
+WERT_BREITE_OHNE_TABELLE = 80
+WORT_BREITE_MAX = 72  # eine SHA-256-Prüfsumme (64 Zeichen) passt in eine Zeile
+
+
+def _breiten_schluessel_wert(zeilen: Sequence[tuple[str, object]],
+                             tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> list[float]:
+    """Spalte A: Begriffe und erste Tabellenspalte; die übrigen Spalten nach den Tabellen. Die Werte neben den
+    Begriffen stehen in verbundenen Zellen über alle übrigen Spalten und bestimmen deren Breite nicht."""
+    anzahl = max([2, *(len(kopf) for _, kopf, _ in tabellen)])
+    texte: list[list[str]] = [[] for _ in range(anzahl)]
+    koepfe: list[list[str]] = [[] for _ in range(anzahl)]
+    texte[0] += [str(k) for k, _ in zeilen]
+    for _, kopf, daten in tabellen:
+        for c, text in enumerate(kopf):
+            koepfe[c].append(str(text))
+        for zeile in daten:
+            for c, value in enumerate(zeile):
+                texte[c].append(_frei_text(value))
+    breiten = []
+    for c in range(anzahl):
+        kopf = max((druck.laengstes_wort(k, fett=True) for k in koepfe[c]), default=0.0)
+        natuerlich = max((druck.breite_fuer(t, fett=c == 0) for t in texte[c]), default=0.0)
+        obergrenze = SCHLUESSEL_BREITE_MAX if c == 0 else TEXT_BREITE_MAX
+        if c > 0 and texte[c] and not any(" " in t.strip() for t in texte[c]):
+            obergrenze = WORT_BREITE_MAX  # Prüfsummen und Kennungen: lieber breit als zeichenweise umbrochen
+        wunsch = max(min(natuerlich, obergrenze), kopf, 8.0)
+        if anzahl == 2 and c == 1 and not tabellen:
+            wunsch = WERT_BREITE_OHNE_TABELLE
+        minimum = max(kopf, min(20.0, max((druck.laengstes_wort(t) for t in texte[c]), default=0.0)))
+        while any(druck.zeilen(k, wunsch, fett=True) > KOPF_ZEILEN_MAX for k in koepfe[c]):
+            wunsch += 0.5
+        breiten.append(druck.Breite(wunsch, minimum))
+    return druck.verteile(breiten, druck.hoechstbreite())
+
+
 def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str, object]],
-                           tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> None:
+                           tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]],
+                           kopfzeile: str = "") -> None:
     ws = wb.create_sheet(titel)
+    breiten = _breiten_schluessel_wert(zeilen, tabellen)
+    letzte = len(breiten)
+    for c, breite in enumerate(breiten, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = breite
     _zelle(ws, 1, 1, titel).font = _TITEL
     r = 3
     for key, value in zeilen:
-        _zelle(ws, r, 1, key).font = _SUMME
+        cell = _zelle(ws, r, 1, key)
+        cell.font = _SUMME
+        cell.alignment = _UMBRUCH
         cell = _zelle(ws, r, 2, value)
         _format_frei(cell, value)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+        if letzte > 2:
+            ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=letzte)
         r += 1
     for ueberschrift, kopf, daten in tabellen:
         r += 1
@@ -209,15 +355,16 @@ def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str,
             cell = _zelle(ws, r, c, text)
             cell.font = _KOPF
             cell.fill = _KOPF_FUELLUNG
+            cell.alignment = _UMBRUCH
         for zeile in daten:
             r += 1
             for c, value in enumerate(zeile, start=1):
                 cell = _zelle(ws, r, c, value)
                 _format_frei(cell, value)
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                cell.alignment = _UMBRUCH
         r += 1
-    for column, width in zip("ABCDEFG", (30, 70, 24, 24, 40, 20, 20), strict=False):
-        ws.column_dimensions[column].width = width
+    druck.zeilenhoehen(ws)
+    druck.einrichten(ws, kopfzeile)
 
 
 def schreibe_arbeitsmappe(
@@ -231,10 +378,13 @@ def schreibe_arbeitsmappe(
     quellen: dict[str, str],
     zeitpunkt: dt.datetime,
 ) -> Path:
+    """Die Arbeitsmappe: `Info`, ein Blatt je Tabelle, `Methodik`; jedes Blatt druckfertig (`druck`). Die Kopfzeile
+    jeder Druckseite nennt die Ausgabe (der Untertitel bis zum ersten „;“: Titel und Stichtag)."""
+    kopfzeile = untertitel.split(";")[0].strip()
     wb = Workbook()
     wb.remove(wb.active)
-    _blatt_schluessel_wert(wb, "Info", info, info_tabellen)
+    _blatt_schluessel_wert(wb, "Info", info, info_tabellen, kopfzeile)
     for tabelle, frame, maske in tabellen:
-        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quellen.get(tabelle.name, ""))
-    _blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen)
+        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quellen.get(tabelle.name, ""), kopfzeile)
+    _blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen, kopfzeile)
     return save_reproducible(wb, pfad, zeitpunkt)

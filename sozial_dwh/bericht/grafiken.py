@@ -6,8 +6,9 @@ Drei Grafiken:
   (z. B. SGB-II-Quote nach Sozialräumen). Fehlende oder gesperrte Werte (NaN) bekommen keinen Balken, sondern
   ein „*“ und eine Fußnote.
 - `sozialindex_klassen`: der Statusindex je Sozialraum, die Balken in der Farbe ihrer Statusklasse,
-  gestrichelte Linien an den Klassengrenzen.
-- `zeitreihe`: Linien über die Stichtage, die Gemeinde dick und schwarz.
+  gestrichelte Linien an den Klassengrenzen, ihre Werte darüber (die Linie endet unter der Zahl).
+- `zeitreihe`: Linien über die Stichtage, die Gemeinde dick und schwarz, jede andere Reihe mit eigener Farbe,
+  Markierung und Linienart (auch in Graustufen unterscheidbar) und eigenem Legendeneintrag.
 
 Gestaltung: 16 × 10 cm bei 150 dpi (945 × 591 Pixel; Balkengrafiken mit vielen Sozialräumen werden höher),
 DejaVu Sans (die mit matplotlib ausgelieferte Schrift), deutsche Zahlen (Dezimalkomma, Tausenderpunkt) und
@@ -64,7 +65,8 @@ FARBE_HINTERGRUND_REIHE = "#b0b0b0"
 
 # Okabe-Ito: qualitative Farben, auch bei Farbsehschwäche unterscheidbar (ohne Schwarz, das ist die Gemeinde)
 FARBEN_REIHEN = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442")
-LINIENARTEN = ("-", "--", ":", "-.")
+LINIENARTEN = ("-", "--", "-.", ":")
+MARKIERUNGEN = ("o", "s", "^", "D", "v", "P", "X", "h", "<", ">", "*", "p")
 
 # sequenziell und farbsehschwächensicher (ColorBrewer YlGnBu, ohne das hellste Gelb, das auf Weiß verschwindet):
 # guter Status hell, „sehr niedrig“ dunkel
@@ -211,12 +213,18 @@ def _titel(fig: Figure, titel: str) -> None:
 
 
 def _fuss(fig: Figure, fussnoten: Sequence[str], quelle: str) -> None:
-    """Fußnoten und Quelle links unten; der Platz dafür wird dem Layout vorab entzogen."""
+    """Fußnoten und Quelle links unten; der Platz dafür wird dem Layout vorab entzogen.
+
+    Das „*“ wird genau einmal erklärt: erklärt es schon eine Fußnote, entfällt ein „* …“-Teil der Quellenzeile
+    (durch „;“ getrennt), statt dieselbe Erklärung ein zweites Mal zu zeigen."""
     zeilen: list[str] = []
     for note in fussnoten:
         zeilen += _zeilen(note, 115)
-    if quelle.strip():
-        q = quelle.strip()
+    teile = [t.strip() for t in quelle.split(";") if t.strip()]
+    if any(note.lstrip().startswith(MARKE_GESPERRT) for note in fussnoten):
+        teile = [t for t in teile if not t.startswith(MARKE_GESPERRT)]
+    if teile:
+        q = "; ".join(teile)
         zeilen += _zeilen(q if q.lower().startswith("quelle") else f"Quelle: {q}", 115)
     if not zeilen:
         return
@@ -276,10 +284,54 @@ def _balkenachsen(ax: Axes, namen: list[str], einheit: str, kopfzeile: bool) -> 
 _GRUND = {"facecolor": "white", "edgecolor": "none", "pad": 0.8}
 
 
-def _wertbeschriftung(ax: Axes, y: int, wert: float, text: str, spanne: float) -> None:
+def _wertbeschriftung(ax: Axes, y: int, wert: float, text: str, spanne: float, balkenfarbe: str = FARBE_BALKEN):
+    """Wert am Ende des Balkens, außen; `_beschriftungen_setzen` legt ihn, wo nötig, in den Balken."""
     abstand = 0.012 * spanne
     x, ha = (wert - abstand, "right") if wert < 0 else (wert + abstand, "left")
-    ax.text(x, y, text, ha=ha, va="center", fontsize=7, bbox=_GRUND, zorder=4)
+    beschriftung = ax.text(x, y, text, ha=ha, va="center", fontsize=7, bbox=_GRUND, zorder=4)
+    return beschriftung, wert, abstand, balkenfarbe
+
+
+def _beschriftungen_setzen(fig: Figure, ax: Axes, beschriftungen: Sequence[tuple], linien: Sequence[float],
+                           innen_zuerst: bool = False) -> None:
+    """Wertbeschriftungen außen am Balkenende oder innen im Balken (weiße Schrift auf dunklem Balken): zuerst die
+    bevorzugte Stelle (`innen_zuerst`), sonst die andere, je nachdem, wo der Text in den Balken passt und keine
+    senkrechte Linie (`linien`: Gemeindewert) berührt. Passt keine, bleibt er außen auf weißem Grund."""
+    from matplotlib.colors import to_rgb
+
+    if not beschriftungen or not (linien or innen_zuerst):
+        return
+    fig.canvas.draw()  # Layout festlegen: erst dann sind die Ausmaße der Texte bekannt
+    renderer = fig.canvas.get_renderer()
+    luft = 4.0  # Pixel Abstand zu einer Linie und zum Balkenrand
+
+    def passt(text, wert: float, innen: bool) -> bool:
+        box = text.get_window_extent(renderer)
+        if any(box.x0 - luft <= ax.transData.transform((g, 0))[0] <= box.x1 + luft for g in linien):
+            return False
+        if not innen:
+            return True
+        enden = sorted(ax.transData.transform([(0, 0), (wert, 0)])[:, 0])
+        return box.x0 >= enden[0] + luft / 2 and box.x1 <= enden[1] - luft / 2
+
+    for text, wert, abstand, farbe in beschriftungen:
+        y = text.get_position()[1]
+        aussen = ((wert - abstand, "right") if wert < 0 else (wert + abstand, "left"))
+        innen = ((wert + abstand, "left") if wert < 0 else (wert - abstand, "right"))
+        for ist_innen, (x, ha) in ((True, innen), (False, aussen)) if innen_zuerst else \
+                ((False, aussen), (True, innen)):
+            text.set_position((x, y))
+            text.set_ha(ha)
+            if passt(text, wert, ist_innen):
+                break
+        else:
+            ist_innen = False
+            text.set_position((aussen[0], y))
+            text.set_ha(aussen[1])
+        if ist_innen:
+            r, g, b = to_rgb(farbe)
+            text.set_color("white" if 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5 else FARBE_TEXT)
+            text.set_bbox(None)
 
 
 def _gesperrt(ax: Axes, y: int, spanne: float) -> None:
@@ -307,6 +359,21 @@ def balken_mit_gemeinde(
     sondern „*“ und die Fußnote. `gemeindewert` None/NaN: keine Bezugslinie. Gibt `pfad` zurück.
     """
     pfad = _png_pfad(pfad)
+    with _stil():
+        return _speichern(_balken_figur(werte, gemeindewert, titel, einheit, quelle,
+                                        nachkommastellen=nachkommastellen), pfad)
+
+
+def _balken_figur(
+    werte: pd.DataFrame,
+    gemeindewert: float | None,
+    titel: str,
+    einheit: str,
+    quelle: str = "",
+    *,
+    nachkommastellen: int = 1,
+) -> Figure:
+    """Die Figur zu `balken_mit_gemeinde` (im Stil `_stil()` aufzurufen), noch nicht gespeichert."""
     werte = _pruefe(werte, ("name", "wert"), "Balkengrafik")
     zahlen = [float(v) if pd.notna(v) else math.nan for v in werte["wert"]]
     gemeinde = float(gemeindewert) if gemeindewert is not None and pd.notna(gemeindewert) else None
@@ -314,32 +381,34 @@ def balken_mit_gemeinde(
     lo, hi = _grenzen_x([*zahlen, *([gemeinde] if gemeinde is not None else [])], rand=0.16)
     spanne = hi - lo
 
-    with _stil():
-        fig = _neue_figur(_hoehe_fuer(len(werte)))
-        ax = fig.add_subplot()
-        namen = _namen(werte["name"])
-        _balkenachsen(ax, namen, einheit, kopfzeile=gemeinde is not None)
-        ax.set_xlim(lo, hi)
-        fussnoten = []
-        for y, wert in enumerate(zahlen):
-            if math.isnan(wert):
-                _gesperrt(ax, y, spanne)
-                continue
-            ax.barh(y, wert, height=0.68, color=FARBE_BALKEN, zorder=2)
-            _wertbeschriftung(ax, y, wert, zahl_de(wert, nachkommastellen, einheit_marke), spanne)
-        if any(math.isnan(w) for w in zahlen):
-            fussnoten.append(FUSSNOTE_GESPERRT)
-        if gemeinde is not None:
-            ax.axvline(gemeinde, color=FARBE_GEMEINDE, linewidth=1.2, linestyle="--", zorder=3)
-            rechts = gemeinde > lo + 0.7 * spanne  # Beschriftung links der Linie, sonst liefe sie hinaus
-            ax.text(gemeinde + (-0.012 if rechts else 0.012) * spanne, -0.95,
-                    f"Gemeinde {zahl_de(gemeinde, nachkommastellen, einheit_marke)}",
-                    ha="right" if rechts else "left", va="center", fontsize=7.5, fontweight="bold",
-                    color=FARBE_GEMEINDE, bbox=_GRUND, zorder=4)
-        ax.axvline(0, color=FARBE_GRAU, linewidth=0.6, zorder=2)
-        _titel(fig, titel)
-        _fuss(fig, fussnoten, quelle)
-        return _speichern(fig, pfad)
+    fig = _neue_figur(_hoehe_fuer(len(werte)))
+    ax = fig.add_subplot()
+    namen = _namen(werte["name"])
+    _balkenachsen(ax, namen, einheit, kopfzeile=gemeinde is not None)
+    ax.set_xlim(lo, hi)
+    fussnoten = []
+    beschriftungen = []
+    for y, wert in enumerate(zahlen):
+        if math.isnan(wert):
+            _gesperrt(ax, y, spanne)
+            continue
+        ax.barh(y, wert, height=0.68, color=FARBE_BALKEN, zorder=2)
+        beschriftungen.append(
+            _wertbeschriftung(ax, y, wert, zahl_de(wert, nachkommastellen, einheit_marke), spanne))
+    if any(math.isnan(w) for w in zahlen):
+        fussnoten.append(FUSSNOTE_GESPERRT)
+    if gemeinde is not None:
+        ax.axvline(gemeinde, color=FARBE_GEMEINDE, linewidth=1.2, linestyle="--", zorder=3)
+        rechts = gemeinde > lo + 0.7 * spanne  # Beschriftung links der Linie, sonst liefe sie hinaus
+        ax.text(gemeinde + (-0.012 if rechts else 0.012) * spanne, -0.95,
+                f"Gemeinde {zahl_de(gemeinde, nachkommastellen, einheit_marke)}",
+                ha="right" if rechts else "left", va="center", fontsize=7.5, fontweight="bold",
+                color=FARBE_GEMEINDE, bbox=_GRUND, zorder=4)
+    ax.axvline(0, color=FARBE_GRAU, linewidth=0.6, zorder=2)
+    _titel(fig, titel)
+    _fuss(fig, fussnoten, quelle)
+    _beschriftungen_setzen(fig, ax, beschriftungen, [gemeinde] if gemeinde is not None else [])
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -390,9 +459,20 @@ def sozialindex_klassen(
     ohne Index (NaN, z. B. zu wenige Einwohner) bekommt „*“ und eine Fußnote. Eine Klasse, die nicht in
     `grenzen` steht, ist ein Fehler (ValueError). Gibt `pfad` zurück.
     """
+    pfad = _png_pfad(pfad)
+    with _stil():
+        return _speichern(_sozialindex_figur(frame, titel, grenzen, quelle), pfad)
+
+
+def _sozialindex_figur(
+    frame: pd.DataFrame,
+    titel: str,
+    grenzen: Sequence[tuple[str, float | None]] = STATUSGRENZEN,
+    quelle: str = "",
+) -> Figure:
+    """Die Figur zu `sozialindex_klassen` (im Stil `_stil()` aufzurufen), noch nicht gespeichert."""
     from matplotlib.patches import Patch
 
-    pfad = _png_pfad(pfad)
     frame = _pruefe(frame, ("name", "statusindex", "statusklasse"), "Sozialindex-Grafik")
     grenzen = tuple(grenzen)
     if not grenzen:
@@ -409,38 +489,42 @@ def sozialindex_klassen(
     lo, hi = _grenzen_x([*zahlen, *linien], rand=0.12)
     spanne = hi - lo
 
-    with _stil():
-        fig = _neue_figur(_hoehe_fuer(len(frame)))
-        # Legende in einer eigenen (unsichtbaren) Zeile unter der Grafik: so ordnet das Layout sie zwischen
-        # Achse und Fußzeile ein
-        raster = fig.add_gridspec(2, 1, height_ratios=(14, 1))
-        ax = fig.add_subplot(raster[0])
-        ax_legende = fig.add_subplot(raster[1])
-        ax_legende.axis("off")
-        _balkenachsen(ax, _namen(frame["name"]), "", kopfzeile=bool(linien))
-        ax.set_xlim(lo, hi)
-        ax.set_xlabel("Statusindex (über 0: ungünstiger als der Durchschnitt)")
-        fussnoten = []
-        for y, (wert, klasse) in enumerate(zip(zahlen, frame["statusklasse"], strict=True)):
-            if math.isnan(wert) or pd.isna(klasse):
-                _gesperrt(ax, y, spanne)
-                continue
-            ax.barh(y, wert, height=0.68, color=farben[klasse], edgecolor="#555555", linewidth=0.4, zorder=2)
-            _wertbeschriftung(ax, y, wert, zahl_de(wert, 2, vorzeichen=True), spanne)
-        if any(math.isnan(w) for w in zahlen) or frame["statusklasse"].isna().any():
-            fussnoten.append("* kein Index: gesperrt (Geheimhaltung), zu wenige Einwohner oder nicht verfügbar")
-        for g in linien:
-            ax.axvline(g, color=FARBE_GRAU, linewidth=0.9, linestyle=(0, (4, 3)), zorder=3)
-            ax.text(g, -0.95, zahl_de(g, 1, vorzeichen=True), ha="center", va="center", fontsize=7,
-                    color=FARBE_GRAU, bbox=_GRUND, zorder=4)
-        ax.axvline(0, color=FARBE_GRAU, linewidth=0.6, zorder=2)
-        griffe = [Patch(facecolor=farben[k], edgecolor="#555555", linewidth=0.4) for k in klassen]
-        ax_legende.legend(griffe, _klassenbeschriftung(grenzen), loc="center", ncols=min(2, len(klassen)),
-                          frameon=False, title="Statusklasse", title_fontsize=7.5, handlelength=1.4,
-                          columnspacing=1.4, borderaxespad=0.0)
-        _titel(fig, titel)
-        _fuss(fig, fussnoten, quelle)
-        return _speichern(fig, pfad)
+    fig = _neue_figur(_hoehe_fuer(len(frame)))
+    # Legende in einer eigenen (unsichtbaren) Zeile unter der Grafik: so ordnet das Layout sie zwischen
+    # Achse und Fußzeile ein
+    raster = fig.add_gridspec(2, 1, height_ratios=(14, 1))
+    ax = fig.add_subplot(raster[0])
+    ax_legende = fig.add_subplot(raster[1])
+    ax_legende.axis("off")
+    _balkenachsen(ax, _namen(frame["name"]), "", kopfzeile=bool(linien))
+    ax.set_xlim(lo, hi)
+    ax.set_xlabel("Statusindex (über 0: ungünstiger als der Durchschnitt)")
+    fussnoten = []
+    beschriftungen = []
+    for y, (wert, klasse) in enumerate(zip(zahlen, frame["statusklasse"], strict=True)):
+        if math.isnan(wert) or pd.isna(klasse):
+            _gesperrt(ax, y, spanne)
+            continue
+        ax.barh(y, wert, height=0.68, color=farben[klasse], edgecolor="#555555", linewidth=0.4, zorder=2)
+        beschriftungen.append(
+            _wertbeschriftung(ax, y, wert, zahl_de(wert, 2, vorzeichen=True), spanne, farben[klasse]))
+    if any(math.isnan(w) for w in zahlen) or frame["statusklasse"].isna().any():
+        fussnoten.append("* kein Index: gesperrt (Geheimhaltung), zu wenige Einwohner oder nicht verfügbar")
+    for g in linien:
+        # die Linie endet unter ihrer Beschriftung (Kopfzeile über dem ersten Balken): keine Linie durch die Zahl
+        ax.vlines(g, -0.6, len(frame) - 0.4, color=FARBE_GRAU, linewidth=0.9, linestyle=(0, (4, 3)), zorder=1.5)
+        ax.text(g, -0.8, zahl_de(g, 1, vorzeichen=True), ha="center", va="bottom", fontsize=7,
+                color=FARBE_GRAU, bbox=_GRUND, zorder=4)  # weißer Grund verdeckt die Rasterlinie
+    ax.axvline(0, color=FARBE_GRAU, linewidth=0.6, zorder=2)
+    griffe = [Patch(facecolor=farben[k], edgecolor="#555555", linewidth=0.4) for k in klassen]
+    ax_legende.legend(griffe, _klassenbeschriftung(grenzen), loc="center", ncols=min(2, len(klassen)),
+                      frameon=False, title="Statusklasse", title_fontsize=7.5, handlelength=1.4,
+                      columnspacing=1.4, borderaxespad=0.0)
+    _titel(fig, titel)
+    _fuss(fig, fussnoten, quelle)
+    # Werte im Balken: so kreuzt keine Klassengrenze eine Zahl (die Grenzen liegen hinter den Balken)
+    _beschriftungen_setzen(fig, ax, beschriftungen, [], innen_zuerst=True)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -448,6 +532,16 @@ def sozialindex_klassen(
 
 
 GEMEINDE = "Gemeinde"
+UEBRIGE = "übrige Sozialräume"
+FUSSNOTE_LUECKE = "Lücke in einer Linie: Wert gesperrt (Geheimhaltung) oder nicht verfügbar"
+
+
+def reihenstile(anzahl: int) -> list[dict[str, Any]]:
+    """Linienstil je Reihe: Farbe, Markierung und Linienart wechseln zugleich, so bleibt jede Reihe auch in Graustufen
+    und bei Farbsehschwäche unterscheidbar (bis zu zwölf Reihen hat jede eine eigene Markierung)."""
+    farben = [f for f in FARBEN_REIHEN if f != "#F0E442"]  # Gelb verschwindet auf Weiß und im Graudruck
+    return [{"color": farben[i % len(farben)], "marker": MARKIERUNGEN[i % len(MARKIERUNGEN)],
+             "linestyle": LINIENARTEN[i % len(LINIENARTEN)]} for i in range(anzahl)]
 
 
 def zeitreihe(
@@ -457,14 +551,36 @@ def zeitreihe(
     pfad: Path,
     hervorheben: str | None = None,
     quelle: str = "",
+    *,
+    gemeinde: str | None = GEMEINDE,
 ) -> Path:
-    """Linien über die Stichtage (Spalten `stichtag`, `reihe`, `wert`); die Reihe „Gemeinde“ dick und schwarz.
+    """Linien über die Stichtage (Spalten `stichtag`, `reihe`, `wert`); die Reihe `gemeinde` (Bezug, etwa
+    „Gemeinde Iserlohn“) dick und schwarz.
 
-    Fehlt einer Reihe ein Stichtag oder ist ihr Wert NaN, hat die Linie dort eine Lücke. `hervorheben`: eine
-    Reihe kräftig in Farbe, die übrigen (außer der Gemeinde) grau. x-Achse: die Stichtage, beschriftet mit dem
-    Jahr (mit Monat/Jahr, wenn ein Jahr mehrere Stichtage hat). Gibt `pfad` zurück.
+    Jede übrige Reihe hat Farbe, Markierung und Linienart für sich (`reihenstile`) und einen eigenen Eintrag in der
+    Legende; die Legende steht in der Reihenfolge der Werte am letzten Stichtag, von oben nach unten wie die
+    Linienenden. `hervorheben`: eine Reihe kräftig in Farbe, die übrigen (außer der Gemeinde) grau, in der Legende
+    zusammen als „übrige Sozialräume“. Fehlt einer Reihe ein Stichtag oder ist ihr Wert NaN, hat die Linie dort eine
+    Lücke und die Grafik eine Fußnote. x-Achse: die Stichtage, beschriftet mit dem Jahr (mit Monat/Jahr, wenn ein
+    Jahr mehrere Stichtage hat). Gibt `pfad` zurück.
     """
     pfad = _png_pfad(pfad)
+    with _stil():
+        return _speichern(_zeitreihe_figur(frame, titel, einheit, hervorheben, quelle, gemeinde=gemeinde), pfad)
+
+
+def _zeitreihe_figur(
+    frame: pd.DataFrame,
+    titel: str,
+    einheit: str,
+    hervorheben: str | None = None,
+    quelle: str = "",
+    *,
+    gemeinde: str | None = GEMEINDE,
+) -> Figure:
+    """Die Figur zu `zeitreihe` (im Stil `_stil()` aufzurufen), noch nicht gespeichert."""
+    from matplotlib.lines import Line2D
+
     frame = _pruefe(frame, ("stichtag", "reihe", "wert"), "Zeitreihe")
     daten = pd.DataFrame({
         "stichtag": pd.to_datetime(frame["stichtag"], errors="raise"),
@@ -485,47 +601,61 @@ def zeitreihe(
     # breit: eine Spalte je Reihe, fehlende Stichtage werden NaN (Lücke)
     breit = daten.pivot(index="stichtag", columns="reihe", values="wert").sort_index()
     stichtage = list(breit.index)
+    teile = [r for r in reihen if r != gemeinde]
+    stile = dict(zip(teile, reihenstile(len(teile)), strict=True))
 
-    with _stil():
-        from matplotlib.dates import date2num
-        from matplotlib.ticker import FixedFormatter, FixedLocator
+    def zuletzt(reihe: str) -> float:
+        werte = breit[reihe].dropna()
+        return float(werte.iloc[-1]) if len(werte) else -math.inf
 
-        fig = _neue_figur()
-        ax = fig.add_subplot()
-        x = date2num([t.to_pydatetime() for t in stichtage])
-        # Gemeinde zuerst in der Legende, aber zuletzt (oben) gezeichnet
-        geordnet = [r for r in reihen if r == GEMEINDE] + [r for r in reihen if r != GEMEINDE]
-        farbig = 0
-        for reihe in geordnet:
-            y = breit[reihe].to_numpy(dtype=float)
-            if reihe == GEMEINDE:
-                stil = {"color": FARBE_GEMEINDE, "linewidth": 2.6, "zorder": 5, "markersize": 4.5}
-            elif hervorheben is not None and reihe == hervorheben:
-                stil = {"color": FARBEN_REIHEN[5], "linewidth": 2.2, "zorder": 4, "markersize": 4.0}
-            elif hervorheben is not None:
-                stil = {"color": FARBE_HINTERGRUND_REIHE, "linewidth": 1.0, "zorder": 2, "markersize": 2.5}
-            else:
-                stil = {"color": FARBEN_REIHEN[farbig % len(FARBEN_REIHEN)],
-                        "linestyle": LINIENARTEN[(farbig // len(FARBEN_REIHEN)) % len(LINIENARTEN)],
-                        "linewidth": 1.4, "zorder": 3, "markersize": 3.0}
-                farbig += 1
-            ax.plot(x, y, marker="o", label=reihe, **stil)
+    from matplotlib.dates import date2num
+    from matplotlib.ticker import FixedFormatter, FixedLocator
 
-        # x-Achse: die Stichtage selbst (ein 31.12. gehört zu seinem Jahr, nicht zum folgenden)
-        jahre = [t.year for t in stichtage]
-        eindeutig = len(set(jahre)) == len(jahre)
-        schritt = max(1, math.ceil(len(stichtage) / 12))
-        marken = list(range(0, len(stichtage), schritt))
-        ax.xaxis.set_major_locator(FixedLocator([x[i] for i in marken]))
-        ax.xaxis.set_major_formatter(FixedFormatter(
-            [str(stichtage[i].year) if eindeutig else f"{stichtage[i]:%m/%Y}" for i in marken]))
-        rand = (x[-1] - x[0]) * 0.04 if len(x) > 1 else 200.0
-        ax.set_xlim(x[0] - rand, x[-1] + rand)
-        ax.yaxis.set_major_formatter(_achsenformat(einheit))
-        ax.set_ylabel(_achsentitel(einheit))
-        ax.grid(axis="y", color=FARBE_RASTER, linewidth=0.6)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  frameon=False, handlelength=2.2, borderaxespad=0.0)
-        _titel(fig, titel)
-        _fuss(fig, [], quelle)
-        return _speichern(fig, pfad)
+    fig = _neue_figur()
+    ax = fig.add_subplot()
+    x = date2num([t.to_pydatetime() for t in stichtage])
+    griffe: dict[str, Line2D] = {}
+    for reihe in reihen:
+        y = breit[reihe].to_numpy(dtype=float)
+        if reihe == gemeinde:
+            stil = {"color": FARBE_GEMEINDE, "linewidth": 2.8, "zorder": 5, "marker": "o", "markersize": 5.0}
+        elif hervorheben is not None and reihe == hervorheben:
+            stil = {"color": FARBEN_REIHEN[5], "linewidth": 2.2, "zorder": 4, "marker": "o", "markersize": 4.5}
+        elif hervorheben is not None:
+            stil = {"color": FARBE_HINTERGRUND_REIHE, "linewidth": 1.0, "zorder": 2, "marker": "o",
+                    "markersize": 2.5}
+        else:
+            stil = {**stile[reihe], "linewidth": 1.3, "zorder": 3, "markersize": 4.5,
+                    "markeredgecolor": "white", "markeredgewidth": 0.5}
+        (linie,) = ax.plot(x, y, label=reihe, **stil)
+        griffe[reihe] = linie
+
+    # Legende: eine Zeile je Reihe, von oben nach unten wie die Werte am letzten Stichtag
+    if hervorheben is not None:
+        namen = sorted([r for r in (gemeinde, hervorheben) if r in griffe], key=zuletzt, reverse=True)
+        eintraege = [(griffe[r], r) for r in namen]
+        if len(reihen) > len(namen):
+            grau = Line2D([], [], color=FARBE_HINTERGRUND_REIHE, linewidth=1.0, marker="o", markersize=2.5)
+            eintraege.append((grau, UEBRIGE))
+    else:
+        eintraege = [(griffe[r], r) for r in sorted(reihen, key=zuletzt, reverse=True)]
+    ax.legend([g for g, _ in eintraege], [n for _, n in eintraege], loc="upper left",
+              bbox_to_anchor=(1.01, 1.0), frameon=False, handlelength=3.0, borderaxespad=0.0,
+              labelspacing=0.55)
+
+    # x-Achse: die Stichtage selbst (ein 31.12. gehört zu seinem Jahr, nicht zum folgenden)
+    jahre = [t.year for t in stichtage]
+    eindeutig = len(set(jahre)) == len(jahre)
+    schritt = max(1, math.ceil(len(stichtage) / 12))
+    marken = list(range(0, len(stichtage), schritt))
+    ax.xaxis.set_major_locator(FixedLocator([x[i] for i in marken]))
+    ax.xaxis.set_major_formatter(FixedFormatter(
+        [str(stichtage[i].year) if eindeutig else f"{stichtage[i]:%m/%Y}" for i in marken]))
+    rand = (x[-1] - x[0]) * 0.04 if len(x) > 1 else 200.0
+    ax.set_xlim(x[0] - rand, x[-1] + rand)
+    ax.yaxis.set_major_formatter(_achsenformat(einheit))
+    ax.set_ylabel(_achsentitel(einheit))
+    ax.grid(axis="y", color=FARBE_RASTER, linewidth=0.6)
+    _titel(fig, titel)
+    _fuss(fig, [FUSSNOTE_LUECKE] if breit.isna().to_numpy().any() else [], quelle)
+    return fig
