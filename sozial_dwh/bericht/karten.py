@@ -32,6 +32,7 @@ SVG, feste Kennungen im SVG (`svg.hashsalt`); Text bleibt im SVG Text (bearbeitb
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -224,6 +225,11 @@ def mss_farben(status: int, dynamik: int) -> list[list[str]]:
             for s in range(status)]
 
 
+def svg_id(art: str, kennung: str) -> str:
+    """Eine gültige XML-Kennung für das SVG, z. B. `beschriftung-101`."""
+    return f"{art}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", kennung)
+
+
 def _hell(farbe: str) -> bool:
     from matplotlib.colors import to_rgb
 
@@ -280,7 +286,8 @@ def _blatt(ausdehnung: tuple[float, float, float, float]) -> Blatt:
 
     karte_cm = _kartenhoehe(ausdehnung)
     hoehe_cm = karte_cm + TITEL_CM + FUSS_CM
-    fig = Figure(figsize=(BREITE_CM * CM, hoehe_cm * CM), dpi=DPI)
+    # ganze Pixel (16 cm bei 300 dpi sind 1889,8 Pixel, Agg schnitte ab): auf 1890 runden
+    fig = Figure(figsize=(round(BREITE_CM * CM * DPI) / DPI, round(hoehe_cm * CM * DPI) / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
     px = DPI / 2.54  # Pixel je cm
     x0, y0, x1, y1 = ausdehnung
@@ -381,8 +388,10 @@ def _massstab_und_norden(b: Blatt) -> None:
                transform=b.karte)
 
 
-def _beschriften(b: Blatt, eintraege: list[tuple[Any, list[tuple[str, float, str]], str]]) -> list[Any]:
-    """Beschriftungen in die Flächen setzen: (Form, [(Textzeile, Schriftgröße, Schriftstärke)], Farbe).
+def _beschriften(b: Blatt, eintraege: list[tuple[str, Any, list[tuple[str, float, str]], str, bool]]) -> list[Any]:
+    """Beschriftungen in die Flächen setzen: (Kennung, Form, [(Textzeile, Schriftgröße, Schriftstärke)], Farbe,
+    hinterlegt – weißer Grund auf schraffierten Flächen).
+    Im SVG trägt jede Beschriftung die Kennung `beschriftung-<Kennung>` (prüfbar, für Gestalter auffindbar).
 
     Der Text steht am Pol der Unzugänglichkeit (polylabel); passt sein Rahmen nicht ganz in die Fläche, werden
     weitere Punkte der Fläche und kleinere Schrift versucht, zuletzt gilt der Platz mit der größten Deckung.
@@ -395,13 +404,13 @@ def _beschriften(b: Blatt, eintraege: list[tuple[Any, list[tuple[str, float, str
     renderer = b.fig.canvas.get_renderer()
     zurueck = b.karte.inverted()
     texte = []
-    for form, zeilen, farbe in eintraege:
+    for kennung, form, zeilen, farbe, hinterlegt in eintraege:
         groesste = max(shapely.get_parts(form), key=lambda p: p.area)
         shapely.prepare(groesste)
         pol = polylabel(groesste, tolerance=max(1.0, math.sqrt(groesste.area) / 200))
         text = b.fig.text(pol.x, pol.y, "\n".join(z for z, _, _ in zeilen), ha="center", va="center",
                           color=farbe, fontsize=zeilen[0][1], fontweight=zeilen[-1][2], linespacing=1.05, zorder=7,
-                          transform=b.karte)
+                          transform=b.karte, gid=svg_id("beschriftung", kennung))
         kandidaten = None
         bestes = (-1.0, pol, zeilen[0][1])
         for faktor in (1.0, 0.9, 0.8, 0.7):
@@ -429,6 +438,8 @@ def _beschriften(b: Blatt, eintraege: list[tuple[Any, list[tuple[str, float, str
         _, punkt, groesse = bestes
         text.set_position((punkt.x, punkt.y))
         text.set_fontsize(groesse)
+        if hinterlegt:  # auf Schraffur: weißer Grund, damit die Linien die Schrift nicht kreuzen
+            text.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 0.8, "alpha": 0.9})
         texte.append(text)
     return texte
 
@@ -448,7 +459,7 @@ def _legende_kasten(b: Blatt, y: float, fuellung: str, schraffur: str | None, te
 
 def _legende_text(b: Blatt, y: float, text: str, *, schrift: float = 6.3, fett: bool = False, breite: int = 38,
                   farbe: str = FARBE_TEXT) -> float:
-    zeilen = textwrap.wrap(text, breite) or [""]
+    zeilen = [z for absatz in text.split("\n") for z in (textwrap.wrap(absatz, breite) or [""])]
     b.fig.text(0, y, "\n".join(zeilen), ha="left", va="top", fontsize=schrift, color=farbe,
                fontweight="bold" if fett else "normal", linespacing=1.15, transform=b.legende)
     return y - len(zeilen) * schrift * 1.15 / 72 * 2.54 - 0.12
@@ -475,7 +486,7 @@ def _keine_geometrie(b: Blatt, flaechen: list[Flaeche], wert_text) -> None:
     b.fig.add_artist(Rectangle((x + 0.12, y + hoehe - 0.42), 0.45, 0.3, facecolor="white", edgecolor=FARBE_GRAU,
                                hatch="xxxx", linewidth=0.5, zorder=9, transform=b.cm))
     b.fig.text(x + 0.7, y + hoehe - 0.1, f"{KEINE_GEOMETRIE}:\n" + "\n".join(zeilen), ha="left", va="top",
-               fontsize=5.8, linespacing=1.15, zorder=9, transform=b.cm)
+               fontsize=5.8, linespacing=1.15, zorder=9, transform=b.cm, gid="keine-geometrie")
 
 
 def _speichern(fig, pfad_png: Path) -> list[Path]:
@@ -536,8 +547,9 @@ def indikator_karte(
                 continue
             farbe = "#ffffff" if f.kennung in fuellungen and not _hell(fuellungen[f.kennung]) else FARBE_TEXT
             kopf = f.kennung if schluessel_liste else "\n".join(textwrap.wrap(f.name, 16))
-            eintraege.append((f.form, [(kopf, 6.0 if schluessel_liste else 6.3, "normal"),
-                                       (wert_oder_zeichen(f), 6.3, "bold")], farbe))
+            eintraege.append((f.kennung, f.form, [(kopf, 6.0 if schluessel_liste else 6.3, "normal"),
+                                                  (wert_oder_zeichen(f), 6.3, "bold")], farbe,
+                              f.kennung not in fuellungen and ZUSTAENDE[f.zustand or KEIN_WERT][2] is not None))
         _beschriften(b, eintraege)
         _keine_geometrie(b, flaechen, wert_oder_zeichen)
         _massstab_und_norden(b)
@@ -563,10 +575,10 @@ def indikator_karte(
                           schrift=5.6, farbe=FARBE_GRAU, breite=40)
         if schluessel_liste:
             namen = [f"{f.kennung} {textwrap.shorten(f.name, 38, placeholder='…')}" for f in flaechen]
-            zeile_cm = 5.0 * 1.12 / 72 * 2.54
-            if y - 0.4 - len(namen) * zeile_cm > -0.25:  # bis knapp über die Quellenzeile
+            groesse = next((g for g in (5.0, 4.6) if y - 0.45 - len(namen) * g * 1.12 / 72 * 2.54 > 0.05), None)
+            if groesse:  # Liste der Namen, solange sie über der Quellenzeile Platz hat
                 y = _legende_text(b, y - 0.1, "Gebiete", schrift=6.0, fett=True)
-                b.fig.text(0, y, "\n".join(namen), ha="left", va="top", fontsize=5.0, linespacing=1.12,
+                b.fig.text(0, y, "\n".join(namen), ha="left", va="top", fontsize=groesse, linespacing=1.12,
                            transform=b.legende)
             else:
                 _legende_text(b, y - 0.1, "Namen der Gebiete: Tabelle „Indikatoren nach Gebieten“ der Ausgabe.",
@@ -603,8 +615,8 @@ def sozialindex_karte(
             if f.form is None:
                 continue
             farbe = "#ffffff" if f.kennung in fuellungen and not _hell(fuellungen[f.kennung]) else FARBE_TEXT
-            eintraege.append((f.form, [("\n".join(textwrap.wrap(f.name, 16)), 6.3, "normal"),
-                                       (f.code or "–", 6.8, "bold")], farbe))
+            eintraege.append((f.kennung, f.form, [("\n".join(textwrap.wrap(f.name, 16)), 6.3, "normal"),
+                                                  (f.code or "–", 6.8, "bold")], farbe, f.kennung not in fuellungen))
         _beschriften(b, eintraege)
         _keine_geometrie(b, flaechen, lambda f: f.code or "–")
         _massstab_und_norden(b)
@@ -742,12 +754,13 @@ def _flaechen_aus(frame: pd.DataFrame, maske: pd.DataFrame, formen: Mapping[str,
 
 
 def _einheit_texte(name: str, einheit: str) -> tuple[str, int]:
-    """(Legendentitel, Nachkommastellen): „SGB-II-Quote in %“, „Jugendquotient (je 100)“."""
+    """(Legendentitel, Nachkommastellen): „SGB-II-Quote⏎in %“, „Jugendquotient⏎(je 100)“ – die Einheit auf
+    eigener Zeile."""
     if einheit == "%":
-        return f"{name} in %", 1
+        return f"{name}\nin %", 1
     if einheit in ("Personen", "Anzahl"):
-        return f"{name} ({einheit})", 0
-    return f"{name} ({einheit})" if einheit else name, 1
+        return f"{name}\n({einheit})", 0
+    return f"{name}\n({einheit})" if einheit else name, 1
 
 
 def karten_der_ausgabe(con, stichtag, tabellen: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], ordner: Path,
