@@ -175,5 +175,7 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
         if ordner.is_dir():
             anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
-            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})")
+            karten = len(list((ordner / "karten").glob("*.png"))) if (ordner / "karten").is_dir() else 0
+            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})"
+                         + (f", {karten} Karten in karten/ (je PNG und SVG)" if karten else ""))
     return "\n".join(lines)
