@@ -127,7 +127,11 @@ def _geometrie(con) -> list[str]:
         con, "raw", "ref_geometrie") else 0
     meldungen = con.execute("select schwere, meldung from raw.ref_geometrie_meldungen order by nr").fetchall()
     zeilen = ["", f"Geometrie (Karten): {formen} Gebiete mit Form, {len(meldungen)} Meldung(en)"]
-    return zeilen + [f"  {schwere.upper()}: {text}" for schwere, text in meldungen]
+    zeilen += [f"  {schwere.upper()}: {text}" for schwere, text in meldungen[:10]]
+    if len(meldungen) > 10:
+        zeilen.append(f"  … und {len(meldungen) - 10} weitere (Tabelle raw.ref_geometrie_meldungen, Blatt Info jeder "
+                      "Ausgabe)")
+    return zeilen
 
 
 def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:

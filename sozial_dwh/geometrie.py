@@ -118,7 +118,7 @@ def m2(wert: float) -> str:
 
 
 def _lage(punkt) -> str:
-    return f"um O {de(punkt.x)} / N {de(punkt.y)}, EPSG:25832"
+    return f"um O {de(punkt.x)} / N {de(punkt.y)} (EPSG:25832)"
 
 
 def liste(ids: Iterable[str], namen: Mapping[str, str] | None = None) -> str:
@@ -431,7 +431,7 @@ def _ueberlappungen_und_luecken(ergebnis: Geometrie, toleranz_m2: float, namen: 
         if flaeche > toleranz_m2:
             punkt = schnitt.representative_point()
             ergebnis.melde("warnung", f"Gebiete {ids[a]} {namen.get(ids[a], '')} und {ids[b]} {namen.get(ids[b], '')} "
-                                      f"überlappen sich auf {m2(flaeche)} ({_lage(punkt)}). Bitte die Grenze in der "
+                                      f"überlappen sich auf {m2(flaeche)}, {_lage(punkt)}. Bitte die Grenze in der "
                                       "Geometriedatei bereinigen.", [ids[a], ids[b]], flaeche)
     ganz = shapely.union_all(formen)
     for teil in shapely.get_parts(ganz):
@@ -441,8 +441,8 @@ def _ueberlappungen_und_luecken(ergebnis: Geometrie, toleranz_m2: float, namen: 
                 continue
             rand = [ids[i] for i in baum.query(loch.buffer(1.0), predicate="intersects")]
             punkt = loch.representative_point()
-            ergebnis.melde("warnung", f"Lücke von {m2(loch.area)} zwischen den Gebieten {liste(sorted(rand), namen)} "
-                                      f"({_lage(punkt)}): keinem Gebiet zugeordnet. Bitte prüfen, ob ein Gebiet "
+            ergebnis.melde("warnung", f"Lücke von {m2(loch.area)} zwischen den Gebieten {liste(sorted(rand), namen)}, "
+                                      f"{_lage(punkt)}: keinem Gebiet zugeordnet. Bitte prüfen, ob ein Gebiet "
                                       "fehlt oder eine Grenze nicht schließt.", sorted(rand), loch.area)
 
 

@@ -216,19 +216,20 @@ def test_karte_mit_fehlender_form(amtsdatei: Path, tmp_path: Path):
     assert [p.name for p in pfade] == ["sgb2_quote_gebiet.png", "sgb2_quote_gebiet.svg"]
     beschriftung = svg_beschriftungen(pfade[1])
     wert_903 = karten.zahl_de(flaechen[[f.kennung for f in flaechen].index("903")].wert, 1, "%")
-    assert beschriftung["keine-geometrie"] == ["keine Geometrie:", f"903 Lasbeck/Roden: {wert_903}"]
+    assert beschriftung["keine-geometrie"] == ["Fehlende Geometrie:",
+                                               f"903 Lasbeck/Roden: keine Geometrie, Wert {wert_903}"]
     assert "beschriftung-903" not in beschriftung and beschriftung["beschriftung-101"] == ["101", "*"]
     assert beschriftung["beschriftung-902"] == ["902", karten.zahl_de(flaechen[-2].wert, 1, "%")]
     alle = svg_texte(pfade[1])
-    assert "keine Geometrie (Kasten in der" in " ".join(alle) and "gesperrt (Geheimhaltung) (*)" in alle
+    assert "keine Geometrie (Kasten unter der" in " ".join(alle) and "gesperrt (Geheimhaltung) (*)" in alle
     # Sozialraum Letmathe-Süd: Form ohne 903 – im Kasten vermerkt
-    sr_flaechen = [karten.Flaeche(k, k, v, 5.0 + i, hinweis="Form ohne Gebiet 903 (keine Geometrie)" if k == "SR09"
+    sr_flaechen = [karten.Flaeche(k, k, v, 5.0 + i, hinweis="Fläche unvollständig, ohne Gebiet 903" if k == "SR09"
                                   else "") for i, (k, v) in enumerate(sr.items())]
     pfade = karten.indikator_karte(
         sr_flaechen, rahmen, titel="Test", legendentitel="Test in %", einheit="%", polaritaet=0, stellen=1,
         quelle="Quelle: Test.", pfad=tmp_path / "karten" / "test_sozialraum.png", ebene="sozialraum")
     assert svg_beschriftungen(pfade[1])["keine-geometrie"] == [
-        "keine Geometrie:", "SR09 SR09: Form ohne Gebiet 903 (keine Geometrie)"]
+        "Fehlende Geometrie:", "SR09 SR09: Fläche unvollständig, ohne Gebiet 903"]
     with Image.open(pfade[0]) as bild:
         assert bild.info["dpi"] == pytest.approx((300, 300), abs=0.01) and bild.mode == "RGB"
 

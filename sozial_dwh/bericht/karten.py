@@ -15,7 +15,7 @@ Gestaltung:
   (Polarität 0, z. B. Altersanteile) in „Blues“: dunkler = höher.
 - **ohne Wert**: gesperrt (Geheimhaltung) schraffiert ///, Nenner unter der Mindestgröße schraffiert \\\\\\,
   kein Wert geliefert hellgrau – jeweils in der Legende erklärt. Ein Gebiet ohne Form („keine Geometrie“)
-  erscheint in einem schraffierten Kasten in der Karte mit seinem Wert, nie still weggelassen.
+  erscheint mit seinem Wert im Kasten „Fehlende Geometrie“ unter der Karte, nie still weggelassen.
 - **Sozialindex**: Status- × Dynamikklassen wie im Berliner Monitoring Soziale Stadtentwicklung (Klassen
   „1 +“ … „4 −“: Status 1 hoch bis 4 sehr niedrig, Dynamik + positiv, ± stabil, − negativ). Zwölf Farben aus
   „YlOrBr“, nach Status gruppiert (innerhalb der Gruppe heller = positivere Dynamik), dazu der Klassencode in
@@ -278,14 +278,16 @@ def _kartenhoehe(ausdehnung: tuple[float, float, float, float]) -> float:
     return min(max(KARTE_CM * verhaeltnis, 7.5), 15.0)
 
 
-def _blatt(ausdehnung: tuple[float, float, float, float]) -> Blatt:
-    """Neue Figur: Karte links (gleicher Maßstab in x und y), Legende rechts, Titel oben, Quelle unten."""
+def _blatt(ausdehnung: tuple[float, float, float, float], notiz: Sequence[str] = ()) -> Blatt:
+    """Neue Figur: Karte links (gleicher Maßstab in x und y), Legende rechts, Titel oben, Quelle unten; darüber
+    ein Streifen für den Kasten „fehlende Geometrie“, wenn es `notiz`-Zeilen gibt (er verdeckt so keine Fläche)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.transforms import Affine2D
 
     karte_cm = _kartenhoehe(ausdehnung)
-    hoehe_cm = karte_cm + TITEL_CM + FUSS_CM
+    unten_cm = FUSS_CM + (_notiz_hoehe(notiz) + 0.15 if notiz else 0.0)
+    hoehe_cm = karte_cm + TITEL_CM + unten_cm
     # ganze Pixel (16 cm bei 300 dpi sind 1889,8 Pixel, Agg schnitte ab): auf 1890 runden
     fig = Figure(figsize=(round(BREITE_CM * CM * DPI) / DPI, round(hoehe_cm * CM * DPI) / DPI), dpi=DPI)
     FigureCanvasAgg(fig)
@@ -293,12 +295,12 @@ def _blatt(ausdehnung: tuple[float, float, float, float]) -> Blatt:
     x0, y0, x1, y1 = ausdehnung
     massstab = min(KARTE_CM / (x1 - x0), karte_cm / (y1 - y0))  # cm je Meter
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
-    links, unten = RAND_CM + KARTE_CM / 2, FUSS_CM + karte_cm / 2  # Mitte der Karte in cm
+    links, unten = RAND_CM + KARTE_CM / 2, unten_cm + karte_cm / 2  # Mitte der Karte in cm
     karte = Affine2D().translate(-mx, -my).scale(massstab * px).translate(links * px, unten * px)
     halb_b, halb_h = KARTE_CM / 2 / massstab, karte_cm / 2 / massstab
     sichtbar = (mx - halb_b, my - halb_h, mx + halb_b, my + halb_h)
     cm = Affine2D().scale(px)
-    legende = Affine2D().translate(RAND_CM + KARTE_CM + 0.3, FUSS_CM).scale(px)
+    legende = Affine2D().translate(RAND_CM + KARTE_CM + 0.3, unten_cm).scale(px)
     return Blatt(fig, karte, cm, legende, hoehe_cm, karte_cm, sichtbar)
 
 
@@ -465,27 +467,33 @@ def _legende_text(b: Blatt, y: float, text: str, *, schrift: float = 6.3, fett: 
     return y - len(zeilen) * schrift * 1.15 / 72 * 2.54 - 0.12
 
 
-def _keine_geometrie(b: Blatt, flaechen: list[Flaeche], wert_text) -> None:
-    """Kasten unten links in der Karte: Einheiten ohne Form mit ihrem (veröffentlichten) Wert und Einheiten, deren
-    Form unvollständig ist – nie still weggelassen."""
+def _notiz(flaechen: list[Flaeche], wert_text) -> list[str]:
+    """Zeilen des Kastens „fehlende Geometrie“: Einheiten ohne Form mit ihrem veröffentlichten Wert, Einheiten mit
+    unvollständiger Form – nie still weggelassen."""
+    ohne = [f for f in flaechen if f.form is None]
+    zeilen = [f"{f.kennung} {f.name}: {KEINE_GEOMETRIE}, Wert {wert_text(f)}" for f in ohne[:8]]
+    if len(ohne) > 8:
+        zeilen.append(f"und {len(ohne) - 8} weitere ohne Geometrie")
+    zeilen += [f"{f.kennung} {f.name}: {f.hinweis}" for f in flaechen if f.form is not None and f.hinweis][:4]
+    return [z for zeile in zeilen for z in textwrap.wrap(zeile, 100, subsequent_indent="   ")]
+
+
+def _notiz_hoehe(zeilen: Sequence[str]) -> float:
+    return 0.32 + 0.235 * len(zeilen)
+
+
+def _keine_geometrie(b: Blatt, zeilen: Sequence[str]) -> None:
+    """Kasten „fehlende Geometrie“ im Streifen unter der Karte (schraffiertes Kästchen wie in der Legende)."""
     from matplotlib.patches import Rectangle
 
-    ohne = [f for f in flaechen if f.form is None]
-    unvollstaendig = [f for f in flaechen if f.form is not None and f.hinweis]
-    if not ohne and not unvollstaendig:
+    if not zeilen:
         return
-    zeilen = [f"{f.kennung} {f.name}: {wert_text(f)}" for f in ohne[:8]]
-    if len(ohne) > 8:
-        zeilen.append(f"und {len(ohne) - 8} weitere")
-    zeilen += [f"{f.kennung} {f.name}: {f.hinweis}" for f in unvollstaendig[:4]]
-    zeilen = [z for zeile in zeilen for z in textwrap.wrap(zeile, 58, subsequent_indent="   ")]
-    x, y = RAND_CM + 0.1, FUSS_CM + 0.1  # cm, unten links in der Karte
-    hoehe = 0.3 + 0.235 * len(zeilen)
-    b.fig.add_artist(Rectangle((x, y), 7.2, hoehe, facecolor="white", edgecolor=FARBE_GRAU, linewidth=0.5,
+    x, y, hoehe = RAND_CM, FUSS_CM + 0.05, _notiz_hoehe(zeilen)
+    b.fig.add_artist(Rectangle((x, y), KARTE_CM, hoehe, facecolor="white", edgecolor=FARBE_GRAU, linewidth=0.5,
                                zorder=8, transform=b.cm))
     b.fig.add_artist(Rectangle((x + 0.12, y + hoehe - 0.42), 0.45, 0.3, facecolor="white", edgecolor=FARBE_GRAU,
                                hatch="xxxx", linewidth=0.5, zorder=9, transform=b.cm))
-    b.fig.text(x + 0.7, y + hoehe - 0.1, f"{KEINE_GEOMETRIE}:\n" + "\n".join(zeilen), ha="left", va="top",
+    b.fig.text(x + 0.7, y + hoehe - 0.1, "Fehlende Geometrie:\n" + "\n".join(zeilen), ha="left", va="top",
                fontsize=5.8, linespacing=1.15, zorder=9, transform=b.cm, gid="keine-geometrie")
 
 
@@ -535,8 +543,9 @@ def indikator_karte(
             return zahl_de(f.wert, stellen, kurz)
         return ZUSTAENDE[f.zustand or KEIN_WERT][3]
 
+    notiz = _notiz(flaechen, wert_oder_zeichen)
     with _stil():
-        b = _blatt(rahmen.ausdehnung)
+        b = _blatt(rahmen.ausdehnung, notiz)
         _flaechen_zeichnen(b, flaechen, fuellungen, 0.5 if ebene == "gebiet" else 0.8)
         if ebene == "gebiet":
             _linien(b, rahmen.linien_raum, FARBE_GRENZE_RAUM, 0.9, 4)
@@ -551,7 +560,7 @@ def indikator_karte(
                                                   (wert_oder_zeichen(f), 6.3, "bold")], farbe,
                               f.kennung not in fuellungen and ZUSTAENDE[f.zustand or KEIN_WERT][2] is not None))
         _beschriften(b, eintraege)
-        _keine_geometrie(b, flaechen, wert_oder_zeichen)
+        _keine_geometrie(b, notiz)
         _massstab_und_norden(b)
 
         y = b.karte_cm - 0.05
@@ -566,7 +575,7 @@ def indikator_karte(
             if zustand in vorhanden or (zustand == KEIN_WERT and None in vorhanden):
                 y = _legende_kasten(b, y, fuellung, schraffur, f"{text} ({zeichen})")
         if any(f.form is None for f in flaechen):
-            y = _legende_kasten(b, y, "#ffffff", "xxxx", f"{KEINE_GEOMETRIE} (Kasten in der Karte)")
+            y = _legende_kasten(b, y, "#ffffff", "xxxx", f"{KEINE_GEOMETRIE} (Kasten unter der Karte)")
         if vergleich is not None and vergleich[1] is not None:
             y = _legende_text(b, y - 0.05, f"{vergleich[0]}: {zahl_de(vergleich[1], stellen, kurz)}",
                               schrift=6.3, fett=True)
@@ -606,8 +615,9 @@ def sozialindex_karte(
     mitte = len(dynamik_klassen) // 2
     fuellungen = {k: matrix[s][d if d is not None else mitte] for k, (s, d) in klassen.items()}
 
+    notiz = _notiz(flaechen, lambda f: f.code or "–")
     with _stil():
-        b = _blatt(rahmen.ausdehnung)
+        b = _blatt(rahmen.ausdehnung, notiz)
         _flaechen_zeichnen(b, flaechen, fuellungen, 0.8)
         _linien(b, rahmen.umriss, FARBE_TEXT, 0.9, 5)
         eintraege = []
@@ -618,7 +628,7 @@ def sozialindex_karte(
             eintraege.append((f.kennung, f.form, [("\n".join(textwrap.wrap(f.name, 16)), 6.3, "normal"),
                                                   (f.code or "–", 6.8, "bold")], farbe, f.kennung not in fuellungen))
         _beschriften(b, eintraege)
-        _keine_geometrie(b, flaechen, lambda f: f.code or "–")
+        _keine_geometrie(b, notiz)
         _massstab_und_norden(b)
 
         y = b.karte_cm - 0.05
@@ -656,7 +666,7 @@ def sozialindex_karte(
             y = _legende_text(b, y, "Ohne Dynamik (keine Vergleichswerte): nur die Statusklasse, Farbe der "
                                     "mittleren Spalte.", schrift=5.6, farbe=FARBE_GRAU)
         if any(f.form is None for f in flaechen):
-            y = _legende_kasten(b, y, "#ffffff", "xxxx", f"{KEINE_GEOMETRIE} (Kasten in der Karte)")
+            y = _legende_kasten(b, y, "#ffffff", "xxxx", f"{KEINE_GEOMETRIE} (Kasten unter der Karte)")
         y = _legende_text(b, y - 0.05, "Status-/Dynamik-Index nach dem Berliner Monitoring Soziale "
                                        "Stadtentwicklung: Statusklasse (sozialer Status, 1 = hoch) und "
                                        "Dynamikklasse. Farben: ColorBrewer YlOrBr, je Statusklasse eine "
@@ -785,7 +795,7 @@ def karten_der_ausgabe(con, stichtag, tabellen: Mapping[str, tuple[pd.DataFrame,
     for sr in formen_sr:
         ohne = [g for g, _, s, _ in gebiete if s == sr and g not in geometrie.flaechen]
         if ohne:
-            unvollstaendig[sr] = f"Form ohne Gebiet {', '.join(ohne)} ({KEINE_GEOMETRIE})"
+            unvollstaendig[sr] = f"Fläche unvollständig, ohne Gebiet {', '.join(ohne)} ({KEINE_GEOMETRIE})"
     import shapely
 
     ausdehnung = tuple(shapely.total_bounds(list(geometrie.flaechen.values())))
