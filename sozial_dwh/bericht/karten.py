@@ -508,7 +508,12 @@ def _speichern(fig, pfad_png: Path) -> list[Path]:
     bild = Image.frombuffer("RGBA", (breite, hoehe), fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     # weißer Grund, also ohne Alphakanal; schwache Kompression: viel schneller, kaum größer
     bild.convert("RGB").save(pfad_png, format="png", dpi=(DPI, DPI), compress_level=2)
+    del bild
     fig.savefig(pfad_svg, format="svg", metadata={"Date": None, "Creator": None})
+    # Figur und Zeichenfläche (12 MB Pixel bei 300 dpi) gleich freigeben, nicht erst bei der nächsten
+    # Speicherbereinigung: ohne Achsen ist das Leeren billig
+    fig.clear()
+    fig.canvas = None
     return [pfad_png, pfad_svg]
 
 
