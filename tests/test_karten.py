@@ -209,6 +209,8 @@ def test_karte_mit_fehlender_form(amtsdatei: Path, tmp_path: Path):
     flaechen = [karten.Flaeche(g.gebiet_id, g.name, ergebnis.flaechen.get(g.gebiet_id), 10.0 + i / 2)
                 for i, g in enumerate(sorted(heute, key=lambda g: g.gebiet_id))]
     flaechen[0] = karten.Flaeche("101", "Zentrum-Nord", ergebnis.flaechen["101"], None, karten.GESPERRT)
+    flaechen[1] = karten.Flaeche("102", "Zentrum-Süd", ergebnis.flaechen["102"], None, karten.ZU_KLEIN)
+    flaechen[2] = karten.Flaeche("201", "Ackenbrock", ergebnis.flaechen["201"], None, karten.KEIN_WERT)
     pfade = karten.indikator_karte(
         flaechen, rahmen, titel="SGB-II-Quote nach Gebieten, 31.12.2022", legendentitel="SGB-II-Quote in %",
         einheit="%", polaritaet=1, stellen=1, quelle="Quelle: Test. Geometrie: Stadt Beispiel.",
@@ -222,6 +224,11 @@ def test_karte_mit_fehlender_form(amtsdatei: Path, tmp_path: Path):
     assert beschriftung["beschriftung-902"] == ["902", karten.zahl_de(flaechen[-2].wert, 1, "%")]
     alle = svg_texte(pfade[1])
     assert "keine Geometrie (Kasten unter der" in " ".join(alle) and "gesperrt (Geheimhaltung) (*)" in alle
+    assert beschriftung["beschriftung-102"] == ["102", "–"] and beschriftung["beschriftung-201"] == ["201", "–"]
+    assert "kein Wert: Nenner unter der Mindestgröße (–)" in " ".join(alle) and "kein Wert vorhanden (–)" in alle
+    # Klassen aus den 22 veröffentlichten Werten: 25 Gebiete ohne gesperrt, zu klein, kein Wert (903 ohne Form zählt)
+    zahlen = [t for t in alle if t.endswith(")") and t.rpartition(" (")[2][:-1].isdigit()]
+    assert sum(int(t.rpartition(" (")[2][:-1]) for t in zahlen) == 22
     # Sozialraum Letmathe-Süd: Form ohne 903 – im Kasten vermerkt
     sr_flaechen = [karten.Flaeche(k, k, v, 5.0 + i, hinweis="Fläche unvollständig, ohne Gebiet 903" if k == "SR09"
                                   else "") for i, (k, v) in enumerate(sr.items())]
