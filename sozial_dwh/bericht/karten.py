@@ -663,7 +663,8 @@ def sozialindex_karte(
             y -= zelle_h
         y -= 0.15
         y = _legende_text(b, y, "Dynamik: " + ", ".join(f"{_zeichen(d, n_dyn)} {name}"
-                                                       for d, name in enumerate(dynamik_klassen)), schrift=6.0)
+                                                       for d, name in enumerate(dynamik_klassen)),
+                          schrift=5.6, breite=42)
         y -= 0.1
         if any(f.zustand is not None for f in flaechen if f.form is not None):
             y = _legende_kasten(b, y, "#ffffff", ZUSTAENDE[GESPERRT][2], ausschluss_text)
