@@ -119,6 +119,21 @@ def _deutsch(message: str, paths: Paths, gemeldet: set[str]) -> str:
     return diskspace.disk_full_message(paths, message, _dagster_home())
 
 
+def _geometrie(con) -> list[str]:
+    """Zeilen der Zusammenfassung zur Geometrie (Karten): Gebiete mit Form und die Meldungen der Prüfung."""
+    if not warehouse.table_exists(con, "raw", "ref_geometrie_meldungen"):
+        return []
+    formen = warehouse.table_row_count(con, "raw", "ref_geometrie") if warehouse.table_exists(
+        con, "raw", "ref_geometrie") else 0
+    meldungen = con.execute("select schwere, meldung from raw.ref_geometrie_meldungen order by nr").fetchall()
+    zeilen = ["", f"Geometrie (Karten): {formen} Gebiete mit Form, {len(meldungen)} Meldung(en)"]
+    zeilen += [f"  {schwere.upper()}: {text}" for schwere, text in meldungen[:10]]
+    if len(meldungen) > 10:
+        zeilen.append(f"  … und {len(meldungen) - 10} weitere (Tabelle raw.ref_geometrie_meldungen, Blatt Info jeder "
+                      "Ausgabe)")
+    return zeilen
+
+
 def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:
     with warehouse.connect(paths, read_only=True) as con:
         files = con.execute(
@@ -139,6 +154,7 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
             "count(distinct ebene), count(distinct stichtag) filter (where indikator_id = ?) "
             "from mart.indikator_werte where wert is not null", [KONFERENZ_INDIKATOR, KONFERENZ_INDIKATOR]
         ).fetchall()[0]
+        geometrie = _geometrie(con)
     lines = [f"Lauf erfolgreich in {seconds:.1f} s.", "", "Dateien in diesem Lauf:"]
     lines += [f"  {status}: {count}" for status, count in files] or ["  keine neuen Dateien im Eingang"]
     for name, ablage in rejected:
@@ -149,6 +165,7 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
                      f"{', '.join(p.name for p in waiting)}")
     lines += ["", f"Prüfungen: {checks[0]} bestanden, {checks[1]} Warnungen, {checks[2]} Fehler "
                   f"({checks[3]} Zeilen in Quarantäne); Bericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}"]
+    lines += geometrie
     lines += ["", "Tabellen:"] + [f"  {name}: {rows} Zeilen" for name, rows in tables]
     lines += [
         "",
@@ -163,5 +180,7 @@ def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = ""
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
         if ordner.is_dir():
             anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
-            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})")
+            karten = len(list((ordner / "karten").glob("*.png"))) if (ordner / "karten").is_dir() else 0
+            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})"
+                         + (f", {karten} Karten in karten/ (je PNG und SVG)" if karten else ""))
     return "\n".join(lines)

@@ -37,8 +37,8 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
     # 20 Statistik-Indikatoren (mit wohngeld_je_1000 aus der Quelle merkmale) an 5 Stichtagen (31.12.2018–2022) plus
     # bedarfe_anzahl an den 2 Konferenzterminen (21.09.2022, 15.03.2023); Ebenen Gebiet, Sozialraum, Stadtbezirk, Gemeinde
     assert "Indikatoren mit Werten: 21 Indikatoren, 5 Stichtage (dazu 2 Konferenztermine), 4 Ebenen" in out
-    # je Ausgabe dieselbe Zahl wie `export` (ohne manifest.json): 9 CSV + 3 PNG + 1 Arbeitsmappe
-    assert "sozialbericht_2022: 13 Dateien (dazu manifest.json)" in out
+    # je Ausgabe (ohne manifest.json): 10 CSV + 3 PNG + 1 Arbeitsmappe, dazu 2 × 20 Indikatorkarten + Sozialindex
+    assert "sozialbericht_2022: 14 Dateien (dazu manifest.json), 41 Karten in karten/ (je PNG und SVG)" in out
     with duckdb.connect(str(example_home.analyse), read_only=True) as con:
         rows = con.execute(
             "select indikator_id, ebene, count(distinct stichtag) from mart.indikator_werte "

@@ -28,10 +28,13 @@ SPECS = [
                    description=f"{t.titel} – veröffentlichter Stand je Berichtsausgabe (Geheimhaltung angewandt). "
                                f"Abfrage: sql/bericht/{t.name}.sql.", kinds={"duckdb"})
       for t in TABELLEN],
-    dg.AssetSpec(["bericht", "ausgaben"], group_name=GROUP_BERICHT, deps=[["bericht", t.name] for t in TABELLEN],
+    dg.AssetSpec(["bericht", "ausgaben"], group_name=GROUP_BERICHT,
+                 deps=[*(["bericht", t.name] for t in TABELLEN), ["raw", "ref_geometrie"],
+                       ["raw", "ref_geometrie_meldungen"]],
                  partitions_def=AUSGABEN, kinds={"excel", "csv"},
                  description="Dateien der Ausgabe in exports/sozialbericht_<ID>/ (Excel mit Info und Methodik, CSV "
-                             "je Tabelle, PNG-Grafiken, manifest.json) und ihr Register bericht.ausgaben."),
+                             "je Tabelle, PNG-Grafiken, Karten in karten/, manifest.json) und ihr Register "
+                             "bericht.ausgaben."),
 ]
 
 

@@ -29,6 +29,12 @@ from sozial_dwh.sources import READERS, zellen
         dg.AssetSpec(["raw", "ref_vokabular"], group_name=GROUP_INGEST,
                      description="Feste Vokabulare der Konferenz-Arbeitsmappe (Sektor, Handlungsfeld, Art, Status; "
                                  "DESIGN §5.2), aus sozial_dwh.sources.konferenz."),
+        dg.AssetSpec(["raw", "ref_geometrie"], group_name=GROUP_INGEST, skippable=True,
+                     description="Flächen der heute gültigen Gebiete (WKB in EPSG:25832): eine Zeile je Gebiet mit "
+                                 "Form, aus data/reference/gebiete.geojson oder der Datei in geometrie.csv."),
+        dg.AssetSpec(["raw", "ref_geometrie_meldungen"], group_name=GROUP_INGEST, skippable=True,
+                     description="Prüfung der Geometrie (unbekannte Kennungen, Gebiete ohne Form, Überlappungen, "
+                                 "Lücken): eine Zeile je Meldung. Eine fehlerhafte Geometrie hält den Lauf nicht auf."),
     ],
 )
 def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
@@ -37,14 +43,31 @@ def referenzdaten(context: dg.AssetExecutionContext, warehouse_db: WarehouseReso
     with warehouse_db.connect() as con:
         counts = load_reference_tables(con, paths.reference)
         ids = [r[0] for r in con.execute("select bericht_id from raw.ref_berichte").fetchall()]
+        meldungen = _geometrie(context, con, paths.reference, counts)
     neu = ausgaben_anmelden(context.instance, ids)
     if neu:
         context.log.info(f"Berichtsausgaben als Partitionen angemeldet: {', '.join(neu)}")
     for name, rows in counts.items():
-        yield dg.MaterializeResult(
-            asset_key=["raw", name],
-            metadata={"dagster/row_count": rows, "quelle": dg.MetadataValue.path(str(paths.reference))},
-        )
+        metadata = {"dagster/row_count": rows, "quelle": dg.MetadataValue.path(str(paths.reference))}
+        if name == "ref_geometrie_meldungen":
+            metadata["meldungen"] = dg.MetadataValue.md("\n".join(f"- {m}" for m in meldungen) or "keine")
+        yield dg.MaterializeResult(asset_key=["raw", name], metadata=metadata)
+
+
+def _geometrie(context: dg.AssetExecutionContext, con, reference, counts: dict[str, int]) -> list:
+    """Geometrie prüfen und laden (Zeilen in `counts`); ihre Meldungen als Warnungen ins Protokoll. Hält den Lauf
+    nie auf: auch ein unerwarteter Fehler wird nur gemeldet, die Karten entfallen dann."""
+    from sozial_dwh import geometrie
+
+    try:
+        ergebnis = geometrie.in_warehouse(con, reference, load_gebiete(reference))
+    except Exception as exc:  # DESIGN §10.1: eine fehlerhafte Geometrie blockiert keinen Lauf
+        context.log.warning(f"Geometrie nicht geladen ({type(exc).__name__}: {exc}); die Karten entfallen.")
+        return []
+    for meldung in ergebnis.meldungen:
+        (context.log.info if meldung.schwere == "hinweis" else context.log.warning)(f"Geometrie: {meldung}")
+    counts.update(ref_geometrie=len(ergebnis.flaechen), ref_geometrie_meldungen=len(ergebnis.meldungen))
+    return ergebnis.meldungen
 
 
 RAW_TABLES = {table: name for name, reader in READERS.items() for table in reader.raw_tables}

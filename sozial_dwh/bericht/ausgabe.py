@@ -22,6 +22,7 @@ import pandas as pd
 
 from sozial_dwh import warehouse
 from sozial_dwh.bericht import dateien
+from sozial_dwh.bericht import karten as karten_mod
 from sozial_dwh.bericht.modell import Tabelle
 from sozial_dwh.bericht.tabellen import TABELLEN
 from sozial_dwh.config import SQL_DIR, Paths
@@ -107,9 +108,10 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         return Ergebnis(ausgabe, ziel, True, manifest["pruefsumme"], sorted(p for p in ziel.iterdir() if p.is_file()))
 
     jetzt = (jetzt or dt.datetime.now()).replace(microsecond=0)
-    from sozial_dwh.bericht.geheimhaltung import sperren
+    from sozial_dwh.bericht.geheimhaltung import sperren, uebernehmen
 
     tabellen: list[tuple[Tabelle, pd.DataFrame, pd.DataFrame]] = []
+    bisher: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
     params = {"stichtag": ausgabe.stichtag}
     for tabelle in TABELLEN:
         sql = (BERICHT_SQL / f"{tabelle.name}.sql").read_text(encoding="utf-8")
@@ -118,8 +120,13 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         if fehlend:
             raise BerichtFehler(f"sql/bericht/{tabelle.name}.sql liefert die Spalten {', '.join(fehlend)} nicht.")
         frame = frame[[s.name for s in tabelle.spalten]]
-        maske = sperren(frame, tabelle, ausgabe.geheimhaltung_max)
+        vorgabe = None
+        if tabelle.sperre_wie:  # dieselben Zeilen in einer früheren Tabelle: deren Sperrungen gelten auch hier
+            andere, schluessel = tabelle.sperre_wie
+            vorgabe = uebernehmen(frame, *bisher[andere], schluessel)
+        maske = sperren(frame, tabelle, ausgabe.geheimhaltung_max, vorgabe)
         tabellen.append((tabelle, frame, maske))
+        bisher[tabelle.name] = (frame, maske)
         melde(f"Tabelle {tabelle.name}: {len(frame)} Zeilen, {int(maske.to_numpy().sum())} Zellen gesperrt")
 
     with tempfile.TemporaryDirectory(prefix=f".sozialbericht_{bericht_id}-", dir=paths.exports) as tmp:
@@ -131,21 +138,23 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         untertitel = _untertitel(ausgabe)
         geladen = {r[0] for r in _quellen_rows(con, ausgabe)}
         namen = _quellen_namen(con, ausgabe)
+        karten = karten_mod.zeichnen(con, ausgabe.stichtag, tabellen, neu_ordner, namen, melde)
         quellen = {t.name: _quelle_text(t, geladen, jetzt, namen) for t, _, _ in tabellen}
         mappe = dateien.schreibe_arbeitsmappe(
             neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,
-            info=_info(ausgabe, jetzt, pruefsumme),
+            info=[*_info(ausgabe, jetzt, pruefsumme), *karten.info_zeilen()],
             info_tabellen=[("Quellen", ["Quelle", "Datei", "Stichtag/Stand", "geladen am", "SHA-256"],
-                            _quellen(con, ausgabe))],
+                            _quellen(con, ausgabe)), *karten.info_tabellen()],
             methodik=_methodik(con, ausgabe),
             methodik_tabellen=_methodik_tabellen(con),
             untertitel=untertitel, quellen=quellen, zeitpunkt=jetzt,
         )
-        alle = [*csvs, *grafiken, mappe]
+        alle = [*csvs, *grafiken, *karten.pfade, mappe]
         manifest = {
             "bericht_id": bericht_id, "titel": ausgabe.titel, "stichtag": ausgabe.stichtag.isoformat(),
             "status": ausgabe.status, "erstellt_am": jetzt.isoformat(), "pruefsumme": pruefsumme,
-            "dateien": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(alle)},
+            "dateien": {p.relative_to(neu_ordner).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                        for p in sorted(alle)},
         }
         (neu_ordner / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         _tabellen_speichern(con, ausgabe, tabellen, jetzt, pruefsumme, ziel)

@@ -45,9 +45,13 @@ REGEL_TEXT = (
 )
 
 
-def sperren(frame: pd.DataFrame, tabelle: Tabelle, max_anzahl: int = 2) -> pd.DataFrame:
+def sperren(frame: pd.DataFrame, tabelle: Tabelle, max_anzahl: int = 2,
+            vorgesperrt: pd.DataFrame | None = None) -> pd.DataFrame:
     """Gibt eine boolesche Maske zurück (gleicher Index, Spalten = `frame.columns`): True = Zelle wird als „*“
-    veröffentlicht. `frame` bleibt unverändert. Regeln siehe Moduldokumentation."""
+    veröffentlicht. `frame` bleibt unverändert. Regeln siehe Moduldokumentation.
+
+    `vorgesperrt`: Zellen, die schon anderswo gesperrt sind (gleicher Index, Spalten eine Teilmenge; z. B. aus
+    `uebernehmen`); sie zählen wie primär gesperrte, auch für die sekundäre Sperrung."""
     if isinstance(max_anzahl, bool) or not isinstance(max_anzahl, (int, np.integer)) or max_anzahl < 0:
         raise ValueError(f"max_anzahl muss eine ganze Zahl ≥ 0 sein, nicht {max_anzahl!r}")
     if not frame.columns.is_unique:
@@ -61,9 +65,14 @@ def sperren(frame: pd.DataFrame, tabelle: Tabelle, max_anzahl: int = 2) -> pd.Da
     werte = {name: _zahlen(frame, tabelle, name) for name in anzahl}
     maske = np.zeros((len(frame), len(frame.columns)), dtype=bool)
 
-    # 1. primäre Sperrung
+    # 1. primäre Sperrung (und was anderswo schon gesperrt ist)
     for name in anzahl:
         maske[:, position[name]] = _klein(werte[name], max_anzahl)
+    if vorgesperrt is not None:
+        for name in vorgesperrt.columns:
+            if name in position:
+                maske[:, position[name]] |= vorgesperrt[name].reindex(frame.index, fill_value=False) \
+                    .to_numpy(dtype=bool)
 
     # 2. sekundäre Sperrung, spalten- und zeilenweise im Wechsel bis zum Fixpunkt
     spaltengruppen = _spaltengruppen(frame, tabelle)
@@ -90,6 +99,23 @@ def sperren(frame: pd.DataFrame, tabelle: Tabelle, max_anzahl: int = 2) -> pd.Da
     _raten_folgen(frame, tabelle, maske, position, max_anzahl)
 
     return pd.DataFrame(maske, index=frame.index, columns=frame.columns)
+
+
+def uebernehmen(frame: pd.DataFrame, andere: pd.DataFrame, andere_maske: pd.DataFrame,
+                schluessel: tuple[str, ...]) -> pd.DataFrame:
+    """Maske für `frame` (Index wie `frame`, Spalten = gemeinsame Spalten beider Tabellen): True, wo dieselbe Zeile
+    (gleiche `schluessel`) in der anderen Tabelle gesperrt ist."""
+    gemeinsam = [c for c in frame.columns if c in andere.columns and c not in schluessel]
+    links = frame[list(schluessel)].astype("string").reset_index(names="_zeile")
+    rechts = pd.concat([andere[list(schluessel)].astype("string"),
+                        andere_maske[gemeinsam].add_suffix("_gesperrt")], axis=1)
+    zusammen = links.merge(rechts, on=list(schluessel), how="left").set_index("_zeile")
+    if not zusammen.index.is_unique:
+        raise ValueError(f"Schlüssel {', '.join(schluessel)} ist in der anderen Tabelle nicht eindeutig")
+    maske = pd.DataFrame(False, index=frame.index, columns=gemeinsam)
+    for name in gemeinsam:
+        maske[name] = zusammen[f"{name}_gesperrt"].reindex(frame.index).astype("boolean").fillna(False).astype(bool)
+    return maske
 
 
 def _pruefe_spalten(frame: pd.DataFrame, tabelle: Tabelle, anzahl: list[str]) -> None:

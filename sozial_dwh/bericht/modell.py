@@ -51,6 +51,9 @@ class Tabelle:
     gruppe: tuple[str, ...] = ()  # Spalten, die unabhängige Summengruppen bilden (z. B. indikator_id)
     zeilensummen: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (Summenspalte, Teilspalten)
     quellen: tuple[str, ...] = field(default_factory=tuple)  # Quellen (DESIGN §5.2), die in die Tabelle eingehen
+    # Zeilen, die auch in einer früheren Tabelle stehen (Name, Schlüsselspalten), übernehmen deren Sperrungen: was
+    # dort gesperrt ist, ist es auch hier (sonst stünde es in der einen Tabelle offen, was die andere verbirgt)
+    sperre_wie: tuple[str, tuple[str, ...]] | None = None
 
     def spalte(self, name: str) -> Spalte:
         for s in self.spalten:

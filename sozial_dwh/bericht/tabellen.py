@@ -54,6 +54,30 @@ TABELLEN: tuple[Tabelle, ...] = (
         quellen=INDIKATOR_QUELLEN,
     ),
     Tabelle(
+        "indikatoren_gebiete", "Indikatoren nach Gebieten", "Indikatoren je Gebiet, nach Sozialräumen geordnet",
+        (
+            Spalte("indikator_id", "Kennung", "schluessel", breite=22),
+            Spalte("indikator", "Indikator", breite=36),
+            Spalte("ebene", "Ebene", sichtbar=False),
+            Spalte("raum_id", "Schlüssel", "schluessel", breite=10),
+            Spalte("raum", "Gebiet", breite=30),
+            Spalte("sozialraum_id", "Sozialraum", "schluessel", sichtbar=False),
+            Spalte("sozialraum", "Sozialraum", breite=20),
+            _quote("wert", "Wert", "zaehler", ""),
+            Spalte("einheit", "Einheit", breite=9),
+            _anzahl("zaehler", "Zähler", sichtbar=False),
+            Spalte("nenner", "Nenner", "anzahl", sichtbar=False, nachkommastellen=0),
+            Spalte("hinweis", "Hinweis", breite=40),
+        ),
+        "Gebiete der heutigen Gliederung; je Sozialraum zuerst seine Zeile, dann seine Gebiete. Grundlage der Karten "
+        "auf Gebietsebene.",
+        summe_wert="sozialraum",
+        gruppe=("indikator_id", "sozialraum_id"),
+        quellen=INDIKATOR_QUELLEN,
+        # die Sozialraumzeilen stehen auch in „Indikatoren“: dort gesperrt, hier gesperrt (auch sekundär)
+        sperre_wie=("indikatoren", ("indikator_id", "ebene", "raum_id")),
+    ),
+    Tabelle(
         "bevoelkerung", "Bevölkerung", "Bevölkerung und Altersstruktur",
         (
             *_raum(),

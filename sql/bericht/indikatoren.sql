@@ -20,7 +20,8 @@ select
     w.veraenderung_bericht,
     w.zaehler,
     w.nenner,
-    w.hinweis,
+    -- der Nenner kann selbst eine zu sperrende Fallzahl sein: im veröffentlichten Hinweis nur die Mindestgröße
+    regexp_replace(w.hinweis, 'Nenner \d+ unter der Mindestgröße', 'Nenner unter der Mindestgröße', 'g') as hinweis,
 from mart.indikator_werte as w
 inner join core.dim_indikator as k using (indikator_id)
 inner join raeume as r on r.gebiet_id = w.gebiet_id and r.ebene = w.ebene
