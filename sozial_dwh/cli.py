@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profil", metavar="NAME",
                        help="nach diesem Lieferprofil lesen (lieferprofile/NAME.yaml) und eine Vorschau zeigen")
 
-    commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+    ui = commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+    ui.add_argument("--port", type=int, default=3000, metavar="PORT", help="Port auf 127.0.0.1 (Standard: 3000)")
 
     export = commands.add_parser("export", help="eine Ausgabe des Sozialberichts (neu) bauen: Excel, CSV, PNG")
     export.add_argument("--bericht", required=True, metavar="ID", help="Ausgabe aus data/reference/berichte.csv")
@@ -211,18 +212,32 @@ def _bench_bombe(args: argparse.Namespace) -> int:
     return 0
 
 
+# Die lokale Dagster-Instanz, die das Projekt anlegt: Standardwerte, aber ohne Telemetrie (und ohne Dagsters
+# englischen Hinweis darauf beim ersten Lauf).
+DAGSTER_YAML = """# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.
+telemetry:
+  enabled: false
+"""
+
+
 def _dagster_home(paths: Paths) -> Path:
-    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
+    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt.
+
+    Fehlt `dagster.yaml` oder enthält sie keine Einstellung (so legten frühere Fassungen sie an), schreibt das
+    Projekt seine: Standardwerte, Telemetrie aus. Eine `dagster.yaml` mit Einstellungen bleibt, wie sie ist."""
     folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
     folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "dagster.yaml").exists():  # lokale Standardinstanz; ohne Datei warnt Dagster bei jedem Lauf
-        (folder / "dagster.yaml").write_text("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, "
-                                             "Abschnitt „Betrieb“.\n", encoding="utf-8")
+    yaml = folder / "dagster.yaml"
+    leer = not yaml.exists() or not any(
+        zeile.strip() and not zeile.lstrip().startswith("#") for zeile in yaml.read_text(encoding="utf-8").splitlines())
+    if leer:
+        yaml.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.fortschritt import Ausgabe, protokoll_datei
     from pipelines.runner import run_all  # Dagster erst hier laden, nicht beim Import der CLI
     from sozial_dwh.diskspace import disk_full_message, is_disk_full
 
@@ -234,15 +249,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err("FEHLER: " + (disk_full_message(paths, detail) if is_disk_full(exc) else
                            f"Der Ordner der Dagster-Instanz lässt sich nicht anlegen (technische Angabe: {detail})."))
         return 1
-    return run_all(paths, progress=_err)
+    ausgabe = Ausgabe(datei=protokoll_datei(paths, "lauf"))
+    with ausgabe.umgeleitet():
+        return run_all(paths, ausgabe=ausgabe)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export_bericht
+    from pipelines.fortschritt import Ausgabe, protokoll_datei
 
     paths = Paths.from_env()
     _dagster_home(paths)
-    return export_bericht(paths, args.bericht, neu=args.neu, progress=_err)
+    ausgabe = Ausgabe(datei=protokoll_datei(paths, "export"))
+    with ausgabe.umgeleitet():
+        code = export_bericht(paths, args.bericht, neu=args.neu, ausgabe=ausgabe)
+    if ausgabe.datei.exists():
+        _err(f"Protokoll: {ausgabe.datei}")
+    return code
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -374,18 +397,69 @@ def cmd_profil(args: argparse.Namespace) -> int:
     return 0
 
 
+DG_DEV_WARNUNG = "Function `dev_command` is superseded"
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` als Kindprozess in eigener Prozessgruppe: Strg+C (SIGINT) und SIGTERM an `sozial-dwh ui` gehen
+    genau einmal als SIGINT an `dagster dev`, das Webserver und Daemon geordnet beendet; danach wird gewartet, bis
+    kein Prozess der Gruppe mehr läuft (nötigenfalls werden die Reste beendet)."""
+    import signal
+
+    if not 0 < args.port < 65536:
+        _err("--port: eine Zahl von 1 bis 65535.")
+        return 2
     paths = Paths.from_env()
     _dagster_home(paths)
     workspace = config.REPO_ROOT / "workspace.yaml"
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", "3000"]
-    _err("Dagster-Oberfläche: http://127.0.0.1:3000 (beenden mit Strg+C)")
+    # `dagster dev` empfiehlt bei jedem Start auf Englisch `dg dev` (Paket dagster-dg-cli, hier nicht installiert;
+    # es startet dieselben Dienste): diese eine Warnung wird unterdrückt
+    command = [sys.executable, "-W", f"ignore:{DG_DEV_WARNUNG}", "-m", "dagster", "dev", "-w", str(workspace),
+               "-h", "127.0.0.1", "-p", str(args.port)]
+    windows = sys.platform == "win32"
     started = time.monotonic()
+    proc = subprocess.Popen(command, cwd=config.REPO_ROOT, start_new_session=not windows,
+                            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
+    _err(f"Dagster-Oberfläche: http://127.0.0.1:{args.port} (beenden mit Strg+C)")
+    beenden: list[int] = []
+
+    def weiterleiten(signum, frame) -> None:
+        if not beenden:  # nur einmal: ein zweites SIGINT bräche das geordnete Beenden von `dagster dev` ab
+            proc.send_signal(signal.CTRL_BREAK_EVENT if windows else signal.SIGINT)
+        beenden.append(signum)
+
+    vorher = {sig: signal.signal(sig, weiterleiten) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return subprocess.call(command, cwd=config.REPO_ROOT)
-    except KeyboardInterrupt:
+        code = proc.wait()
+    finally:
+        for sig, handler in vorher.items():
+            signal.signal(sig, handler)
+        if not windows:
+            _reste_beenden(proc.pid)
+    if beenden:
         _err(f"Beendet nach {time.monotonic() - started:.0f} s.")
         return 0
+    return code
+
+
+def _reste_beenden(gruppe: int, warten_s: float = 10.0) -> None:
+    """Wartet, bis kein Prozess der Gruppe `gruppe` mehr läuft; beendet, was danach noch lebt (erst SIGTERM,
+    dann SIGKILL)."""
+    import signal
+
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            try:
+                os.killpg(gruppe, sig)
+            except ProcessLookupError:
+                return
+        ende = time.monotonic() + warten_s
+        while time.monotonic() < ende:
+            try:
+                os.killpg(gruppe, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def cmd_templates(args: argparse.Namespace) -> int:
