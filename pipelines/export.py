@@ -50,6 +50,11 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
     if not paths.warehouse.exists():
         progress(f"Noch kein Warehouse unter {paths.warehouse}. Bitte zuerst `sozial-dwh run` ausführen.")
         return 1
+    if not warehouse.warehouse_aufgebaut(paths):
+        progress(f"Im Warehouse sind noch keine Daten (noch keine Datei geladen), aus denen sich die Ausgabe "
+                 f"„{bericht_id}“ bauen ließe. Bitte zuerst Lieferungen in den Eingang ({paths.inbox}) legen und "
+                 "`sozial-dwh run` ausführen.")
+        return 1
     with warehouse.connect(paths, read_only=True) as con:
         geladen = con.execute("select count(*) from duckdb_tables() where schema_name = 'core' "
                               "and table_name = 'dim_bericht'").fetchall()[0][0]

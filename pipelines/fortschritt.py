@@ -77,6 +77,7 @@ class _Stand:
     und für den Abschluss des Laufs); der Stand gehört deshalb zum Lauf, nicht zum Logger."""
 
     nummer: int = 0
+    nummern: dict = field(default_factory=dict)  # step_key -> Nummer
     laufend: dict = field(default_factory=dict)  # step_key -> (Nummer, Beginn)
     uebersprungen: list = field(default_factory=list)
     mitlaufend: bool = False
@@ -103,8 +104,9 @@ class _Fortschritt(logging.Handler):
 
     def _zeile(self, text: str, bleibt: bool = True) -> None:
         if self.terminal:
+            # die mitlaufende Zeile mit Leerzeichen überschreiben (ohne Steuerzeichen: geht auch in cmd.exe)
             breite = shutil.get_terminal_size((100, 20)).columns - 1
-            self.stream.write("\r\033[K" + (text if bleibt else text[:breite]) + ("\n" if bleibt else ""))
+            self.stream.write("\r" + (text if bleibt else text[:breite]).ljust(breite) + ("\n" if bleibt else ""))
             self.stand.mitlaufend = not bleibt
         elif bleibt:
             self.stream.write(text + "\n")
@@ -130,10 +132,17 @@ class _Fortschritt(logging.Handler):
         art = event.event_type
         stand = self.stand
         if art == dg.DagsterEventType.STEP_START:
-            stand.nummer += 1
-            stand.laufend[event.step_key] = (stand.nummer, time.monotonic())
+            if event.step_key not in stand.nummern:  # ein wiederholter Schritt behält seine Nummer
+                stand.nummer += 1
+                stand.nummern[event.step_key] = stand.nummer
+            nummer = stand.nummern[event.step_key]
+            stand.laufend[event.step_key] = (nummer, time.monotonic())
             if self.terminal:
-                self._zeile(f"{self._stelle(stand.nummer)} {schritt_name(event.step_key)} …", bleibt=False)
+                self._zeile(f"{self._stelle(nummer)} {schritt_name(event.step_key)} …", bleibt=False)
+        elif art == dg.DagsterEventType.STEP_UP_FOR_RETRY:
+            nummer, _ = stand.laufend.pop(event.step_key, (stand.nummer, 0.0))
+            self._zeile(f"{self._stelle(nummer)} {schritt_name(event.step_key)} – vorübergehender Fehler, wird "
+                        "wiederholt")
         elif art in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             nummer, beginn = stand.laufend.pop(event.step_key, (stand.nummer, time.monotonic()))
             ergebnis = dauer(time.monotonic() - beginn)
@@ -149,6 +158,29 @@ class _Fortschritt(logging.Handler):
             elif stand.mitlaufend:
                 self._zeile("", bleibt=False)
             _STAENDE.pop(self.run_id, None)
+
+
+class _Datei(logging.FileHandler):
+    """Die Protokolldatei stört nie einen Lauf: lässt sie sich nicht anlegen oder schreiben (volle Platte, keine
+    Rechte), schreibt sie nichts mehr – ohne Fehlermeldung; was zählt, melden der Lauf und die Oberfläche selbst."""
+
+    def __init__(self, datei: Path):
+        super().__init__(datei, mode="a", encoding="utf-8", delay=True)
+        self.setFormatter(logging.Formatter(_FORMAT))
+        self.kaputt = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.kaputt:
+            return
+        try:
+            if self.stream is None:  # die Datei entsteht mit der ersten Meldung
+                Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+            super().emit(record)
+        except OSError:
+            self.kaputt = True
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        self.kaputt = True
 
 
 @dg.logger(
@@ -178,10 +210,7 @@ def protokoll_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     config = init_context.logger_config
     logger = logging.Logger("sozial_dwh.protokoll", config["log_level"].upper())
     if config["datei"]:
-        Path(config["datei"]).parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(config["datei"], mode="a", encoding="utf-8", delay=True)
-        handler.setFormatter(logging.Formatter(_FORMAT))
-        logger.addHandler(handler)
+        logger.addHandler(_Datei(Path(config["datei"])))
     return logger
 
 
@@ -189,8 +218,14 @@ LOGGERS = {"console": dg.colored_console_logger, "fortschritt": fortschritt_logg
 
 
 def protokoll_datei(paths: Paths, befehl: str) -> Path:
-    """`$SOZIAL_DWH_HOME/logs/<befehl>_<JJJJ-MM-TT_HH-MM-SS>.log`."""
-    return paths.home / PROTOKOLL_ORDNER / f"{befehl}_{dt.datetime.now():%Y-%m-%d_%H-%M-%S}.log"
+    """`$SOZIAL_DWH_HOME/logs/<befehl>_<JJJJ-MM-TT_HH-MM-SS>.log` (gibt es sie schon: mit `_2`, `_3` …)."""
+    ordner = paths.home / PROTOKOLL_ORDNER
+    name = f"{befehl}_{dt.datetime.now():%Y-%m-%d_%H-%M-%S}"
+    datei, nummer = ordner / f"{name}.log", 1
+    while datei.exists():
+        nummer += 1
+        datei = ordner / f"{name}_{nummer}.log"
+    return datei
 
 
 @dataclass
@@ -214,11 +249,7 @@ class Ausgabe:
     def umgeleitet(self) -> Iterator[None]:
         """Was Dagster an Python-Logger („dagster…“) und als Python-Warnung meldet (etwa „Blocking asset check …
         emitted no result“, wenn Schritte übersprungen werden), in die Protokolldatei statt auf stderr."""
-        handler: logging.Handler = (logging.FileHandler(self.datei, "a", encoding="utf-8", delay=True)
-                                    if self.datei else logging.NullHandler())
-        handler.setFormatter(logging.Formatter(_FORMAT))
-        if self.datei:
-            self.datei.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = _Datei(self.datei) if self.datei else logging.NullHandler()
         ziele = [logging.getLogger("dagster"), logging.getLogger("py.warnings")]
         for logger in ziele:
             logger.addHandler(handler)
@@ -234,9 +265,12 @@ class Ausgabe:
     def melden(self, text: str) -> None:
         print(text, file=self.stream or sys.stderr, flush=True)
         if self.datei is not None:
-            self.datei.parent.mkdir(parents=True, exist_ok=True)
-            with self.datei.open("a", encoding="utf-8") as handle:
-                handle.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} - sozial-dwh - {text}\n")
+            try:
+                self.datei.parent.mkdir(parents=True, exist_ok=True)
+                with self.datei.open("a", encoding="utf-8") as handle:
+                    handle.write(f"{dt.datetime.now():%Y-%m-%d %H:%M:%S} - sozial-dwh - {text}\n")
+            except OSError:
+                pass  # wie _Datei: das Protokoll stört nie (die Meldung steht ja auf dem Bildschirm)
 
 
 def schritte(defs: dg.Definitions, keys) -> int:

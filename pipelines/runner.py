@@ -166,7 +166,7 @@ def summary(paths: Paths, seconds: float, run_id: str, protokoll: Path | None = 
         if ordner.is_dir():
             anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
             lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})")
-    if protokoll is not None:
+    if protokoll is not None and protokoll.exists():
         lines.append(f"Protokoll:    {protokoll}")
     return "\n".join(lines)
 

@@ -166,6 +166,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines.bench import BenchFehler, run_bench, zusammenfassung
+    from pipelines.fortschritt import protokoll_datei
 
     if args.bombe is not None:
         return _bench_bombe(args)
@@ -179,15 +180,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.lange_csv is not None and args.lange_csv < 1:
         _err("--lange-csv: mindestens 1 Zeile.")
         return 2
+    protokoll = protokoll_datei(Paths.from_env(), "bench")
     try:
         ergebnis = run_bench(args.scale, wiederholungen, json_path=args.json, ordner=args.ordner,
-                             behalten=args.behalten, progress=_err, lange_csv=args.lange_csv)
+                             behalten=args.behalten, progress=_err, lange_csv=args.lange_csv, protokoll=protokoll)
     except BenchFehler as exc:
         _err(f"Benchmark gescheitert: {exc}")
         return 1
     print(zusammenfassung(ergebnis))
     if args.json:
         print(f"\nJSON: {args.json}")
+    print(f"Protokoll (Dagster): {protokoll}")
     return 0
 
 
@@ -212,26 +215,10 @@ def _bench_bombe(args: argparse.Namespace) -> int:
     return 0
 
 
-# Die lokale Dagster-Instanz, die das Projekt anlegt: Standardwerte, aber ohne Telemetrie (und ohne Dagsters
-# englischen Hinweis darauf beim ersten Lauf).
-DAGSTER_YAML = """# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.
-telemetry:
-  enabled: false
-"""
-
-
 def _dagster_home(paths: Paths) -> Path:
-    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt.
-
-    Fehlt `dagster.yaml` oder enthält sie keine Einstellung (so legten frühere Fassungen sie an), schreibt das
-    Projekt seine: Standardwerte, Telemetrie aus. Eine `dagster.yaml` mit Einstellungen bleibt, wie sie ist."""
-    folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
-    folder.mkdir(parents=True, exist_ok=True)
-    yaml = folder / "dagster.yaml"
-    leer = not yaml.exists() or not any(
-        zeile.strip() and not zeile.lstrip().startswith("#") for zeile in yaml.read_text(encoding="utf-8").splitlines())
-    if leer:
-        yaml.write_text(DAGSTER_YAML, encoding="utf-8")
+    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt (ohne Telemetrie,
+    `config.dagster_instanz_anlegen`)."""
+    folder = config.dagster_instanz_anlegen(Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster"))
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder
 
@@ -251,7 +238,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     ausgabe = Ausgabe(datei=protokoll_datei(paths, "lauf"))
     with ausgabe.umgeleitet():
-        return run_all(paths, ausgabe=ausgabe)
+        code = run_all(paths, ausgabe=ausgabe)
+    if code and ausgabe.datei.exists():  # nach Erfolg nennt die Zusammenfassung das Protokoll
+        _err(f"Einzelheiten in Dagsters Protokoll: {ausgabe.datei}")
+    return code
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -152,6 +152,9 @@ def test_erster_lauf_ohne_ladbare_datei(home: Paths, capsys):
     assert tabelle(home, "select dateiname, status from ops.dateien order by dateiname") == [
         ("bevoelkerung_2023-12-31.csv", "abgelehnt"), ("neu.csv", "abgelehnt")]
     assert (home.rejected / "neu.csv.fehler.txt").exists() and not any(home.inbox.iterdir())
+    # eine Berichtsausgabe lässt sich noch nicht bauen: deutsch gesagt, kein halber Export
+    assert main(["export", "--bericht", "2022"]) == 1
+    assert "noch keine Daten" in capsys.readouterr().err and not any(home.exports.iterdir())
 
     # die nächste, ladbare Lieferung baut alles auf
     write_wide_2022(home.inbox)
