@@ -20,7 +20,7 @@ from sozial_dwh import diskspace, warehouse
 from sozial_dwh.bericht.ausgabe import MANIFEST
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
-from sozial_dwh.zusammenfassung import lauf_einzelheiten, lauf_zahlen, lauf_zeilen, zahl
+from sozial_dwh.zusammenfassung import anzahl, lauf_einzelheiten, lauf_zahlen, lauf_zeilen
 
 KONFERENZ_INDIKATOR = "bedarfe_anzahl"  # DESIGN §8: Stichtag = Datum der Konferenz
 
@@ -152,7 +152,7 @@ def summary(paths: Paths, seconds: float, run_id: str, protokoll: Path | None = 
     if indicators is None:
         lines += ["", *_noch_keine_daten(paths, zahlen)]
     else:
-        lines += ["", "Tabellen:"] + [f"  {name}: {zahl(rows)} Zeilen" for name, rows in tables]
+        lines += ["", "Tabellen:"] + [f"  {name}: {anzahl(rows, 'Zeile', 'Zeilen')}" for name, rows in tables]
         lines += [
             "",
             f"Indikatoren mit Werten: {indicators[0]} Indikatoren, {indicators[1]} Stichtage (dazu {indicators[3]} "
