@@ -164,8 +164,8 @@ def summary(paths: Paths, seconds: float, run_id: str, protokoll: Path | None = 
     lines.append(f"Exporte:      {paths.exports}")
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
         if ordner.is_dir():
-            anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
-            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})")
+            dateien = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
+            lines.append(f"  {ordner.name}: {dateien} Dateien (dazu {MANIFEST})")
     if protokoll is not None and protokoll.exists():
         lines.append(f"Protokoll:    {protokoll}")
     return "\n".join(lines)
