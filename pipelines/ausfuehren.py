@@ -12,9 +12,12 @@ nimmt dieses Ergebnis (`sozial_dwh.ingest.vorab_gelesen`, gilt im selben Prozess
 """
 
 
+import time
+
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.fortschritt import Ausgabe, dauer, schritte
 from pipelines.partitions import STICHTAGE, bekannte_stichtage, bereich_tags
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import vorab_gelesen
@@ -29,14 +32,26 @@ def ohne_partitionen(job: dg.JobDefinition) -> list[dg.AssetKey]:
 
 
 def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
-                     raise_on_error: bool = True, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation)."""
+                     raise_on_error: bool = True, run_config: dict | None = None,
+                     ausgabe: Ausgabe | None = None) -> dg.ExecuteInProcessResult:
+    """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation).
+
+    Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
     with vorab_gelesen():
+        clock = time.monotonic()
         keys = bekannte_stichtage(instance, paths)
+        auswahl = None if keys else ohne_partitionen(job)
+        if ausgabe is not None:
+            gesamt = schritte(defs, auswahl if auswahl is not None else job.asset_layer.executable_asset_keys)
+            run_config = {**(run_config or {}), "loggers": ausgabe.loggers(gesamt)}
+            stichtage = f"{len(keys)} Stichtage ({min(keys)} bis {max(keys)})" if len(keys) > 1 else (
+                f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
+            ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
+                           f"{dauer(time.monotonic() - clock)}")
         if keys:
             return job.execute_in_process(instance=instance, tags=bereich_tags(keys), raise_on_error=raise_on_error,
                                           run_config=run_config)
-        return job.execute_in_process(instance=instance, asset_selection=ohne_partitionen(job),
+        return job.execute_in_process(instance=instance, asset_selection=auswahl,
                                       raise_on_error=raise_on_error, run_config=run_config)

@@ -35,6 +35,7 @@ frischen Home, darauf ein ganzes `sozial-dwh run` in einem eigenen Prozess unter
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import gc
@@ -89,9 +90,12 @@ class BenchFehler(RuntimeError):
 
 
 def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None, ordner: Path | None = None,
-              behalten: bool = False, progress: Callable[[str], None] = print, lange_csv: int | None = None) -> dict:
+              behalten: bool = False, progress: Callable[[str], None] = print, lange_csv: int | None = None,
+              protokoll: Path | None = None) -> dict:
     """Führt den Benchmark aus und gibt das Ergebnis (wie in der JSON-Datei) zurück. `lange_csv`: zusätzlich
-    `sozial-dwh run` auf einer langen Bevölkerungs-CSV mit so vielen Zeilen messen (`lange_csv_messen`)."""
+    `sozial-dwh run` auf einer langen Bevölkerungs-CSV mit so vielen Zeilen messen (`lange_csv_messen`).
+    Die Messläufe melden ihren Fortschritt je Schritt über `progress` (eingerückt); Dagsters Protokoll aller
+    Messläufe kommt in die Datei `protokoll` (sonst in den Arbeitsordner, der danach gelöscht wird)."""
     if scale < 1 or wiederholungen < 1 or (lange_csv is not None and lange_csv < 1):
         raise ValueError("scale, wiederholungen und lange_csv müssen mindestens 1 sein.")
     started = time.monotonic()
@@ -103,7 +107,7 @@ def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None
             progress(f"Durchgang {nummer}/{wiederholungen}: Lesen im Vergleich ({len(daten['dateien'])} Dateien) …")
             parse_laeufe.append(_parse_vergleich(daten["dateien"], daten["referenz"]))
             progress(f"Durchgang {nummer}/{wiederholungen}: ganzer Aufbau, Berichtsausgabe, ein weiterer Stichtag …")
-            lauf_laeufe.append(_pipeline_durchgang(root / f"durchgang_{nummer}", daten))
+            lauf_laeufe.append(_pipeline_durchgang(root / f"durchgang_{nummer}", daten, progress, protokoll))
         lang = lange_csv_messen(root / "lange_csv", lange_csv, progress) if lange_csv else None
         ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started,
                               lang)
@@ -223,17 +227,20 @@ def _umfang(dateien: list[Path]) -> dict:
 # --------------------------------------------------------------------------- Lauf (eigener Prozess)
 
 
-def _pipeline_durchgang(ordner: Path, daten: dict) -> dict:
+def _pipeline_durchgang(ordner: Path, daten: dict, progress: Callable[[str], None] = print,
+                        protokoll: Path | None = None) -> dict:
     """Ganzer Aufbau + Berichtsausgabe, danach ein weiterer Stichtag – je in einem eigenen Python-Prozess."""
     home = ordner / "home"
     for sub in ("inbox", "dagster"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     for path in daten["dateien"]:
         shutil.copy2(path, home / "inbox" / path.name)
-    voll = _im_prozess(ordner, home, daten["referenz"], {"art": "voll", "bericht": _letzte_ausgabe(daten["referenz"])})
+    voll = _im_prozess(ordner, home, daten["referenz"], {"art": "voll", "bericht": _letzte_ausgabe(daten["referenz"])},
+                       progress, protokoll)
     for path in daten["neu"]:
         shutil.copy2(path, home / "inbox" / path.name)
-    zuwachs = _im_prozess(ordner, home, daten["referenz"], {"art": "zuwachs", "stichtag": NEUER_STICHTAG.isoformat()})
+    zuwachs = _im_prozess(ordner, home, daten["referenz"], {"art": "zuwachs", "stichtag": NEUER_STICHTAG.isoformat()},
+                          progress, protokoll)
     shutil.rmtree(ordner, ignore_errors=True)  # Warehouse und Archiv des Durchgangs (bei großem N einige 100 MB)
     return {"voll": voll, "zuwachs": zuwachs}
 
@@ -244,18 +251,25 @@ def _letzte_ausgabe(referenz: Path) -> str:
     return max(rows, key=lambda r: (r["stichtag"], r["bericht_id"]))["bericht_id"]
 
 
-def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict) -> dict:
+def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict, progress: Callable[[str], None] = print,
+                protokoll: Path | None = None) -> dict:
+    """Ein Messlauf (`pipelines.bench_lauf`) in eigenem Prozess; seine Fortschrittszeilen gehen eingerückt an
+    `progress`, sobald sie kommen."""
     ziel = ordner / f"ergebnis_{auftrag['art']}.json"
-    auftrag = {**auftrag, "ergebnis": str(ziel)}
+    auftrag = {**auftrag, "ergebnis": str(ziel), "protokoll": str(protokoll or home / "logs" / "bench.log")}
     env = {**os.environ, "SOZIAL_DWH_HOME": str(home), "SOZIAL_DWH_REFERENCE": str(referenz),
            "DAGSTER_HOME": str(home / "dagster"),
            # die Dateien sind fertig geschrieben: keine zweite Größenprüfung nach einer Pause
            "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
-    (home / "dagster" / "dagster.yaml").touch()
-    proc = subprocess.run([sys.executable, "-m", "pipelines.bench_lauf", json.dumps(auftrag)],
-                          env=env, cwd=config.REPO_ROOT, capture_output=True, text=True)
+    config.dagster_instanz_anlegen(home / "dagster")
+    letzte: collections.deque[str] = collections.deque(maxlen=15)
+    with subprocess.Popen([sys.executable, "-m", "pipelines.bench_lauf", json.dumps(auftrag)], env=env,
+                          cwd=config.REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for zeile in proc.stdout:
+            letzte.append(zeile.rstrip("\n"))
+            progress(f"    {letzte[-1]}")
     if proc.returncode != 0 or not ziel.exists():
-        rest = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-15:])
+        rest = "\n".join(letzte)
         raise BenchFehler(f"Messlauf „{auftrag['art']}“ gescheitert (Exit-Code {proc.returncode}):\n{rest}")
     return json.loads(ziel.read_text(encoding="utf-8"))
 

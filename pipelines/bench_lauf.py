@@ -10,6 +10,7 @@ Das Ergebnis (Wandzeit, Schritt-Zeiten, Prüfdauer aus den Metadaten der Staging
 JSON in die Datei `ergebnis` des Auftrags.
 """
 
+import contextlib
 import json
 import os
 import resource  # nur Unix; der Benchmark ist für Linux/macOS gedacht
@@ -25,6 +26,7 @@ from pipelines.ausfuehren import alles_ausfuehren  # noqa: E402
 from pipelines.bench import BenchFehler  # noqa: E402
 from pipelines.definitions import defs  # noqa: E402
 from pipelines.export import export_bericht, schritt_fehler  # noqa: E402
+from pipelines.fortschritt import Ausgabe, schritte  # noqa: E402
 from pipelines.partitions import stichtage_anmelden  # noqa: E402
 from sozial_dwh import warehouse  # noqa: E402
 from sozial_dwh.config import Paths  # noqa: E402
@@ -37,14 +39,25 @@ def messen(auftrag: dict) -> dict:
     speicher = _SpeicherVerlauf().starten()
     paths = Paths.from_env()
     instance = dg.DagsterInstance.get()
+    # Fortschritt auf stderr (der Benchmark zeigt ihn eingerückt), Dagsters Protokoll in die Datei des Benchmarks
+    ausgabe = Ausgabe(datei=Path(auftrag["protokoll"])) if auftrag.get("protokoll") else None
+    with ausgabe.umgeleitet() if ausgabe else contextlib.nullcontext():
+        return _messen(auftrag, speicher, paths, instance, ausgabe)
+
+
+def _messen(auftrag: dict, speicher: "_SpeicherVerlauf", paths: Paths, instance: dg.DagsterInstance,
+            ausgabe: Ausgabe | None) -> dict:
     ergebnis: dict = {"import_s": IMPORT_S}
     clock = time.perf_counter()
     if auftrag["art"] == "voll":
-        result = alles_ausfuehren(instance, paths, raise_on_error=False, run_config=RUHIG)
+        result = alles_ausfuehren(instance, paths, raise_on_error=False, run_config=RUHIG, ausgabe=ausgabe)
     else:
         stichtage_anmelden(instance, [auftrag["stichtag"]])
-        result = defs.resolve_job_def("stichtag_lauf").execute_in_process(
-            instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False, run_config=RUHIG)
+        job = defs.resolve_job_def("stichtag_lauf")
+        run_config = {"loggers": ausgabe.loggers(schritte(defs, job.asset_layer.executable_asset_keys))} if ausgabe \
+            else RUHIG
+        result = job.execute_in_process(instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False,
+                                        run_config=run_config)
     ergebnis["wand_s"] = time.perf_counter() - clock
     _erfolg_pruefen(result, auftrag["art"])
     ergebnis["schritte"] = _schritt_zeiten(instance, result.run_id)
@@ -53,7 +66,7 @@ def messen(auftrag: dict) -> dict:
         ergebnis["warehouse"] = _warehouse_umfang(paths)
         clock = time.perf_counter()
         meldungen: list[str] = []
-        code = export_bericht(paths, auftrag["bericht"], progress=meldungen.append)
+        code = export_bericht(paths, auftrag["bericht"], progress=meldungen.append, ausgabe=ausgabe)
         ergebnis["export_s"] = time.perf_counter() - clock
         ergebnis["export_bericht"] = auftrag["bericht"]
         if code != 0:

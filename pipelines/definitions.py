@@ -8,6 +8,7 @@ from pipelines.assets.ingest import eingang, referenzdaten
 from pipelines.assets.publish import analysekopie
 from pipelines.assets.sql import sql_assets
 from pipelines.constants import GROUP_BERICHT
+from pipelines.fortschritt import LOGGERS
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import build_eingang_sensor
 from pipelines.zeitplaene import ZEITPLAENE
@@ -44,6 +45,9 @@ defs = dg.Definitions(
     sensors=[build_eingang_sensor([alles, stichtag_lauf])],
     schedules=ZEITPLAENE,
     resources={"warehouse_db": WarehouseResource()},
+    # Dagsters Konsolen-Logger wie ab Werk; dazu Fortschritt auf Deutsch und Protokolldatei für die Kommandozeile
+    # (ab Werk aus, siehe pipelines/fortschritt.py)
+    loggers=LOGGERS,
     # DuckDB erlaubt nur einen schreibenden Prozess: alle Schritte laufen in einem Prozess nacheinander.
     executor=dg.in_process_executor,
 )

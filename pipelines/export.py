@@ -11,6 +11,7 @@ from collections.abc import Callable
 import dagster as dg
 
 from pipelines.definitions import defs
+from pipelines.fortschritt import Ausgabe
 from pipelines.partitions import ausgaben_anmelden
 from sozial_dwh import warehouse
 from sozial_dwh.bericht import ausgabe as ausgabe_mod
@@ -36,8 +37,11 @@ def ausgaben_aus_referenz(paths: Paths) -> list[str]:
 
 
 def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
-                   progress: Callable[[str], None] = print) -> int:
-    """Baut eine Ausgabe; 0 = gebaut oder eingefroren unverändert, 1 = gescheitert."""
+                   progress: Callable[[str], None] | None = None, ausgabe: Ausgabe | None = None) -> int:
+    """Baut eine Ausgabe; 0 = gebaut oder eingefroren unverändert, 1 = gescheitert.
+
+    Mit `ausgabe` (Kommandozeile): Fortschritt auf stderr, Dagsters Protokoll in ihre Datei."""
+    progress = progress or (ausgabe.melden if ausgabe else print)
     bekannt = ausgaben_aus_referenz(paths)
     if bericht_id not in bekannt:
         progress(f"Die Berichtsausgabe „{bericht_id}“ steht nicht in {paths.reference / 'berichte.csv'} "
@@ -45,6 +49,11 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
         return 1
     if not paths.warehouse.exists():
         progress(f"Noch kein Warehouse unter {paths.warehouse}. Bitte zuerst `sozial-dwh run` ausführen.")
+        return 1
+    if not warehouse.warehouse_aufgebaut(paths):
+        progress(f"Im Warehouse sind noch keine Daten (noch keine Datei geladen), aus denen sich die Ausgabe "
+                 f"„{bericht_id}“ bauen ließe. Bitte zuerst Lieferungen in den Eingang ({paths.inbox}) legen und "
+                 "`sozial-dwh run` ausführen.")
         return 1
     with warehouse.connect(paths, read_only=True) as con:
         geladen = con.execute("select count(*) from duckdb_tables() where schema_name = 'core' "
@@ -62,7 +71,7 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
     result = defs.resolve_job_def("berichte").execute_in_process(
         instance=instance, partition_key=bericht_id, raise_on_error=False,
         run_config={"ops": {"berichtsausgabe": {"config": {"neu": neu}}},
-                    "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+                    "loggers": ausgabe.loggers(schritte=1) if ausgabe else {"console": {"config": {"log_level": "WARNING"}}}},
     )
     if not result.success:
         for _, text in schritt_fehler(result):
@@ -78,9 +87,9 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
     return 0
 
 
-def run_berichte(paths: Paths, progress: Callable[[str], None] = print) -> int:
+def run_berichte(paths: Paths, progress: Callable[[str], None] | None = None, ausgabe: Ausgabe | None = None) -> int:
     """Alle Ausgaben aus berichte.csv bauen (freigegebene bleiben eingefroren); 1, wenn eine scheitert."""
     ergebnis = 0
     for bericht_id in ausgaben_aus_referenz(paths):
-        ergebnis = max(ergebnis, export_bericht(paths, bericht_id, progress=progress))
+        ergebnis = max(ergebnis, export_bericht(paths, bericht_id, progress=progress, ausgabe=ausgabe))
     return ergebnis

@@ -5,7 +5,6 @@ Warehouse und Analysekopie; scheitert er an einem Fehler oder wird er abgebroche
 """
 
 
-import datetime as dt
 import os
 import time
 from collections.abc import Callable
@@ -15,11 +14,13 @@ import dagster as dg
 
 from pipelines.ausfuehren import alles_ausfuehren
 from pipelines.export import run_berichte
+from pipelines.fortschritt import Ausgabe, dauer
 from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
 from sozial_dwh import diskspace, warehouse
 from sozial_dwh.bericht.ausgabe import MANIFEST
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
+from sozial_dwh.zusammenfassung import anzahl, lauf_einzelheiten, lauf_zahlen, lauf_zeilen
 
 KONFERENZ_INDIKATOR = "bedarfe_anzahl"  # DESIGN §8: Stichtag = Datum der Konferenz
 
@@ -27,21 +28,25 @@ SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.f
                   "mart.indikator_werte"]
 
 
-def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
-    started = dt.datetime.now().replace(microsecond=0)
+def run_all(paths: Paths, progress: Callable[[str], None] | None = None, ausgabe: Ausgabe | None = None) -> int:
+    """Ein Lauf wie `sozial-dwh run`: Job „alles“, danach die Berichtsausgaben, Zusammenfassung auf stdout.
+
+    `ausgabe` (Kommandozeile): Fortschritt je Schritt auf stderr, Dagsters Protokoll in ihre Datei; `progress` nimmt
+    die übrigen Meldungen (ohne Angabe: die der Ausgabe, sonst print)."""
+    progress = progress or (ausgabe.melden if ausgabe else print)
     clock = time.monotonic()
     progress(f"Lauf gestartet: Warehouse {paths.warehouse}")
     try:
         instance = dg.DagsterInstance.get()
-        result = alles_ausfuehren(instance, paths, raise_on_error=False,
-                                  run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        result = alles_ausfuehren(instance, paths, raise_on_error=False, ausgabe=ausgabe,
+                                  run_config=None if ausgabe else {"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     except Exception as exc:  # z. B. die Dagster-Instanz (SQLite in DAGSTER_HOME) kann nicht mehr schreiben
         technisch = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         if _platte_voll(exc, str(exc), paths):
             progress("FEHLER: " + diskspace.disk_full_message(paths, technisch, _dagster_home()))
         else:
             progress(f"FEHLER: Der Lauf konnte nicht ausgeführt werden (technische Angabe: {technisch}).")
-        progress(f"Lauf gescheitert nach {time.monotonic() - clock:.1f} s. Warehouse und Analysekopie bleiben im "
+        progress(f"Lauf gescheitert nach {dauer(time.monotonic() - clock)}. Warehouse und Analysekopie bleiben im "
                  f"vorherigen Stand; die Dateien bleiben im Eingang ({paths.inbox}). Reste dieses Laufs räumt der "
                  "nächste Lauf weg.")
         return 1
@@ -81,14 +86,15 @@ def run_all(paths: Paths, progress: Callable[[str], None] = print) -> int:
             progress("Eingang, Staging-Tabellen und Prüfergebnisse sind übernommen; nachgelagerte Tabellen wurden "
                      "nicht neu berechnet, die Analysekopie bleibt im vorherigen Stand. "
                      f"Prüfbericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}")
-            progress(f"Lauf gescheitert nach {seconds:.1f} s.")
+            progress(f"Lauf gescheitert nach {dauer(seconds)}.")
         else:
-            progress(f"Lauf gescheitert nach {seconds:.1f} s. Warehouse und Analysekopie bleiben im vorherigen Stand; "
+            progress(f"Lauf gescheitert nach {dauer(seconds)}. Warehouse und Analysekopie bleiben im vorherigen Stand; "
                      f"die Dateien dieses Laufs bleiben im Eingang ({paths.inbox}) und werden beim nächsten Lauf geladen.")
         return 1
-    berichte = run_berichte(paths, progress=progress)
+    # Ohne Daten (erster Lauf, alles abgelehnt oder Eingang leer) gibt es nichts zu berichten: keine halbe Ausgabe
+    berichte = run_berichte(paths, progress=progress, ausgabe=ausgabe) if warehouse.warehouse_aufgebaut(paths) else 0
     seconds = time.monotonic() - clock
-    print(summary(paths, started, seconds, result.run_id))
+    print(summary(paths, seconds, result.run_id, protokoll=ausgabe.datei if ausgabe else None))
     if berichte:
         progress("Mindestens eine Berichtsausgabe ist gescheitert (siehe oben); die Daten des Laufs sind übernommen.")
     return berichte
@@ -134,53 +140,68 @@ def _geometrie(con) -> list[str]:
     return zeilen
 
 
-def summary(paths: Paths, started: dt.datetime, seconds: float, run_id: str = "") -> str:
+def summary(paths: Paths, seconds: float, run_id: str, protokoll: Path | None = None) -> str:
+    """Die Zusammenfassung eines gelungenen Laufs: Zahlen wie im Prüfbericht (sozial_dwh.zusammenfassung),
+    Tabellen, Indikatoren, Pfade."""
     with warehouse.connect(paths, read_only=True) as con:
-        files = con.execute(
-            "select status, count(*) from ops.dateien where geladen_am >= ? group by status order by status", [started]
-        ).fetchall()
-        rejected = con.execute(
-            "select dateiname, ablage from ops.dateien where geladen_am >= ? and status = 'abgelehnt'", [started]
-        ).fetchall()
-        tables = [(name, warehouse.table_row_count(con, *name.split("."))) for name in SUMMARY_TABLES]
-        checks = con.execute(
-            "select count(*) filter (where erfolgreich), count(*) filter (where not erfolgreich and schwere = 'warnung'), "
-            "count(*) filter (where not erfolgreich and schwere = 'fehler'), coalesce(sum(quarantaene), 0) "
-            "from ops.pruefungen where lauf_id = ?", [run_id]
-        ).fetchall()[0]
+        zahlen = lauf_zahlen(con, run_id)
+        aufgebaut = warehouse.ist_aufgebaut(con)
+        tables = [(name, warehouse.table_row_count(con, *name.split("."))) for name in SUMMARY_TABLES
+                  if warehouse.table_exists(con, *name.split("."))]
         # Konferenzergebnisse (bedarfe_anzahl) stehen am Datum ihrer Konferenz, nicht an einem Statistik-Stichtag
         indicators = con.execute(
             "select count(distinct indikator_id), count(distinct stichtag) filter (where indikator_id <> ?), "
             "count(distinct ebene), count(distinct stichtag) filter (where indikator_id = ?) "
             "from mart.indikator_werte where wert is not null", [KONFERENZ_INDIKATOR, KONFERENZ_INDIKATOR]
-        ).fetchall()[0]
+        ).fetchall()[0] if aufgebaut else None
         geometrie = _geometrie(con)
-    lines = [f"Lauf erfolgreich in {seconds:.1f} s.", "", "Dateien in diesem Lauf:"]
-    lines += [f"  {status}: {count}" for status, count in files] or ["  keine neuen Dateien im Eingang"]
-    for name, ablage in rejected:
-        lines.append(f"  abgelehnt: {name} -> Fehlerbericht {ablage}.fehler.txt")
+    bericht = paths.home / "pruefberichte" / "pruefbericht_aktuell.html"
+    lines = [f"Lauf erfolgreich in {dauer(seconds)}.", "", *lauf_zeilen(zahlen)]
+    if not sum(zahlen["dateien"].values()):
+        lines.append("  keine neuen Dateien im Eingang")
+    lines += [f"  {zeile}" for zeile in lauf_einzelheiten(zahlen)]
     waiting = inbox_files(paths)
     if waiting:
         lines.append(f"  noch im Eingang (wird noch geschrieben oder ist geöffnet – beim nächsten Lauf geladen): "
                      f"{', '.join(p.name for p in waiting)}")
-    lines += ["", f"Prüfungen: {checks[0]} bestanden, {checks[1]} Warnungen, {checks[2]} Fehler "
-                  f"({checks[3]} Zeilen in Quarantäne); Bericht: {paths.home / 'pruefberichte' / 'pruefbericht_aktuell.html'}"]
+    lines += [f"Prüfbericht: {bericht}"]
     lines += geometrie
-    lines += ["", "Tabellen:"] + [f"  {name}: {rows} Zeilen" for name, rows in tables]
-    lines += [
-        "",
-        f"Indikatoren mit Werten: {indicators[0]} Indikatoren, {indicators[1]} Stichtage (dazu {indicators[3]} "
-        f"Konferenztermine), {indicators[2]} Ebenen",
-        "",
-        f"Warehouse:    {paths.warehouse}",
-        f"Analysekopie: {paths.analyse}",
-        f"  abfragen mit `sozial-dwh sql` oder der eigenen DuckDB ab 1.4: duckdb -readonly {paths.analyse}",
-        f"Exporte:      {paths.exports}",
-    ]
+    if indicators is None:
+        lines += ["", *_noch_keine_daten(paths, zahlen)]
+    else:
+        lines += ["", "Tabellen:"] + [f"  {name}: {anzahl(rows, 'Zeile', 'Zeilen')}" for name, rows in tables]
+        lines += [
+            "",
+            f"Indikatoren mit Werten: {indicators[0]} Indikatoren, {indicators[1]} Stichtage (dazu {indicators[3]} "
+            f"Konferenztermine), {indicators[2]} Ebenen",
+        ]
+    lines += ["", f"Warehouse:    {paths.warehouse}"]
+    if paths.analyse.exists():
+        lines += [f"Analysekopie: {paths.analyse}",
+                  f"  abfragen mit `sozial-dwh sql` oder der eigenen DuckDB ab 1.4: duckdb -readonly {paths.analyse}"]
+    lines.append(f"Exporte:      {paths.exports}")
     for ordner in sorted(paths.exports.glob("sozialbericht_*")) if paths.exports.exists() else []:
         if ordner.is_dir():
-            anzahl = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
+            dateien = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
             karten = len(list((ordner / "karten").glob("*.png"))) if (ordner / "karten").is_dir() else 0
-            lines.append(f"  {ordner.name}: {anzahl} Dateien (dazu {MANIFEST})"
+            lines.append(f"  {ordner.name}: {dateien} Dateien (dazu {MANIFEST})"
                          + (f", {karten} Karten in karten/ (je PNG und SVG)" if karten else ""))
+    if protokoll is not None and protokoll.exists():
+        lines.append(f"Protokoll:    {protokoll}")
     return "\n".join(lines)
+
+
+def _noch_keine_daten(paths: Paths, zahlen: dict) -> list[str]:
+    """Der erste Lauf ohne ladbare Datei: was im Warehouse steht und wie es weitergeht."""
+    abgelehnt = zahlen["dateien"]["abgelehnt"]
+    if abgelehnt:
+        warum = (f"Keine Datei ließ sich laden: {'die eine Datei wurde' if abgelehnt == 1 else f'alle {abgelehnt} wurden'} "
+                 "abgelehnt (Gründe oben und in den Fehlerberichten in rejected/). Ist es eine Lieferung in einem noch "
+                 "nicht beschriebenen Layout, schreibt `sozial-dwh profil entwurf DATEI` den Entwurf eines "
+                 "Lieferprofils (README, „Neue Lieferung einbinden“); danach die Datei erneut in den Eingang legen.")
+    else:
+        warum = (f"Im Eingang lag keine Datei. Bitte Lieferungen nach {paths.inbox} legen (Beispieldaten: "
+                 "`sozial-dwh demo`) und den Lauf wiederholen.")
+    return ["Noch keine Daten im Warehouse.", warum,
+            "Übernommen sind das Dateiregister (ops.dateien) und die Referenzdaten. Tabellen, Analysekopie und "
+            "Berichtsausgaben entstehen beim ersten Lauf mit einer ladbaren Datei."]

@@ -102,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--profil", metavar="NAME",
                        help="nach diesem Lieferprofil lesen (lieferprofile/NAME.yaml) und eine Vorschau zeigen")
 
-    commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+    ui = commands.add_parser("ui", help="Dagster-Oberfläche starten (nur auf diesem Rechner erreichbar)")
+    ui.add_argument("--port", type=int, default=3000, metavar="PORT", help="Port auf 127.0.0.1 (Standard: 3000)")
 
     sql = commands.add_parser("sql", help="SQL-Shell auf der Analysekopie (schreibgeschützt, DuckDB des Projekts)")
     sql.add_argument("-c", dest="befehl", metavar="SQL", help="nur diese Anweisung(en) ausführen und beenden")
@@ -169,6 +170,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from pipelines.bench import BenchFehler, run_bench, zusammenfassung
+    from pipelines.fortschritt import protokoll_datei
 
     if args.bombe is not None:
         return _bench_bombe(args)
@@ -182,15 +184,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.lange_csv is not None and args.lange_csv < 1:
         _err("--lange-csv: mindestens 1 Zeile.")
         return 2
+    protokoll = protokoll_datei(Paths.from_env(), "bench")
     try:
         ergebnis = run_bench(args.scale, wiederholungen, json_path=args.json, ordner=args.ordner,
-                             behalten=args.behalten, progress=_err, lange_csv=args.lange_csv)
+                             behalten=args.behalten, progress=_err, lange_csv=args.lange_csv, protokoll=protokoll)
     except BenchFehler as exc:
         _err(f"Benchmark gescheitert: {exc}")
         return 1
     print(zusammenfassung(ergebnis))
     if args.json:
         print(f"\nJSON: {args.json}")
+    print(f"Protokoll (Dagster): {protokoll}")
     return 0
 
 
@@ -216,17 +220,15 @@ def _bench_bombe(args: argparse.Namespace) -> int:
 
 
 def _dagster_home(paths: Paths) -> Path:
-    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
-    folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
-    folder.mkdir(parents=True, exist_ok=True)
-    if not (folder / "dagster.yaml").exists():  # lokale Standardinstanz; ohne Datei warnt Dagster bei jedem Lauf
-        (folder / "dagster.yaml").write_text("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, "
-                                             "Abschnitt „Betrieb“.\n", encoding="utf-8")
+    """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt (ohne Telemetrie,
+    `config.dagster_instanz_anlegen`)."""
+    folder = config.dagster_instanz_anlegen(Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster"))
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from pipelines.fortschritt import Ausgabe, protokoll_datei
     from pipelines.runner import run_all  # Dagster erst hier laden, nicht beim Import der CLI
     from sozial_dwh.diskspace import disk_full_message, is_disk_full
 
@@ -238,15 +240,26 @@ def cmd_run(args: argparse.Namespace) -> int:
         _err("FEHLER: " + (disk_full_message(paths, detail) if is_disk_full(exc) else
                            f"Der Ordner der Dagster-Instanz lässt sich nicht anlegen (technische Angabe: {detail})."))
         return 1
-    return run_all(paths, progress=_err)
+    ausgabe = Ausgabe(datei=protokoll_datei(paths, "lauf"))
+    with ausgabe.umgeleitet():
+        code = run_all(paths, ausgabe=ausgabe)
+    if code and ausgabe.datei.exists():  # nach Erfolg nennt die Zusammenfassung das Protokoll
+        _err(f"Einzelheiten in Dagsters Protokoll: {ausgabe.datei}")
+    return code
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from pipelines.export import export_bericht
+    from pipelines.fortschritt import Ausgabe, protokoll_datei
 
     paths = Paths.from_env()
     _dagster_home(paths)
-    return export_bericht(paths, args.bericht, neu=args.neu, progress=_err)
+    ausgabe = Ausgabe(datei=protokoll_datei(paths, "export"))
+    with ausgabe.umgeleitet():
+        code = export_bericht(paths, args.bericht, neu=args.neu, ausgabe=ausgabe)
+    if ausgabe.datei.exists():
+        _err(f"Protokoll: {ausgabe.datei}")
+    return code
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -378,18 +391,69 @@ def cmd_profil(args: argparse.Namespace) -> int:
     return 0
 
 
+DG_DEV_WARNUNG = "Function `dev_command` is superseded"
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` als Kindprozess in eigener Prozessgruppe: Strg+C (SIGINT) und SIGTERM an `sozial-dwh ui` gehen
+    genau einmal als SIGINT an `dagster dev`, das Webserver und Daemon geordnet beendet; danach wird gewartet, bis
+    kein Prozess der Gruppe mehr läuft (nötigenfalls werden die Reste beendet)."""
+    import signal
+
+    if not 0 < args.port < 65536:
+        _err("--port: eine Zahl von 1 bis 65535.")
+        return 2
     paths = Paths.from_env()
     _dagster_home(paths)
     workspace = config.REPO_ROOT / "workspace.yaml"
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(workspace), "-h", "127.0.0.1", "-p", "3000"]
-    _err("Dagster-Oberfläche: http://127.0.0.1:3000 (beenden mit Strg+C)")
+    # `dagster dev` empfiehlt bei jedem Start auf Englisch `dg dev` (Paket dagster-dg-cli, hier nicht installiert;
+    # es startet dieselben Dienste): diese eine Warnung wird unterdrückt
+    command = [sys.executable, "-W", f"ignore:{DG_DEV_WARNUNG}", "-m", "dagster", "dev", "-w", str(workspace),
+               "-h", "127.0.0.1", "-p", str(args.port)]
+    windows = sys.platform == "win32"
     started = time.monotonic()
+    proc = subprocess.Popen(command, cwd=config.REPO_ROOT, start_new_session=not windows,
+                            creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if windows else 0)
+    _err(f"Dagster-Oberfläche: http://127.0.0.1:{args.port} (beenden mit Strg+C)")
+    beenden: list[int] = []
+
+    def weiterleiten(signum, frame) -> None:
+        if not beenden:  # nur einmal: ein zweites SIGINT bräche das geordnete Beenden von `dagster dev` ab
+            proc.send_signal(signal.CTRL_BREAK_EVENT if windows else signal.SIGINT)
+        beenden.append(signum)
+
+    vorher = {sig: signal.signal(sig, weiterleiten) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return subprocess.call(command, cwd=config.REPO_ROOT)
-    except KeyboardInterrupt:
+        code = proc.wait()
+    finally:
+        for sig, handler in vorher.items():
+            signal.signal(sig, handler)
+        if not windows:
+            _reste_beenden(proc.pid)
+    if beenden:
         _err(f"Beendet nach {time.monotonic() - started:.0f} s.")
         return 0
+    return code
+
+
+def _reste_beenden(gruppe: int, warten_s: float = 10.0) -> None:
+    """Wartet, bis kein Prozess der Gruppe `gruppe` mehr läuft; beendet, was danach noch lebt (erst SIGTERM,
+    dann SIGKILL)."""
+    import signal
+
+    for sig in (None, signal.SIGTERM, signal.SIGKILL):
+        if sig is not None:
+            try:
+                os.killpg(gruppe, sig)
+            except ProcessLookupError:
+                return
+        ende = time.monotonic() + warten_s
+        while time.monotonic() < ende:
+            try:
+                os.killpg(gruppe, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.1)
 
 
 def cmd_sql(args: argparse.Namespace) -> int:

@@ -75,3 +75,25 @@ class Paths:
         for folder in (self.inbox, self.archive, self.rejected, self.warehouse_dir, self.exports):
             folder.mkdir(parents=True, exist_ok=True)
         return self
+
+
+# Die lokale Dagster-Instanz, die das Projekt anlegt: Dagsters Standardwerte, aber ohne Telemetrie (und ohne
+# Dagsters englischen Hinweis darauf beim ersten Lauf).
+DAGSTER_YAML = """# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.
+telemetry:
+  enabled: false
+"""
+
+
+def dagster_instanz_anlegen(folder: Path) -> Path:
+    """Legt `folder` als Dagster-Instanz an (für `DAGSTER_HOME`) und gibt ihn zurück.
+
+    Fehlt `dagster.yaml` oder enthält sie keine Einstellung (so legten frühere Fassungen sie an), schreibt das
+    Projekt seine: Standardwerte, Telemetrie aus. Eine `dagster.yaml` mit Einstellungen bleibt, wie sie ist."""
+    folder.mkdir(parents=True, exist_ok=True)
+    yaml = folder / "dagster.yaml"
+    leer = not yaml.exists() or not any(
+        zeile.strip() and not zeile.lstrip().startswith("#") for zeile in yaml.read_text(encoding="utf-8").splitlines())
+    if leer:
+        yaml.write_text(DAGSTER_YAML, encoding="utf-8")
+    return folder

@@ -798,7 +798,8 @@ def _regeln(vorlage: Vorlage, gebiete: Sequence[Gebiet]) -> list[tuple[str, str]
                    if beispiel else "Schlüssel der Gebietsgliederung")
     regeln = [
         ("Dateiformat", ".xlsx (wie diese Vorlage), .xlsm (Makros werden nie ausgeführt), .ods oder .csv "
-                        "(UTF-8 oder Windows-1252, Trennzeichen ; oder ,). Andere Formate werden abgelehnt."),
+                        "(UTF-8, UTF-16 wie Excels „Unicode-Text“ oder Windows-1252; Trennzeichen ;, Komma oder Tabulator). "
+                        "Andere Formate werden abgelehnt."),
         ("Quelle und Stichtag", "Aus dem Blatt „Info“; sonst aus dem Dateinamen <quelle>_<JJJJ-MM-TT>.xlsx "
                                 f"(z. B. {vorlage.beispiel_datei}); sonst erkennt das Warehouse die Quelle an "
                                 "der Kopfzeile. Datumsangaben als TT.MM.JJJJ (31.12.2022) oder JJJJ-MM-TT (2022-12-31)."),

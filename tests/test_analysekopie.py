@@ -2,8 +2,8 @@
 
 - Wer die Analysekopie schreibgeschützt offen hält (eigener Prozess), hält keinen Lauf auf und liest weiter
   seinen alten Stand; eine neue Verbindung sieht den neuen.
-- Ein mit SIGKILL abgebrochener `sozial-dwh run` (echter Unterprozess, abgebrochen, sobald seine Fortschritts-
-  ausgabe zeigt, dass der Eingang verarbeitet wird bzw. verarbeitet ist) lässt Warehouse und Analysekopie
+- Ein mit SIGKILL abgebrochener `sozial-dwh run` (echter Unterprozess, abgebrochen, sobald sein Protokoll
+  zeigt, dass der Eingang verarbeitet wird bzw. verarbeitet ist) lässt Warehouse und Analysekopie
   byte-gleich zurück, die Dateien liegen noch im Eingang, und der nächste Lauf lädt sie genau einmal.
 - Ein Schritt mit Fehler verwirft den Lauf; ein zweiter gleichzeitiger Lauf wird abgewiesen; eine Auswahl ohne
   `ops/analysekopie` wird am Ende übernommen, die Analysekopie bleibt; Reste eines übernommenen, aber vor dem
@@ -19,7 +19,9 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -136,29 +138,36 @@ def test_reader_holding_analysis_copy_does_not_block_run(home: Paths):
     assert oct(home.analyse.stat().st_mode & 0o777) == oct(home.warehouse.stat().st_mode & 0o777)
 
 
-def _kill_when(paths: Paths, pattern: str) -> list[str]:
-    """Startet `sozial-dwh run` als Unterprozess und tötet ihn mit SIGKILL, sobald eine Zeile auf stderr passt."""
+def _kill_when(paths: Paths, pattern: str) -> str:
+    """Startet `sozial-dwh run` als Unterprozess und tötet ihn mit SIGKILL, sobald eine Zeile seines Protokolls
+    (Dagsters Meldungen in `logs/lauf_<Zeit>.log`, während des Laufs geschrieben) passt."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "sozial_dwh", "run"], cwd=REPO_ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, encoding="utf-8")
-    watchdog = threading.Timer(300, proc.kill)  # nur gegen Hängen; der Test wartet auf die Zeile, nicht auf Zeit
-    watchdog.start()
-    seen: list[str] = []
-    try:
-        for line in proc.stderr:
-            seen.append(line)
-            if re.search(pattern, line):
-                os.kill(proc.pid, signal.SIGKILL)
-                break
-        proc.wait(timeout=60)
-    finally:
-        watchdog.cancel()
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, "".join(seen[-30:])
-    return seen
+    logs = paths.home / "logs"
+    vorher = set(logs.glob("lauf_*.log")) if logs.exists() else set()
+    text = ""
+    with tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen([sys.executable, "-m", "sozial_dwh", "run"], cwd=REPO_ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=stderr)
+        watchdog = threading.Timer(300, proc.kill)  # nur gegen Hängen; der Test wartet auf die Zeile, nicht auf Zeit
+        watchdog.start()
+        try:
+            while proc.poll() is None:
+                neu = [p for p in logs.glob("lauf_*.log") if p not in vorher] if logs.exists() else []
+                text = neu[0].read_text(encoding="utf-8", errors="replace") if neu else ""
+                if re.search(pattern, text):
+                    os.kill(proc.pid, signal.SIGKILL)
+                    break
+                time.sleep(0.01)
+            proc.wait(timeout=60)
+        finally:
+            watchdog.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        stderr.seek(0)
+        ausgabe = stderr.read().decode("utf-8", "replace")
+    assert proc.returncode == -signal.SIGKILL, ausgabe[-3000:] + text[-3000:]
+    return text
 
 
 @pytest.mark.parametrize("pattern", [

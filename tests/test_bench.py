@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -82,8 +83,14 @@ def test_bench_scale_2_writes_all_figures(example_home: Paths, tmp_path: Path, c
     out = tmp_path / "out.json"
     assert main(["bench", "--scale", "2", "--wiederholungen", "1", "--json", str(out),
                  "--ordner", str(tmp_path)]) == 0
-    text = capsys.readouterr().out
+    captured = capsys.readouterr()
+    text = captured.out
     assert "Lesen (Schritt eingang)" in text and "parse_ratio_vs_calamine" in text
+    # Fortschritt der Messläufe je Schritt auf Deutsch (eingerückt), Dagsters Protokoll in einer Datei im Home
+    assert re.search(r"^    \[ ?\d+/\d+\] Eingang lesen – ", captured.err, re.M), captured.err[-2000:]
+    assert " - DEBUG - " not in captured.err + text
+    protokoll = Path(re.search(r"^Protokoll \(Dagster\): (\S+)$", text, re.M)[1])
+    assert protokoll.parent == example_home.home / "logs" and "STEP_START" in protokoll.read_text(encoding="utf-8")
     ergebnis = json.loads(out.read_text(encoding="utf-8"))
 
     assert set(ergebnis["stages"]) == {"parse", "validate", "model", "export", "orchestration_overhead"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -32,8 +33,8 @@ def test_demo_then_run_gives_seven_indicators_at_four_levels(example_home: Paths
     assert len(files) == 28
     assert main(["run"]) == 0
     out = capsys.readouterr().out
-    assert "geladen: 28" in out and str(example_home.warehouse) in out
-    assert "0 Fehler" in out and "Prüfungen:" in out
+    assert "Dateien: 28 geladen, 0 abgelehnt" in out and str(example_home.warehouse) in out
+    assert re.search(r"^Prüfungen: \d+ bestanden, 0 Warnungen, 0 Fehler$", out, re.M)
     # 20 Statistik-Indikatoren (mit wohngeld_je_1000 aus der Quelle merkmale) an 5 Stichtagen (31.12.2018–2022) plus
     # bedarfe_anzahl an den 2 Konferenzterminen (21.09.2022, 15.03.2023); Ebenen Gebiet, Sozialraum, Stadtbezirk, Gemeinde
     assert "Indikatoren mit Werten: 21 Indikatoren, 5 Stichtage (dazu 2 Konferenztermine), 4 Ebenen" in out

@@ -646,7 +646,7 @@ def test_real_run_with_every_kind_of_bad_entry_succeeds(home: Paths, tmp_path: P
 # Läuft in einem eigenen Mount-Namensraum (unshare) mit zwei tmpfs: SOZIAL_DWH_HOME (160 MB) und DAGSTER_HOME
 # (32 MB). Jeder Lauf ist `sozial-dwh run` als Unterprozess. Ergebnis als JSON für die Prüfungen im Test.
 TREIBER = textwrap.dedent(r"""
-    import hashlib, json, os, re, shutil, subprocess, sys
+    import hashlib, json, os, re, shutil, subprocess, sys, tempfile, time
     from pathlib import Path
 
     home_fs, dagster_fs, reference, inputs, result_file = map(Path, sys.argv[1:6])
@@ -671,17 +671,21 @@ TREIBER = textwrap.dedent(r"""
                     pass
 
     def run(fill_when=None):
-        proc = subprocess.Popen([sys.executable, "-m", "sozial_dwh", "run"], env=env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        lines = []
-        for line in proc.stderr:
-            lines.append(line)
-            if fill_when and re.search(fill_when, line):
-                fill(home_fs)
-                fill_when = None
-        out = proc.stdout.read()
-        proc.wait()
-        return {"rc": proc.returncode, "stderr": "".join(lines), "stdout": out}
+        # fill_when: sobald eine Zeile von Dagsters Protokoll des Laufs (logs/lauf_<Zeit>.log) passt
+        logs = home / "logs"
+        vorher = set(logs.glob("lauf_*.log")) if logs.exists() else set()
+        with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([sys.executable, "-m", "sozial_dwh", "run"], env=env, stdout=out, stderr=err)
+            while proc.poll() is None:
+                neu = [p for p in logs.glob("lauf_*.log") if p not in vorher] if fill_when and logs.exists() else []
+                if neu and re.search(fill_when, neu[0].read_text(encoding="utf-8", errors="replace")):
+                    fill(home_fs)
+                    fill_when = None
+                time.sleep(0.01)
+            out.seek(0)
+            err.seek(0)
+            return {"rc": proc.returncode, "stderr": err.read().decode("utf-8", "replace"),
+                    "stdout": out.read().decode("utf-8", "replace")}
 
     def state():
         folder = home / "warehouse"

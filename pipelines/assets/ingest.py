@@ -17,6 +17,7 @@ from sozial_dwh import warehouse
 from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
+from sozial_dwh.validation.bericht import schreibe_bericht
 
 
 @dg.multi_asset(
@@ -71,9 +72,12 @@ def _geometrie(context: dg.AssetExecutionContext, con, reference, counts: dict[s
 
 
 RAW_TABLES = {table: name for name, reader in READERS.items() for table in reader.raw_tables}
+# Übersprungen (`skippable`), solange das Warehouse noch gar keine Rohdaten hat – etwa beim ersten Lauf, wenn alle
+# Dateien abgelehnt wurden oder der Eingang leer ist: dann rechnet Dagster nichts, was darauf aufbaut (kein halb
+# gebautes Warehouse aus leeren Tabellen); übernommen werden Dateiregister und Referenzdaten.
 RAW_SPECS = [
     dg.AssetSpec(
-        table.split("."), group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
+        table.split("."), group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]], skippable=True,
         description=f"Rohdaten der Quelle „{name}“ wie gelesen, mit Herkunft (Datei, Blatt, Zeile).",
     )
     for table, name in RAW_TABLES.items()
@@ -114,11 +118,16 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
                             "ist unverändert."
             )
         # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
+        vorher = con.execute("select coalesce(max(datei_id), 0) from ops.dateien").fetchall()[0][0]
         try:
             summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
                                    remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)
         finally:
             zellen.release()  # alles gelesen: Speicher der Zellspeicher zurückgeben, bevor die Modelle rechnen
+        # Die Dateien dieses Laufs (Nummern aus einer Folge, also größer als alle früheren) tragen seine Run-ID:
+        # daran zählen Konsole, Prüfbericht und Oberfläche (sozial_dwh.zusammenfassung.lauf_zahlen).
+        con.execute("update ops.dateien set lauf_id = ? where datei_id > ?", [context.run_id, vorher])
+        schreibe_bericht(con, paths, context.run_id)  # zeigt Ablehnungen und Quarantäne auch ohne Prüfungen
         neue_stichtage = [r[0] for r in con.execute(
             "select distinct unnest(stichtage) from ops.dateien where geladen_am >= ? and status = 'geladen' "
             "and quelle in (select unnest(?))", [started, list(PARTITIONIERTE_QUELLEN)]).fetchall()]
@@ -160,5 +169,9 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         asset_key=["quarantine", "zeilen"],
         metadata={"dagster/row_count": counts["quarantine.zeilen"], "neu": summary.quarantaene_zeilen},
     )
+    if not any(counts[table] for table in RAW_TABLES):
+        context.log.info("Noch keine Rohdaten im Warehouse: Modelle, Analysekopie und Berichtsausgaben entstehen "
+                         "beim ersten Lauf mit einer ladbaren Datei.")
+        return
     for table in RAW_TABLES:
         yield dg.MaterializeResult(asset_key=table.split("."), metadata={"dagster/row_count": counts[table]})

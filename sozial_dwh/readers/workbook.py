@@ -4,8 +4,8 @@ Vor dem Öffnen prüft `safety.check_before_reading` jede Datei (Kennwortschutz,
 beschädigte ZIP-Datei, ZIP-Bombe – auch mit falschen Größenangaben –, riesiges Zellrechteck eines Blatts,
 Formeln ohne gespeicherten Wert). python-calamine liest die
 Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
-`csv`-Modul gelesen, Kodierung (UTF-8 oder Windows-1252) und Trennzeichen (`;` oder `,`)
-werden erkannt.
+`csv`-Modul gelesen, Kodierung (UTF-8, UTF-16 wie Excels „Unicode-Text“, Windows-1252) und Trennzeichen
+(Tabulator, `;` oder `,`) werden erkannt.
 """
 
 from __future__ import annotations
@@ -122,9 +122,12 @@ def read_sheets(path: Path) -> list[Sheet]:
         if suffix == ".xls":
             check_before_reading(path)  # altes Excel-Format oder verschlüsselt: eigene Meldung
         if suffix not in SUPPORTED_SUFFIXES:
+            unicode_text = (" Eine Datei im Excel-Format „Unicode-Text“ (.txt) kann mit der Endung .csv geladen werden."
+                            if suffix == ".txt" else "")
             raise FileRejected(
                 f"Dateiformat „{path.suffix or '(ohne Endung)'}“ wird nicht unterstützt. "
-                "Bitte als .xlsx, .xlsm, .ods oder .csv (UTF-8 oder Windows-1252, Trennzeichen ; oder ,) speichern."
+                "Bitte als .xlsx, .xlsm, .ods oder .csv (UTF-8, UTF-16 oder Windows-1252; Trennzeichen ;, Komma oder "
+                f"Tabulator) speichern.{unicode_text}"
             )
         # vor dem Öffnen: Kennwortschutz, .xls unter falschem Namen, beschädigte ZIP-Datei, ZIP-Bombe,
         # Formeln ohne gespeicherten Wert – nichts davon erreicht calamine
@@ -221,30 +224,102 @@ def _read_calamine(path: Path) -> Sheets:
 
 SAMPLE_BYTES = 1 << 20
 
+# Kodierungen mit Byte-Order-Mark (BOM) am Dateianfang; UTF-32 vor UTF-16 prüfen (FF FE 00 00 beginnt wie FF FE).
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig", "UTF-8 (mit BOM)"),
+    (codecs.BOM_UTF32_LE, "utf-32", "UTF-32 LE (mit BOM)"),
+    (codecs.BOM_UTF32_BE, "utf-32", "UTF-32 BE (mit BOM)"),
+    (codecs.BOM_UTF16_LE, "utf-16", "UTF-16 LE (mit BOM, Excel „Unicode-Text“)"),
+    (codecs.BOM_UTF16_BE, "utf-16", "UTF-16 BE (mit BOM)"),
+)
+_NAMEN = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252", "utf-16-le": "UTF-16 LE (ohne BOM)",
+          "utf-16-be": "UTF-16 BE (ohne BOM)"}
+_SPEICHERN = ("Bitte die Datei in Excel öffnen und mit „Speichern unter“ als „CSV UTF-8 (durch Trennzeichen "
+              "getrennt)“ oder als Arbeitsmappe (.xlsx) speichern und erneut in den Eingangsordner legen.")
+
+
+def _decodes(path: Path, encoding: str) -> str | None:
+    """Lässt sich die ganze Datei (blockweise, ohne sie zu halten) mit `encoding` lesen? Sonst: wo nicht."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    vorher = 0  # Bytes vor dem aktuellen Block
+    with path.open("rb") as handle:
+        for block in itertools.chain(iter(lambda: handle.read(SAMPLE_BYTES), b""), [b""]):
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as exc:
+                # exc.object = vom letzten Block übrige Bytes + dieser Block
+                stelle = vorher - (len(exc.object) - len(block)) + exc.start
+                zeichen = exc.object[exc.start:exc.end][:4].hex(" ").upper() or "(Dateiende)"
+                return f"Byte {zeichen} an Stelle {stelle + 1:,}".replace(",", ".")
+            vorher += len(block)
+    return None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 ohne BOM an den Nullbytes erkennen: Text aus lateinischen Buchstaben hat in UTF-16 LE an jeder
+    ungeraden Stelle ein Nullbyte, in UTF-16 BE an jeder geraden."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4 or b"\0" not in head:
+        return None
+    if odd.count(0) > 0.6 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.6 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
 
 def _encoding(path: Path) -> str:
-    """UTF-8 (mit oder ohne BOM) oder Windows-1252, an der ganzen Datei geprüft (blockweise, ohne sie zu halten)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+    """Die Zeichenkodierung einer CSV-Datei, an der ganzen Datei geprüft.
+
+    Mit BOM: UTF-8, UTF-16 (Excel „Unicode-Text“, LE oder BE) oder UTF-32, wie der BOM sagt. Ohne BOM: UTF-16, wenn
+    die Nullbytes es zeigen, sonst UTF-8 und danach Windows-1252. Lässt sich die Datei mit keiner davon lesen,
+    wird sie abgelehnt (FileRejected); die Meldung nennt die versuchten Kodierungen und die Stelle.
+    """
     with path.open("rb") as handle:
-        try:
-            for block in iter(lambda: handle.read(SAMPLE_BYTES), b""):
-                decoder.decode(block)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8-sig"
+        head = handle.read(4096)
+    for bom, encoding, name in _BOMS:
+        if head.startswith(bom):
+            fehler = _decodes(path, encoding)
+            if fehler is None:
+                return encoding
+            raise FileRejected(f"Die CSV-Datei beginnt mit der Kennung (BOM) für {name}, lässt sich so aber nicht "
+                               f"lesen: {fehler}. Versucht: {name}. {_SPEICHERN}")
+    versucht = []
+    utf16 = _utf16_without_bom(head)
+    kandidaten = [utf16] if utf16 else ["utf-8-sig", "cp1252"]
+    for encoding in kandidaten:
+        fehler = _decodes(path, encoding)
+        if fehler is None:
+            return encoding
+        versucht.append(f"{_NAMEN[encoding]} ({fehler})")
+    if b"\0" in head and not utf16:
+        hinweis = "Die Datei enthält Nullbytes: vermutlich ist sie keine Textdatei. "
+    else:
+        hinweis = ""
+    raise FileRejected(f"Die CSV-Datei lässt sich mit keiner der erkannten Zeichenkodierungen lesen. Versucht: "
+                       f"{'; '.join(versucht)}. {hinweis}{_SPEICHERN}")
+
+
+def _delimiter(sample: str) -> str:
+    """Tabulator (Excel „Unicode-Text“, „Text (Tabstopp-getrennt)“), sonst `;` oder `,` – was häufiger vorkommt.
+
+    Ein Tabulator steht kaum je in einer Zelle: kommt im Schnitt einer je Zeile vor, trennt er die Spalten."""
+    zeilen = max(1, len([z for z in sample.splitlines() if z.strip()]))
+    if sample.count("\t") >= zeilen:
+        return "\t"
+    return ";" if sample.count(";") >= sample.count(",") else ","
 
 
 def _read_csv(path: Path) -> Sheet:
     encoding = _encoding(path)
-    with path.open(encoding=encoding, errors="replace", newline="") as handle:
+    with path.open(encoding=encoding, newline="") as handle:
         sample = handle.read(20000)
     if not sample.strip():
         raise FileRejected("Die CSV-Datei ist leer.")
-    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
+    delimiter = _delimiter(sample)
 
     def rows() -> Iterator[list[object]]:
-        with path.open(encoding=encoding, errors="replace", newline="") as handle:
+        with path.open(encoding=encoding, newline="") as handle:
             for row in csv.reader(handle, delimiter=delimiter):
                 yield [cell.strip() or None for cell in row]  # leer oder nur Leerraum: None
 

@@ -1,6 +1,9 @@
 """Lesbarer Prüfbericht je Lauf als eine HTML-Seite unter `$SOZIAL_DWH_HOME/pruefberichte/`.
 
-Quelle ist `ops.pruefungen`; die Seite wird nach jeder geprüften Tabelle neu geschrieben (klein und schnell),
+Oben stehen die Zahlen des Laufs (abgelehnte Dateien, Quarantäne, Summenabweichungen, Prüfungen) mit denselben
+Sätzen wie in der Zusammenfassung von `sozial-dwh run` (`sozial_dwh.zusammenfassung`), darunter jede Prüfung aus
+`ops.pruefungen`. Die Seite wird nach dem Lesen des Eingangs und nach jeder geprüften Tabelle neu geschrieben (klein
+und schnell),
 so ist sie auch dann vollständig, wenn ein blockierender Fehler den Rest des Laufs anhält.
 """
 
@@ -16,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from sozial_dwh.config import Paths
+from sozial_dwh.zusammenfassung import lauf_einzelheiten, lauf_zahlen, lauf_zeilen
 
 AKTUELL = "pruefbericht_aktuell.html"
 
@@ -44,7 +48,7 @@ def schreibe_bericht(con: duckdb.DuckDBPyConnection, paths: Paths, lauf_id: str)
     folder.mkdir(parents=True, exist_ok=True)
     safe = re.sub(r"[^A-Za-z0-9_-]", "_", lauf_id) or "ohne_lauf"
     target = folder / f"pruefbericht_{safe}.html"
-    text = _render(rows, lauf_id)
+    text = _render(rows, lauf_id, lauf_zahlen(con, lauf_id))
     for path in (target, folder / AKTUELL):
         handle, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
@@ -53,19 +57,32 @@ def schreibe_bericht(con: duckdb.DuckDBPyConnection, paths: Paths, lauf_id: str)
     return target
 
 
-def _render(rows: list[tuple], lauf_id: str) -> str:
-    fehler = sum(1 for r in rows if not r[6] and r[4] == "fehler")
-    warnungen = sum(1 for r in rows if not r[6] and r[4] == "warnung")
+def _render(rows: list[tuple], lauf_id: str, zahlen: dict) -> str:
+    # Dieselben Sätze und Zahlen wie die Zusammenfassung von `sozial-dwh run` (sozial_dwh.zusammenfassung)
+    auffaellig = {"Dateien": zahlen["dateien"]["abgelehnt"], "Quarantäne": zahlen["quarantaene"],
+                  "Summenabweichungen": zahlen["summenabweichungen"] + zahlen["weitere_warnungen"],
+                  "Prüfungen": zahlen["pruefungen"]["fehler"] + zahlen["pruefungen"]["warnungen"]}
+    saetze = "".join(
+        f"<li class='{'warnung' if auffaellig.get(satz.split(':')[0]) else 'ok'}'>{html.escape(satz)}</li>"
+        for satz in lauf_zeilen(zahlen))
+    einzelheiten = "".join(
+        f"<li>{html.escape(zeile.strip())}</li>" if zeile.startswith("  ") else
+        f"{'</ul>' if i else ''}<h3>{html.escape(zeile.rstrip(':'))}</h3><ul>"
+        for i, zeile in enumerate(lauf_einzelheiten(zahlen, grenze=200)))
     parts = [
         "<!doctype html><html lang='de'><head><meta charset='utf-8'><title>Prüfbericht</title>",
         f"<style>{_STYLE}</style></head><body>",
-        f"<h1>Prüfbericht</h1><p>Lauf <code>{html.escape(lauf_id)}</code>: {len(rows)} Prüfungen, "
-        f"<span class='fehler'>{fehler} Fehler</span>, <span class='warnung'>{warnungen} Warnungen</span>.</p>",
-        "<p><small>Fehler in blockierenden Prüfungen halten nachgelagerte Tabellen an; zeilenweise Fehler "
-        "verschieben die Zeilen in <code>quarantine.zeilen</code>, der Rest wird weiterverarbeitet.</small></p>",
+        f"<h1>Prüfbericht</h1><p>Lauf <code>{html.escape(lauf_id)}</code></p>",
+        f"<h2>Dieser Lauf</h2><ul>{saetze}</ul>",
+        einzelheiten + ("</ul>" if einzelheiten else ""),
+        "<p><small>Abgelehnte Dateien liegen mit einem Fehlerbericht <code>.fehler.txt</code> in "
+        "<code>rejected/</code>. Fehler in blockierenden Prüfungen halten nachgelagerte Tabellen an; zeilenweise "
+        "Fehler verschieben die Zeilen in <code>quarantine.zeilen</code>, der Rest wird weiterverarbeitet. "
+        "Summenabweichungen stehen auch in <code>ops.dateien.meldungen</code>.</small></p>",
+        "<h2>Prüfungen je Tabelle</h2>" if rows else "<p>In diesem Lauf lief noch keine Prüfung.</p>",
     ]
     for tabelle in dict.fromkeys(r[0] for r in rows):
-        parts.append(f"<h2>{html.escape(tabelle)}</h2><table><tr><th>Ergebnis</th><th>Prüfung</th><th>Regel</th>"
+        parts.append(f"<h3>{html.escape(tabelle)}</h3><table><tr><th>Ergebnis</th><th>Prüfung</th><th>Regel</th>"
                      "<th>Schwere</th><th>beobachtet</th><th>Beispiele (Datei, Blatt, Zeile)</th></tr>")
         for (_, pruefung, beschreibung, erwartung, schwere, blockierend, erfolgreich, _zeilen, _fehl, quarantaene,
              beobachtet, beispiele, _) in (r for r in rows if r[0] == tabelle):

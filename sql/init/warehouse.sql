@@ -193,6 +193,9 @@ create table if not exists raw.konferenz_massnahmen (
 -- Zeilen, die eine Prüfung (Great Expectations) zurückhält, tragen die Regel-id.
 alter table quarantine.zeilen add column if not exists pruefung varchar;
 
+-- Der Lauf (Dagster-Run-ID), der die Datei registriert hat: Zahlen je Lauf in sozial_dwh/zusammenfassung.py.
+alter table ops.dateien add column if not exists lauf_id varchar;
+
 -- Ergebnisse aller Prüfungen aller Läufe (abfragbare Historie).
 create table if not exists ops.pruefungen (
     lauf_id varchar,
