@@ -1,4 +1,4 @@
-"""Partitionen der Code-Location (DESIGN §11) – der einzige Ort, der sie anmeldet und ihre Schlüssel bildet.
+"""Partitionen der Code-Location (architektur.md §11) – der einzige Ort, der sie anmeldet und ihre Schlüssel bildet.
 
 - Statistik-Assets: eine Partition je Stichtag (`STICHTAGE`, Schlüssel = ISO-Datum). Neue Stichtage meldet das Asset
   `eingang` an, sobald eine Datei dazu geladen ist; vor einem Lauf über alles (CLI, Zeitpläne) auch die der Dateien
@@ -114,7 +114,7 @@ def bereich_tags(keys: list[str]) -> dict[str, str]:
 
     `keys` müssen in Dagsters Reihenfolge stehen: dynamische Partitionen sind nach ihrer Anmeldung geordnet, nicht
     nach Datum. Kommt ein älterer Stichtag nach einem neueren (2018 nach 2019), wäre der Bereich „2018 bis 2019“
-    nach Datum leer bzw. unvollständig – der Lauf rechnete dann weder 2018 noch die Korrektur von 2019 (DESIGN §5.1:
+    nach Datum leer bzw. unvollständig – der Lauf rechnete dann weder 2018 noch die Korrektur von 2019 (architektur.md §5.1:
     jede Reihenfolge der Lieferungen ergibt dasselbe). Der Bereich reicht deshalb von der ersten bis zur letzten
     angemeldeten Partition.
     """

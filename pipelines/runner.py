@@ -22,7 +22,7 @@ from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_files
 from sozial_dwh.zusammenfassung import anzahl, lauf_einzelheiten, lauf_zahlen, lauf_zeilen
 
-KONFERENZ_INDIKATOR = "bedarfe_anzahl"  # DESIGN §8: Stichtag = Datum der Konferenz
+KONFERENZ_INDIKATOR = "bedarfe_anzahl"  # architektur.md §8: Stichtag = Datum der Konferenz
 
 SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.fact_bevoelkerung",
                   "mart.indikator_werte"]

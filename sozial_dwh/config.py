@@ -1,4 +1,4 @@
-"""Pfade des Warehouse (DESIGN §4).
+"""Pfade des Warehouse (architektur.md §4).
 
 Alles wird bei Aufruf aus der Umgebung gelesen, nie beim Import: Tests und Dagster-Ressourcen
 können `SOZIAL_DWH_HOME` setzen, bevor die erste Datei angefasst wird.

@@ -5,7 +5,7 @@ einzige "Wahrheit" erzeugt (Einwohner je Gebiet, Stichtag, Alter, Geschlecht, St
 und Migrationshintergrund); alle Dateien sind daraus abgeleitet, ihre Summen passen zueinander.
 Jede Quelle hat eine eigene private Funktion `_write_<quelle>`; `write_demo` ruft alle auf.
 
-Geschrieben werden alle Quellen aus DESIGN §5.2, jeweils in mehreren Aufmachungen, wie sie in einer
+Geschrieben werden alle Quellen aus architektur.md §5.2, jeweils in mehreren Aufmachungen, wie sie in einer
 Statistikstelle ankommen (Titelzeilen, Fußnoten, Zahlen als Text, DIN-55301-Zeichen, Summenzeilen):
 - `bevoelkerung` 31.12.2018-2022 (Lang- und Breitformat),
 - `sgb2` 31.12.2018-2022: aggregiert je Gebiet (2018-2020), AkG-Layout der BA mit `…SUM`-Summen,
@@ -15,7 +15,7 @@ Statistikstelle ankommen (Titelzeilen, Fußnoten, Zahlen als Text, DIN-55301-Zei
 - `kita` 01.03.2019-2023 (eine Zeile je Einrichtung),
 - `konferenz`: Sozialraumkonferenz der Sozialräume mit Profil „hoch“ (21.09.2022) und eine Folgekonferenz
   (15.03.2023), die den Stand einiger Maßnahmen der ersten fortschreibt,
-- `merkmale` (DESIGN §5.5): eine Lieferung der Wohngeldstelle mit den Wohngeldhaushalten je Gebiet an allen fünf
+- `merkmale` (architektur.md §5.5): eine Lieferung der Wohngeldstelle mit den Wohngeldhaushalten je Gebiet an allen fünf
   Stichtagen in einer Datei (Spalte „Stichtag“).
 Quoten hängen von der Bedarfsstufe des Sozialraums ab; Gebietsabweichungen sind über die Jahre autokorreliert.
 

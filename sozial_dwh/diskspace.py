@@ -1,4 +1,4 @@
-"""Freier Speicherplatz: vor dem Lauf prüfen, eine volle Platte im Lauf erkennen und auf Deutsch melden (DESIGN §9).
+"""Freier Speicherplatz: vor dem Lauf prüfen, eine volle Platte im Lauf erkennen und auf Deutsch melden (architektur.md §9).
 
 Ein Lauf braucht Platz für die Arbeitskopie des Warehouse, die neue Analysekopie, die Ablage der Eingangsdateien in
 `archive/` bzw. `rejected/` und eine Reserve für das Wachsen der Datenbank. Reicht er schon vor dem Start nicht, beginnt

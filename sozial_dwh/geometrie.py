@@ -1,4 +1,4 @@
-"""Geometrie der Gebiete als Referenzdaten (DESIGN §10.1, architektur.md §6).
+"""Geometrie der Gebiete als Referenzdaten (architektur.md §10.1, architektur.md §6).
 
 Die Flächen der Gebiete stehen in `data/reference/gebiete.geojson` oder in einer Datei, die
 `data/reference/geometrie.csv` nennt (GeoJSON, GeoPackage oder Shapefile; eine Zeile je Datei):

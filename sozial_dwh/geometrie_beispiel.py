@@ -1,4 +1,4 @@
-"""Schematische Beispielgeometrie für die Beispielgliederung `data/reference/gebiete.csv` (DESIGN §10.1).
+"""Schematische Beispielgeometrie für die Beispielgliederung `data/reference/gebiete.csv` (architektur.md §10.1).
 
 Die mitgelieferte `data/reference/gebiete.geojson` ist **nicht amtlich**: eine gedachte Stadtfläche um Iserlohn in
 ETRS89 / UTM 32N (EPSG:25832), in der die heute gültigen Gebiete der Beispielgliederung ungefähr dort liegen, wo

@@ -1,5 +1,5 @@
 """Das Datenwörterbuch: deutsche Kommentare an jeder Tabelle und Spalte, auf die Analysten verwiesen werden
-(Schemas `core`, `mart`, `ops`, `quarantine`, `bericht`; DESIGN §4, §7). Sie lesen es mit `duckdb_columns()`.
+(Schemas `core`, `mart`, `ops`, `quarantine`, `bericht`; architektur.md §4, §7). Sie lesen es mit `duckdb_columns()`.
 
 Ein Kommentar kommt aus der ersten Stelle, die ihn hat:
 

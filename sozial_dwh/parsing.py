@@ -1,4 +1,4 @@
-"""Zellinhalte aus Tabellen der amtlichen Statistik verstehen (DESIGN §5.1).
+"""Zellinhalte aus Tabellen der amtlichen Statistik verstehen (architektur.md §5.1).
 
 Reine Funktionen ohne Datei- oder Datenbankzugriff: Überschriften normalisieren, deutsche
 Zahlentexte und die Zeichen der Zeichenerklärung (DIN 55301) lesen, Altersangaben in
@@ -153,7 +153,7 @@ def parse_count(value: object) -> Number:
 
 def parse_saldo(value: object) -> Number:
     """Wie `parse_count`, erlaubt aber ein Vorzeichen: ein Saldo ist eine ganze Zahl, auch negativ (z. B. der
-    Wanderungssaldo, DESIGN §5.5). Mehrdeutige Schreibweisen (`3,000`) und Prozentangaben bleiben Fehler."""
+    Wanderungssaldo, architektur.md §5.5). Mehrdeutige Schreibweisen (`3,000`) und Prozentangaben bleiben Fehler."""
     if value.__class__ is int:
         return Number(float(value))
     if isinstance(value, str) and value.strip(_SPACES + "\t\r\n").endswith("%"):
@@ -167,7 +167,7 @@ def parse_saldo(value: object) -> Number:
 
 def parse_decimal(value: object) -> Number:
     """Eine Dezimalzahl in deutscher Schreibweise (`1.234,5`, `12,5 %`) für nicht summierbare Werte (Art `wert` in
-    merkmale.csv: Mittelwerte, Quoten, Indizes). Mehrdeutig und deshalb ein Fehler (DESIGN §5.1: nie raten):
+    merkmale.csv: Mittelwerte, Quoten, Indizes). Mehrdeutig und deshalb ein Fehler (architektur.md §5.1: nie raten):
     `3,000` (deutsch 3, englisch 3000), `1,234,567` und `1.234` (deutsch 1234, englisch 1,234)."""
     if isinstance(value, str):
         text = value.strip(_SPACES + "\t\r\n")

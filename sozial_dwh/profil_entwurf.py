@@ -1,5 +1,5 @@
 """Entwurf eines Lieferprofils für eine Datei, die noch niemand beschrieben hat (`sozial-dwh profil entwurf`,
-DESIGN §3 und §5.4).
+architektur.md §3 und §5.4).
 
 Der Entwurf ist eine YAML-Datei im Format, das `sozial_dwh.profile` lädt. Er findet Blatt und Kopfzeile (auch
 mehrzeilige Überschriften mit verbundenen Gruppentiteln), liest die ersten Datenzeilen, bestimmt je Spalte, ob sie

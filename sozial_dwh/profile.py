@@ -68,7 +68,7 @@ class Frage(Exception):
 
 @dataclass(frozen=True)
 class Muster:
-    """Eine Überschrift oder ein Zellwert: Text (verglichen wie Kopfzeilen, DESIGN §5.1) oder `/regex/`."""
+    """Eine Überschrift oder ein Zellwert: Text (verglichen wie Kopfzeilen, architektur.md §5.1) oder `/regex/`."""
 
     text: str
     regex: re.Pattern | None = None
@@ -296,7 +296,7 @@ def lade_profil(datei: Path, dimensionen: dict[str, tuple[str, ...]]) -> Profil:
     profil = Profil(name=name, datei=datei, quelle=quelle, layout=layout,
                     beschreibung=str(daten.get("beschreibung") or ""))
     if layout == "standard":
-        return profil  # die eingebauten Layouts der Quelle (DESIGN §5.2) mit den Synonymen aus §5.3
+        return profil  # die eingebauten Layouts der Quelle (architektur.md §5.2) mit den Synonymen aus §5.3
     _lese_erkennen(p, daten, profil)
     _lese_orte(p, daten, profil)
     _lese_werte(p, daten, profil, dims)

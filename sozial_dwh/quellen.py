@@ -1,4 +1,4 @@
-"""Die Quellen des Warehouse an einer Stelle (DESIGN §5.2, §5.5): wer Quellen aufzählt, leitet sie von hier ab.
+"""Die Quellen des Warehouse an einer Stelle (architektur.md §5.2, §5.5): wer Quellen aufzählt, leitet sie von hier ab.
 
 Eine Quelle ist ein Leser in `sozial_dwh.sources.READERS` (Schlüssel = `quelle`) mit ihren SQL-Modellen. Erklärt wird
 hier nur, was sich nicht aus Lesern und Modellen ergibt (Name, Herkunft für die Quellenzeile der Berichtsausgabe).
@@ -26,7 +26,7 @@ from sozial_dwh.models import discover
 
 @dataclass(frozen=True)
 class Quelle:
-    quelle: str  # Kennung wie im Blatt „Info“ und im Dateinamen (DESIGN §5.1)
+    quelle: str  # Kennung wie im Blatt „Info“ und im Dateinamen (architektur.md §5.1)
     name: str  # für Menschen
     herkunft: str  # Quellenzeile unter Berichtstabellen (wer die Daten liefert)
 

@@ -1,4 +1,4 @@
-"""Referenzdaten aus `data/reference/` (DESIGN §6): Gebietsgliederung, Indikatorenkatalog, Merkmale und Größen."""
+"""Referenzdaten aus `data/reference/` (architektur.md §6): Gebietsgliederung, Indikatorenkatalog, Merkmale und Größen."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ class Match:
 
 
 class GebietMatcher:
-    """Ordnet Gebietsangaben aus Dateien den Schlüsseln der Gebietsgliederung zu (DESIGN §5.3).
+    """Ordnet Gebietsangaben aus Dateien den Schlüsseln der Gebietsgliederung zu (architektur.md §5.3).
 
     Akzeptiert den Schlüssel allein ("101"), mit Namen davor oder dahinter ("101 Zentrum-Nord",
     "Zentrum-Nord (101)") oder den Namen allein.
@@ -122,7 +122,7 @@ class GebietMatcher:
         self.sozialraeume = {g.sozialraum_id: (g.sozialraum, g.gemeinde_ags) for g in gebiete}
         self.sozialraum_by_key = {norm(sr): sr for sr in self.sozialraeume}
         self.sozialraum_by_key.update({norm(name): sr for sr, (name, _) in self.sozialraeume.items() if name})
-        # Namen höherer Ebenen: eine Zeile mit diesem Namen ist eine Zwischensumme, kein Gebiet (DESIGN §5.1)
+        # Namen höherer Ebenen: eine Zeile mit diesem Namen ist eine Zwischensumme, kein Gebiet (architektur.md §5.1)
         self.hoehere_namen: dict[str, str] = {}
         for g in gebiete:
             for ebene, name in (("des Sozialraums", g.sozialraum), ("des Stadtbezirks", g.stadtbezirk),
@@ -212,7 +212,7 @@ class GebietMatcher:
         return self.gemeinde_by_name.get(norm(text))
 
 
-# --- Merkmale und Größen (DESIGN §5.5) --------------------------------------------------------------
+# --- Merkmale und Größen (architektur.md §5.5) --------------------------------------------------------------
 
 # Spalten von merkmale.csv (Vertrag: genau diese, in dieser Reihenfolge)
 MERKMALE_COLUMNS = ("merkmal", "name", "art", "einheit", "quelle_text", "beschreibung")
@@ -312,7 +312,7 @@ def _auswahl(merkmale: dict[str, Merkmal]) -> dict[str, _Auswahl]:
 
 
 def load_groessen(reference: Path, merkmale: dict[str, Merkmal] | None = None) -> list[dict[str, str]]:
-    """Liest und prüft `groessen.csv` (DESIGN §5.5): eine Zeile je erklärter Größe. Gibt die Zeilen zurück (alle
+    """Liest und prüft `groessen.csv` (architektur.md §5.5): eine Zeile je erklärter Größe. Gibt die Zeilen zurück (alle
     Spalten, fehlende leer)."""
     path = reference / GROESSEN_FILE
     if not path.exists():
@@ -453,7 +453,7 @@ def _header(path: Path) -> list[str]:
 
 
 def _vokabular():
-    """Die festen Vokabulare der Konferenz-Arbeitsmappe (DESIGN §5.2) als Tabelle `raw.ref_vokabular`."""
+    """Die festen Vokabulare der Konferenz-Arbeitsmappe (architektur.md §5.2) als Tabelle `raw.ref_vokabular`."""
     import pandas as pd
 
     rows = [{"feld": feld, "wert": wert, "rang": rang}

@@ -1,4 +1,4 @@
-"""`sozial-dwh sql`: eine kleine SQL-Shell auf der Analysekopie, mit der DuckDB des Projekts (DESIGN §4).
+"""`sozial-dwh sql`: eine kleine SQL-Shell auf der Analysekopie, mit der DuckDB des Projekts (architektur.md §4).
 
 Eine DuckDB-CLI in der Version des Projekts gibt es auf PyPI nicht (`duckdb-cli` endet bei 1.5.x); die Shell nutzt
 deshalb das Python-Paket `duckdb`, das das Projekt ohnehin installiert. Die Datei wird nur lesend geöffnet: eine

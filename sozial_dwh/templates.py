@@ -1,6 +1,6 @@
-"""Leere Vorlagen je Quelle für die Statistikstelle (`sozial-dwh templates`, DESIGN §3, §5).
+"""Leere Vorlagen je Quelle für die Statistikstelle (`sozial-dwh templates`, architektur.md §3, §5).
 
-Je Quelle aus DESIGN §5.2 und §5.5 eine Arbeitsmappe `vorlage_<quelle>.xlsx` mit
+Je Quelle aus architektur.md §5.2 und §5.5 eine Arbeitsmappe `vorlage_<quelle>.xlsx` mit
 - Blatt `Info` (Schlüssel/Wert-Zeilen `Quelle`, `Stichtag`, `Gemeinde`; die Quelle ist eingetragen),
 - den Datenblättern mit genau den kanonischen Spaltenüberschriften, fetter Kopfzeile, fixierter
   Kopfzeile, Spaltenbreiten, Zahlenformaten und Auswahllisten für die Vokabulare,
@@ -42,7 +42,7 @@ INFO = "Info"
 FIXED_TIMESTAMP = dt.datetime(2023, 1, 1, 0, 0, 0)
 _MAX_ROW = 1_048_576
 
-# --- Vokabulare (DESIGN §5.2) -------------------------------------------------------------------
+# --- Vokabulare (architektur.md §5.2) -------------------------------------------------------------------
 # Bevölkerung und Arbeitslose: die Leser kennen viele Schreibweisen (parsing._CATEGORY_VALUES,
 # sources.arbeitslose.RECHTSKREISE/MERKMALE); die Vorlage bietet je Merkmal die kanonische an.
 GESCHLECHT = ("m", "w", "d")
@@ -93,7 +93,7 @@ TEXT_FORMAT = "@"
 class Spalte:
     """Eine Spalte (oder bei Schlüssel/Wert-Blättern eine Zeile) einer Vorlage."""
 
-    name: str  # kanonische Überschrift (DESIGN §5.2)
+    name: str  # kanonische Überschrift (architektur.md §5.2)
     bedeutung: str
     werte: str  # erlaubte Werte in Worten
     pflicht: str  # "Pflicht", "optional", …

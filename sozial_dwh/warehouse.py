@@ -1,6 +1,6 @@
 """Zugriff auf die DuckDB-Datei des Warehouse und auf die SQL-Modelle in `sql/`.
 
-Ein Lauf ändert das Warehouse nie direkt (DESIGN §4, §9). Er arbeitet auf einer Arbeitskopie
+Ein Lauf ändert das Warehouse nie direkt (architektur.md §4, §9). Er arbeitet auf einer Arbeitskopie
 `warehouse/.lauf-<lauf_id>.duckdb` (`RunCopy`), die erst am Ende mit `os.replace` an die Stelle von
 `sozial_dwh.duckdb` tritt. Stirbt der Prozess vorher (Absturz, `kill -9`, Stromausfall), bleibt nur eine
 verwaiste Arbeitskopie liegen; der nächste Lauf räumt sie weg (`recover`). Dateien aus dem Eingang werden
@@ -64,7 +64,7 @@ _RUN_FILE = re.compile(
     r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse|analyse\.wal)$")
 _OLD_TMP = re.compile(r"^\.analyse-.*\.duckdb\.tmp(\.wal)?$")  # Reste von publish_analysis_copy
 
-# Speicherformat der Analysekopie (DESIGN §4). Das Warehouse schreibt DuckDB 2.x im neuesten Format (Speicherversion
+# Speicherformat der Analysekopie (architektur.md §4). Das Warehouse schreibt DuckDB 2.x im neuesten Format (Speicherversion
 # 69), das ältere DuckDB-Versionen nicht lesen. Die Analysekopie entsteht deshalb im Format von DuckDB 1.4.0
 # (Speicherversion 67): das lesen DuckDB 1.4 (LTS) und 1.5 (CLI aus `pip install duckdb-cli`, JDBC-Treiber in DBeaver,
 # Python, R) und jede neuere Version. Zuordnung Version -> Speicherversion: duckdb/duckdb, src/storage/version_map.json
@@ -94,7 +94,7 @@ def connect(paths: Paths, read_only: bool = False) -> duckdb.DuckDBPyConnection:
 def duckdb_speicher() -> str:
     """Arbeitsspeicher, den DuckDB für das Warehouse höchstens belegt (`SOZIAL_DWH_DUCKDB_SPEICHER`, Standard
     `SPEICHER_STANDARD`). Darüber lagert DuckDB Zwischenergebnisse auf die Platte aus (Ordner `<datei>.tmp` neben
-    der Datenbank): ein Lauf braucht so nicht mehr Speicher, weil die Tabellen wachsen (DESIGN §11)."""
+    der Datenbank): ein Lauf braucht so nicht mehr Speicher, weil die Tabellen wachsen (architektur.md §11)."""
     return os.environ.get(SPEICHER_ENV, "").strip() or SPEICHER_STANDARD
 
 
@@ -184,7 +184,7 @@ def warehouse_aufgebaut(paths: Paths) -> bool:
 
 
 def publish_analysis_copy(paths: Paths) -> Path:
-    """Ersetzt die Analysekopie atomar durch eine Kopie des Warehouse (DESIGN §4), ohne Arbeitskopie.
+    """Ersetzt die Analysekopie atomar durch eine Kopie des Warehouse (architektur.md §4), ohne Arbeitskopie.
 
     Die Kopie entsteht zuerst als temporäre Datei im selben Ordner und wird dann mit `os.replace`
     an ihren Platz gebracht: Lesende sehen entweder die alte oder die neue Datei, nie eine halbe.

@@ -1,4 +1,4 @@
-"""Die Zahlen eines Laufs – eine Wahrheit für Konsole, Prüfbericht und Dagster-Oberfläche (DESIGN §9).
+"""Die Zahlen eines Laufs – eine Wahrheit für Konsole, Prüfbericht und Dagster-Oberfläche (architektur.md §9).
 
 `lauf_zahlen` zählt aus den Tabellen des Warehouse, nie aus dem Gedächtnis eines Laufs; `lauf_zeilen` macht daraus
 die deutschen Sätze, die `sozial-dwh run` und der Prüfbericht gleich zeigen. Gezählt wird so:

@@ -1,4 +1,4 @@
-"""Ganze Läufe sind atomar: Warehouse und Analysekopie wechseln nur nach Erfolg den Stand (DESIGN §4, §9).
+"""Ganze Läufe sind atomar: Warehouse und Analysekopie wechseln nur nach Erfolg den Stand (architektur.md §4, §9).
 
 - Wer die Analysekopie schreibgeschützt offen hält (eigener Prozess), hält keinen Lauf auf und liest weiter
   seinen alten Stand; eine neue Verbindung sieht den neuen.

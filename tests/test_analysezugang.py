@@ -1,4 +1,4 @@
-"""Analysten öffnen die Analysekopie mit ihren eigenen Werkzeugen (DESIGN §4, §7).
+"""Analysten öffnen die Analysekopie mit ihren eigenen Werkzeugen (architektur.md §4, §7).
 
 Nach einem echten Lauf mit den Beispieldaten:
 - jede Tabelle und jede Spalte der Schemas core, mart, ops, quarantine und bericht trägt einen deutschen Kommentar;

@@ -1,4 +1,4 @@
-"""Schlechte Eingaben: jede endet mit einer klaren deutschen Meldung, und nichts geht verloren (DESIGN §5.1, §9).
+"""Schlechte Eingaben: jede endet mit einer klaren deutschen Meldung, und nichts geht verloren (architektur.md §5.1, §9).
 
 Jeder Test schreibt eine echte Datei in den Eingang, lässt die echte Verarbeitung (`ingest_inbox`) gegen eine
 temporäre DuckDB laufen und prüft

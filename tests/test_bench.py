@@ -165,7 +165,7 @@ def test_delivery_is_recognised_from_name_or_info_without_reading_data_sheets(tm
     mit_info = write_xlsx(tmp_path / "Lieferung Dezember.xlsx", {
         "Info": [["Quelle", "sgb2"], ["Stichtag", "31.12.2023"]], "Daten": daten})
     mit_name = write_xlsx(tmp_path / "sgb2_2022-12-31.xlsx", {"Daten": daten})
-    # Blatt „Info“ und Dateiname nennen denselben Stichtag (verschiedene lehnt das Laden ab, DESIGN §5.1)
+    # Blatt „Info“ und Dateiname nennen denselben Stichtag (verschiedene lehnt das Laden ab, architektur.md §5.1)
     beides = write_xlsx(tmp_path / "sgb2_2020-12-31.xlsx", {"Info": [["Stichtag", "31.12.2020"]], "Daten": daten})
     widerspruch = write_xlsx(tmp_path / "sgb2_2018-12-31.xlsx", {"Info": [["Stichtag", "31.12.2017"]], "Daten": daten})
     csv_datei = tmp_path / "sgb2_2019-12-31.csv"

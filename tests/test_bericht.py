@@ -1,4 +1,4 @@
-"""Berichtsausgaben (DESIGN §10) an echten Läufen: Dateien, Zahlen statt Text, Geheimhaltung, Einfrieren.
+"""Berichtsausgaben (architektur.md §10) an echten Läufen: Dateien, Zahlen statt Text, Geheimhaltung, Einfrieren.
 
 Teststadt (SRA = A1 + A2, SRB = B3), Bevölkerung und SGB II zum 31.12.2021 und 31.12.2022 wie in
 tests/test_konferenz_modell.py. Abweichend haben 2022 in B3 nur 2 Bedarfsgemeinschaften Alleinerziehender:

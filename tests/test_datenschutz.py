@@ -1,6 +1,6 @@
 """Datenschutz: Namen, E-Mail-Adressen, Telefonnummern und Anschriften aus Konferenzmappen gelangen nirgends hin.
 
-Vertrag (DESIGN §5.2, Quelle `konferenz`): Personennamen und E-Mail-Adressen aus dem Blatt „Teilnehmende“
+Vertrag (architektur.md §5.2, Quelle `konferenz`): Personennamen und E-Mail-Adressen aus dem Blatt „Teilnehmende“
 werden nie geladen – weder in raw, staging, quarantine, core, mart, ops oder bericht noch in die Analysekopie,
 nicht in Log-Meldungen und Dagster-Metadaten, nicht in den HTML-Prüfbericht und nicht in die `.fehler.txt`
 abgelehnter Dateien. Organisationen dagegen bleiben erhalten.
@@ -430,7 +430,7 @@ def test_keine_namen_in_dateien(lauf):
     for root in (paths.home, lauf["base"] / "dagster"):
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             rel = path.relative_to(root)
-            # archive/ hält die Originaldateien byte-gleich (DESIGN §9) – das ist Absicht, ebenso die Kopie
+            # archive/ hält die Originaldateien byte-gleich (architektur.md §9) – das ist Absicht, ebenso die Kopie
             # einer abgelehnten Datei in rejected/. Geprüft wird alles, was das Warehouse selbst schreibt.
             if rel.parts[0] == "archive":
                 continue

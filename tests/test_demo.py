@@ -1,4 +1,4 @@
-"""Beispieldaten (sozial_dwh.demo): deterministisch, jede Quelle aus DESIGN §5.2, Summen stimmig, realistische
+"""Beispieldaten (sozial_dwh.demo): deterministisch, jede Quelle aus architektur.md §5.2, Summen stimmig, realistische
 Größenordnungen gegenüber der erzeugten Bevölkerung, Gebietsreform 401/402 -> 403, jede Datei besteht `inspect_file`.
 
 Die Größenordnungen werden direkt aus den Dateien gelesen (nicht über die Leser), damit dieser Test die Beispieldaten
@@ -279,7 +279,7 @@ def test_deterministic(tmp_path: Path) -> None:
 def test_every_source_is_present(inbox: Path) -> None:
     names = {p.name for p in inbox.iterdir()}
     assert names == set().union(*EXPECTED_SOURCES.values())
-    assert set(EXPECTED_SOURCES) == set(READERS)  # jede Quelle aus DESIGN §5.2 hat Beispieldaten
+    assert set(EXPECTED_SOURCES) == set(READERS)  # jede Quelle aus architektur.md §5.2 hat Beispieldaten
 
 
 def test_file_sizes_moderate(inbox: Path) -> None:

@@ -1,4 +1,4 @@
-"""Die Arbeitsmappe einer Berichtsausgabe druckt (DESIGN §10, sozial_dwh.bericht.druck).
+"""Die Arbeitsmappe einer Berichtsausgabe druckt (architektur.md §10, sozial_dwh.bericht.druck).
 
 Zwei Teile:
 

@@ -1,4 +1,4 @@
-"""Eine schlechte Datei hält nie die anderen oder einen späteren Lauf auf (DESIGN §5.1, §9; Issue „Numbers you can
+"""Eine schlechte Datei hält nie die anderen oder einen späteren Lauf auf (architektur.md §5.1, §9; Issue „Numbers you can
 trust“, Klassen 10 und 11).
 
 Jeder Test legt echte Einträge in den Eingang – Dateien (xlsx über openpyxl oder von Hand gepackt, ods, csv),

@@ -1,4 +1,4 @@
-"""Text wird in Berichtsausgaben nie zur Formel (DESIGN §10): Arbeitsmappe und CSV-Dateien.
+"""Text wird in Berichtsausgaben nie zur Formel (architektur.md §10): Arbeitsmappe und CSV-Dateien.
 
 Zwei Stufen:
 - die Schreiber (`schreibe_arbeitsmappe`, `schreibe_csv`) an einer kleinen Tabelle mit allen Formelanfängen,

@@ -1,4 +1,4 @@
-"""Geheimhaltung veröffentlichter Berichtstabellen (DESIGN §10) an handgemachten Tabellen.
+"""Geheimhaltung veröffentlichter Berichtstabellen (architektur.md §10) an handgemachten Tabellen.
 
 Jede erwartete Maske ist als Menge gesperrter Zellen (Zeile, Spalte) geschrieben und daneben hergeleitet.
 Zeilen heißen wie ihr Index; die Summenzeile hat ebene = 'gemeinde', die Teile ebene = 'sozialraum'.

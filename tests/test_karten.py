@@ -1,4 +1,4 @@
-"""Geometrie als Referenzdaten und Karten der Berichtsausgaben (DESIGN §10.1).
+"""Geometrie als Referenzdaten und Karten der Berichtsausgaben (architektur.md §10.1).
 
 - Eine Geometrie wie aus einem Vermessungsamt (GeoPackage bzw. Shapefile in EPSG:25832, Schlüssel als Zahl in einer
   eigenen Spalte, aufgelöste Gebiete statt ihres Nachfolgers, ein Gebiet, das die Gliederung nicht kennt, ein

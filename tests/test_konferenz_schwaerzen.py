@@ -1,4 +1,4 @@
-"""Der Schwärzer der Konferenzmappen (sozial_dwh/sources/konferenz.py, DESIGN §10): was er ersetzt, was er
+"""Der Schwärzer der Konferenzmappen (sozial_dwh/sources/konferenz.py, architektur.md §10): was er ersetzt, was er
 stehen lässt, welche Überschriften Personenspalten sind – und am Lesen einer echten Mappe (`sozial-dwh check`),
 dass Personenspalten in jedem Blatt erkannt werden, ohne Sozialraum, Sektor und Organisation zu beschädigen.
 Das Zusammenspiel mit dem ganzen Lauf prüft tests/test_datenschutz.py.

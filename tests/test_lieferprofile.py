@@ -1,4 +1,4 @@
-"""Lieferprofile (DESIGN §5.4): echte Dateien anderer Städte laden über die mitgelieferten Beispielprofile, ohne Code.
+"""Lieferprofile (architektur.md §5.4): echte Dateien anderer Städte laden über die mitgelieferten Beispielprofile, ohne Code.
 
 Quellen der echten Dateien (unverändert in ../shared/real/, siehe dortige README):
 - Köln: Offene Daten Köln, Datensatz „bevoelkerung“ (Einwohner 2005–2012 je Stadtteil), wiederveröffentlicht im

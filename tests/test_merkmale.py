@@ -1,4 +1,4 @@
-"""Quelle `merkmale` und erklärte Größen (DESIGN §5.5) – echte Dateien, echter Lauf `sozial-dwh run`, echtes DuckDB.
+"""Quelle `merkmale` und erklärte Größen (architektur.md §5.5) – echte Dateien, echter Lauf `sozial-dwh run`, echtes DuckDB.
 
 Teststadt (tests/fixtures.py, AGS 09999999), am 31.12.2022 gültig: A1 (SRA, Nord), A2 (SRA, Süd), B3 (SRB, Nord).
 Heutige Gliederung: SRA = A1 + A2, SRB = B3, SB-NORD = A1 + B3, SB-SUED = A2, Gemeinde = A1 + A2 + B3 + „keine Angabe“.

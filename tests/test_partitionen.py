@@ -1,4 +1,4 @@
-"""Partitionen nach Stichtag und Eingangssensor (DESIGN §11) an echten Läufen.
+"""Partitionen nach Stichtag und Eingangssensor (architektur.md §11) an echten Läufen.
 
 Teststadt mit Bevölkerung und SGB II zum 31.12.2021 und 31.12.2022 (wie tests/test_konferenz_modell.py).
 Dann kommt eine Lieferung zum 31.12.2023: der Sensor startet einen Lauf nur für diese Partition; Staging und

@@ -351,7 +351,7 @@ def test_lange_csv_mit_vielen_werten_fragt_nach_dem_rest(tmp_path: Path):
 
 def test_ohne_frage_liest_das_profil_die_beispieldateien_wie_die_eingebauten_layouts(tmp_path: Path):
     """Stellt der Entwurf keine Frage, muss er richtig sein: die Beispieldateien (`sozial-dwh demo`) ergeben nach dem
-    Entwurf dieselben Zellen wie über die eingebauten Layouts der Quellen (DESIGN §5.2)."""
+    Entwurf dieselben Zellen wie über die eingebauten Layouts der Quellen (architektur.md §5.2)."""
     from sozial_dwh.demo import write_demo
     from sozial_dwh.profil_entwurf import entwerfe
     from sozial_dwh.profile import Profile

@@ -1,4 +1,4 @@
-"""mart.sozialindex gegen eine Handrechnung (DESIGN §8).
+"""mart.sozialindex gegen eine Handrechnung (architektur.md §8).
 
 Indexstadt (AGS 09999998): neun Gebiete G1–G9, jedes ein eigener Sozialraum S1–S9. Jedes der Gebiete G1–G8 hat
 1.400 Einwohner (je m/w: unter 15 100, 15–24 100, 25–64 400, 65+ 100), also unter 15 = 200, 15–64 = 1.000,

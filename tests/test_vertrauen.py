@@ -1,4 +1,4 @@
-"""Zahlen, denen man trauen kann: unfreundliche Dateien geben nie einen stillen falschen Wert (DESIGN §5.1).
+"""Zahlen, denen man trauen kann: unfreundliche Dateien geben nie einen stillen falschen Wert (architektur.md §5.1).
 
 Jede Klasse aus dem Issue „Numbers you can trust“ mit echten Dateien (xlsx, csv, ods), die der Test schreibt:
 1. Stichtage in beliebiger Reihenfolge (alle Reihenfolgen, über mehrere Läufe) und widersprüchliche Stichtage,
@@ -287,7 +287,7 @@ def test_hidden_sheet_is_never_read(home: Paths):
     assert zellen(home, datei_id) == {("A1", 0, 17, "insgesamt"): 100, ("A1", 18, 64, "insgesamt"): 200,
                                       ("A1", 65, None, "insgesamt"): 300, ("A2", 0, 17, "insgesamt"): 10,
                                       ("A2", 18, 64, "insgesamt"): 20, ("A2", 65, None, "insgesamt"): 30}
-    assert "Ausgeblendete Blätter werden nie gelesen (DESIGN §5.1): „2021“" in meldungen
+    assert "Ausgeblendete Blätter werden nie gelesen (architektur.md §5.1): „2021“" in meldungen
 
 
 def test_two_visible_data_sheets_are_ambiguous_until_info_names_one(home: Paths):

@@ -1,4 +1,4 @@
-"""Berichtsausgaben des Sozialberichts (DESIGN §10) als Partitionen: eine Partition je Ausgabe aus
+"""Berichtsausgaben des Sozialberichts (architektur.md §10) als Partitionen: eine Partition je Ausgabe aus
 data/reference/berichte.csv. Ein Schritt baut alle Tabellen `bericht.*` der Ausgabe und ihre Dateien in
 `exports/sozialbericht_<ID>/`; freigegebene Ausgaben bleiben eingefroren (Konfiguration `neu` baut sie neu).
 """

@@ -1,4 +1,4 @@
-"""Abschluss eines Laufs: Warehouse übernehmen und Analysekopie veröffentlichen (DESIGN §4, §9)."""
+"""Abschluss eines Laufs: Warehouse übernehmen und Analysekopie veröffentlichen (architektur.md §4, §9)."""
 
 
 import dagster as dg

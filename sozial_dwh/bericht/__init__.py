@@ -1,1 +1,1 @@
-"""Berichtsausgaben des Sozialberichts (DESIGN §10): Tabellen, Geheimhaltung, Excel, CSV, Grafiken."""
+"""Berichtsausgaben des Sozialberichts (architektur.md §10): Tabellen, Geheimhaltung, Excel, CSV, Grafiken."""

@@ -2,7 +2,7 @@
 eine CSV-Datei je Tabelle. Gesperrte Zellen erscheinen als „*“; alle anderen Zahlen bleiben Zahlen (mit
 Zahlenformat), damit Excel und LibreOffice rechnen und mit Dezimalkomma anzeigen können.
 
-Text wird nie zur Formel (DESIGN §10): Freitext aus Konferenzen wie `=HYPERLINK(…)` oder `+cmd|' /C calc'!A0`
+Text wird nie zur Formel (architektur.md §10): Freitext aus Konferenzen wie `=HYPERLINK(…)` oder `+cmd|' /C calc'!A0`
 steht in der Arbeitsmappe als Textzelle (`_zelle`, die einzige Stelle, die Zellen beschreibt) und in der CSV mit
 vorangestelltem `'` (`csv_text`, die einzige Stelle, die Werte in CSV-Text verwandelt). Zahlen bleiben Zahlen, auch
 negative („-1,5“ in einer Spalte der Veränderungen).

@@ -1,4 +1,4 @@
-"""Die Arbeitsmappe einer Berichtsausgabe druckt (DESIGN §10): A4, Querformat, wo eine Tabelle breit ist, auf eine
+"""Die Arbeitsmappe einer Berichtsausgabe druckt (architektur.md §10): A4, Querformat, wo eine Tabelle breit ist, auf eine
 Seitenbreite verkleinert (nie mehr nebeneinanderliegende Seiten), Kopfzeile der Tabelle und Beschriftungsspalten
 auf jeder Seite, Kopf- und Fußzeile mit Ausgabe, Blatt und „Seite x von y“, Spaltenbreiten und Zeilenhöhen, in
 die umbrochener Text passt.

@@ -1,4 +1,4 @@
-"""Geheimhaltung veröffentlichter Berichtstabellen (DESIGN §10).
+"""Geheimhaltung veröffentlichter Berichtstabellen (architektur.md §10).
 
 `sperren` bestimmt für eine Berichtstabelle, welche Zellen in der Veröffentlichung (Excel, CSV, Grafiken) als
 „*“ erscheinen. Sie gibt nur eine Maske zurück und verändert den Datenrahmen nicht: die Tabellen im Warehouse

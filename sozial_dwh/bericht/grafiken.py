@@ -1,4 +1,4 @@
-"""PNG-Grafiken einer Berichtsausgabe (DESIGN §10): zum Einfügen in den Sozialbericht.
+"""PNG-Grafiken einer Berichtsausgabe (architektur.md §10): zum Einfügen in den Sozialbericht.
 
 Drei Grafiken:
 

@@ -1,4 +1,4 @@
-"""Karten einer Berichtsausgabe (DESIGN §10.1): je Indikator eine Karte der Sozialräume und eine der Gebiete, dazu
+"""Karten einer Berichtsausgabe (architektur.md §10.1): je Indikator eine Karte der Sozialräume und eine der Gebiete, dazu
 die Karte des Sozialindex – je als PNG für den Druck (300 dpi) und als SVG, in `karten/` der Ausgabe.
 
 Werte: die veröffentlichten Werte der Ausgabe, also nach der Geheimhaltung (`sozial_dwh.bericht.geheimhaltung`):
@@ -722,7 +722,7 @@ class KartenErgebnis:
 def zeichnen(con, stichtag, tabellen: Sequence[tuple[Any, pd.DataFrame, pd.DataFrame]], ordner: Path,
              quellen_namen: Mapping[str, str], melde=None) -> KartenErgebnis:
     """Die Karten einer Ausgabe (für `ausgabe.baue`): wie `karten_der_ausgabe`, aber ein Fehler beim Zeichnen hält
-    die Ausgabe nicht auf – er steht dann im Blatt Info, und es gibt keine Karten (DESIGN §10.1)."""
+    die Ausgabe nicht auf – er steht dann im Blatt Info, und es gibt keine Karten (architektur.md §10.1)."""
     import shutil
 
     from sozial_dwh import geometrie as geo

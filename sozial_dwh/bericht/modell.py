@@ -1,4 +1,4 @@
-"""Beschreibung der Tabellen einer Berichtsausgabe (DESIGN §10): Spalten, Formate und Geheimhaltungsregeln.
+"""Beschreibung der Tabellen einer Berichtsausgabe (architektur.md §10): Spalten, Formate und Geheimhaltungsregeln.
 
 Jede Tabelle kommt aus einer Abfrage `sql/bericht/<name>.sql` (gebundene Parameter `$bericht_id`,
 `$stichtag`, `$vergleich_stichtag`). Diese Beschreibung sagt, wie die Spalten heißen, wie sie formatiert
@@ -50,7 +50,7 @@ class Tabelle:
     summe_wert: str = "gemeinde"
     gruppe: tuple[str, ...] = ()  # Spalten, die unabhängige Summengruppen bilden (z. B. indikator_id)
     zeilensummen: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (Summenspalte, Teilspalten)
-    quellen: tuple[str, ...] = field(default_factory=tuple)  # Quellen (DESIGN §5.2), die in die Tabelle eingehen
+    quellen: tuple[str, ...] = field(default_factory=tuple)  # Quellen (architektur.md §5.2), die in die Tabelle eingehen
     # Zeilen, die auch in einer früheren Tabelle stehen (Name, Schlüsselspalten), übernehmen deren Sperrungen: was
     # dort gesperrt ist, ist es auch hier (sonst stünde es in der einen Tabelle offen, was die andere verbirgt)
     sperre_wie: tuple[str, tuple[str, ...]] | None = None

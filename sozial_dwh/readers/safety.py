@@ -1,4 +1,4 @@
-"""Prüfungen, bevor eine Datei gelesen wird (DESIGN §5.1, §9).
+"""Prüfungen, bevor eine Datei gelesen wird (architektur.md §5.1, §9).
 
 Was hier abgewiesen wird, erreicht nie den eigentlichen Leser (python-calamine):
 

@@ -1,4 +1,4 @@
-"""Die Kopfzeile einer Tabelle finden, Titel- und Fußnotenzeilen überspringen (DESIGN §5.1, §5.3)."""
+"""Die Kopfzeile einer Tabelle finden, Titel- und Fußnotenzeilen überspringen (architektur.md §5.1, §5.3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sozial_dwh.parsing import code_text, is_blank, norm
 from sozial_dwh.readers.workbook import FileRejected, Sheet, clean_row, column_letter
 
-# Kanonische Spalten und ihre Synonyme (DESIGN §5.3, mindestens diese). Schlüssel = interner Name.
+# Kanonische Spalten und ihre Synonyme (architektur.md §5.3, mindestens diese). Schlüssel = interner Name.
 SYNONYMS: dict[str, list[str]] = {
     "gebiet": ["Gebiet", "Bereich", "Gebiets-Nr", "Gebietsnummer", "statistischer Bezirk", "Bezirk-Nr",
                "Gebiets-Nr.", "Bezirk", "Bezirksnummer", "statistischer Bezirk Nr"],
@@ -289,7 +289,7 @@ def find_header(sheet: Sheet, candidates: list[str], required: list[list[str]], 
 
 def reject_duplicate_columns(table: Table) -> None:
     """Zwei Spalten für dieselbe Angabe (zweimal „Insgesamt“, die alte vielleicht ausgeblendet; „Gebiet“ und
-    „Bezirk“): welche gilt, wird nicht geraten (DESIGN §5.1) – die Datei wird abgelehnt."""
+    „Bezirk“): welche gilt, wird nicht geraten (architektur.md §5.1) – die Datei wird abgelehnt."""
     if not table.duplicates:
         return
     parts = []
@@ -339,7 +339,7 @@ def find_layouts(sheets: list[Sheet], layouts: list[Layout], skip: set[str] | No
 def find_one_layout(sheets: list[Sheet], layouts: list[Layout], what: str, blatt: object = None
                     ) -> tuple[Layout, Table] | None:
     """Das eine Blatt mit einer Tabelle dieser Quelle. Nennt Blatt „Info“ ein Blatt („Blatt: 2022“), gilt nur dieses;
-    sonst sind zwei sichtbare Blätter mit einer Tabelle derselben Quelle mehrdeutig (DESIGN §5.1: nicht raten)."""
+    sonst sind zwei sichtbare Blätter mit einer Tabelle derselben Quelle mehrdeutig (architektur.md §5.1: nicht raten)."""
     if blatt is not None and str(blatt).strip():
         chosen = [sheet for sheet in sheets if norm(sheet.name) == norm(blatt)]
         if not chosen:

@@ -182,7 +182,7 @@ class Sheets(list):
         if not self.hidden:
             return ""
         names = ", ".join(f"„{name}“" for name in self.hidden)
-        return (f"Ausgeblendete Blätter werden nie gelesen (DESIGN §5.1): {names}. Sollen Daten daraus geladen "
+        return (f"Ausgeblendete Blätter werden nie gelesen (architektur.md §5.1): {names}. Sollen Daten daraus geladen "
                 "werden, das Blatt in Excel einblenden und die anderen Datenblätter entfernen.")
 
 

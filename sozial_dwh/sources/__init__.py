@@ -1,4 +1,4 @@
-"""Quell-Leser je Quelle aus DESIGN §5.2 und §5.5; `READERS` ist das Verzeichnis, das Erkennung und Laden nutzen."""
+"""Quell-Leser je Quelle aus architektur.md §5.2 und §5.5; `READERS` ist das Verzeichnis, das Erkennung und Laden nutzen."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Arbeitslose (`arbeitslose`): Gebiet × Rechtskreis × Merkmal, lang oder breit (DESIGN §5.2).
+"""Arbeitslose (`arbeitslose`): Gebiet × Rechtskreis × Merkmal, lang oder breit (architektur.md §5.2).
 
 Zellen dürfen in einer Datei verschieden fein sein (z. B. SGB II/insgesamt und insgesamt/unter 25);
 gespeichert wird jede Zelle einmal mit ihren Ausprägungen – gezählt wird im Modell nichts doppelt.

@@ -77,7 +77,7 @@ class ReadResult:
 
 
 class SourceReader(Protocol):
-    """Schnittstelle eines Quell-Lesers. `quelle` ist der Name aus DESIGN §5.2."""
+    """Schnittstelle eines Quell-Lesers. `quelle` ist der Name aus architektur.md §5.2."""
 
     quelle: str
     raw_tables: tuple[str, ...]

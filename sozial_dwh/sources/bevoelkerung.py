@@ -1,4 +1,4 @@
-"""Bevölkerung (`bevoelkerung`) in beiden Layouts lesen (DESIGN §5.2).
+"""Bevölkerung (`bevoelkerung`) in beiden Layouts lesen (architektur.md §5.2).
 
 - lang: eine Zeile je Würfelzelle (`Gebiet`, `Alter` oder `Altersgruppe`, optional `Geschlecht`,
   `Staatsangehörigkeit`, `Migrationshintergrund`, `Anzahl`); fehlende Merkmale = „insgesamt“.

@@ -171,7 +171,7 @@ class CubeBuilder:
         return stichtag
 
     def check_stichtag(self, stichtag: dt.date, zeile: int, spalte: str | None) -> None:
-        """Ein Stichtag aus einer Spalte muss zu dem aus Blatt „Info“ oder Dateiname passen (DESIGN §5.1)."""
+        """Ein Stichtag aus einer Spalte muss zu dem aus Blatt „Info“ oder Dateiname passen (architektur.md §5.1)."""
         if self.ctx.stichtag is not None and stichtag != self.ctx.stichtag:
             wo = f"Zeile {zeile}" + (f", Spalte {spalte}" if spalte else "")
             raise FileRejected(

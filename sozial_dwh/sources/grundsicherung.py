@@ -1,4 +1,4 @@
-"""Mindestsicherung (`grundsicherung`): Gebiet × Leistungsart (× Altersgruppe), lang oder breit (DESIGN §5.2).
+"""Mindestsicherung (`grundsicherung`): Gebiet × Leistungsart (× Altersgruppe), lang oder breit (architektur.md §5.2).
 
 Leistungsarten: grusi_alter (SGB XII Kap. 4 ab Regelaltersgrenze), grusi_em (Kap. 4 Erwerbsminderung),
 hlu (SGB XII Kap. 3), asylblg (AsylbLG Regelleistungen).

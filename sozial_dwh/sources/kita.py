@@ -1,4 +1,4 @@
-"""Kindertagesbetreuung (`kita`): eine Zeile je Einrichtung (DESIGN §5.2).
+"""Kindertagesbetreuung (`kita`): eine Zeile je Einrichtung (architektur.md §5.2).
 
 Spalten `Einrichtung`, `Träger`, `Gebiet`, `Plätze U3`, `Plätze Ü3`, optional `Adresse`. Eine leere
 Platzzahl heißt „keine Gruppe dieser Altersstufe“ und wird 0 (mit Hinweis); DIN-Zeichen wie `.` bleiben
@@ -61,7 +61,7 @@ class KitaReader(LayoutReader):
                       "adresse": adresse}
             bad = False
             for col, label in PLAETZE.items():
-                if col not in table.columns:  # nicht geliefert heißt unbekannt, nicht 0 (DESIGN §5.1)
+                if col not in table.columns:  # nicht geliefert heißt unbekannt, nicht 0 (architektur.md §5.1)
                     record[col], record[KENNZEICHEN[col]] = None, NICHT_GELIEFERT
                     continue
                 value = table.value(row, col)

@@ -1,11 +1,11 @@
-"""Sozialraumkonferenz (`konferenz`): die Blätter der Konferenz-Arbeitsmappe als Rohtabellen (DESIGN §5.2).
+"""Sozialraumkonferenz (`konferenz`): die Blätter der Konferenz-Arbeitsmappe als Rohtabellen (architektur.md §5.2).
 
 Blätter: `Veranstaltung` (Schlüssel/Wert-Zeilen oder Kopfzeile + eine Zeile: Titel, Datum, Ort, Format,
 Sozialräume), `Teilnehmende` (Organisation, Sektor, Sozialraum), `Arbeitsgruppen` (AG, Sozialraum,
 Thema), `Ergebnisse` (Nr, AG, Sozialraum, Handlungsfeld, Art, Beschreibung, Priorität) und `Maßnahmen`
 (Nr, Bezug Ergebnis, Titel, Zuständig, Status, Termin, Gremium).
 
-Datenschutz (DESIGN §10): Gelesen werden nur die Spalten des Vertrags. Jede Textzelle jedes Blatts geht durch
+Datenschutz (architektur.md §10): Gelesen werden nur die Spalten des Vertrags. Jede Textzelle jedes Blatts geht durch
 einen Schwärzer, bevor irgendetwas gespeichert oder in einer Meldung (Quarantänegrund und -wert, Meldungen,
 Ablehnungsgrund) zitiert wird: E-Mail-Adressen, Telefonnummern, Anschriften und Namen mit Anrede oder Titel werden
 durch „[E-Mail entfernt]“, „[Telefon entfernt]“, „[Adresse entfernt]“, „[Name entfernt]“ ersetzt. Personenspalten

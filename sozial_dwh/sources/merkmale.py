@@ -1,4 +1,4 @@
-"""Weitere Merkmale (`merkmale`, DESIGN §5.5): jeder Wert je Gebiet × Stichtag × Merkmal, erklärt in merkmale.csv.
+"""Weitere Merkmale (`merkmale`, architektur.md §5.5): jeder Wert je Gebiet × Stichtag × Merkmal, erklärt in merkmale.csv.
 
 Wohngeld, Hilfen zur Erziehung, Schulübergänge, Fläche … brauchen keinen eigenen Leser: jedes Merkmal steht als Zeile
 in `data/reference/merkmale.csv` (merkmal, name, art, einheit, quelle_text, beschreibung). Layouts:

@@ -1,4 +1,4 @@
-"""SGB II (`sgb2`) in drei Layouts (DESIGN §5.2).
+"""SGB II (`sgb2`) in drei Layouts (architektur.md §5.2).
 
 - aggregiert: eine Zeile je Gebiet, Spalten Bedarfsgemeinschaften, Leistungsberechtigte, ELB, NEF, …
 - AkG-Layout der Bundesagentur für Arbeit: Berichtsmonat, Gemeindeschlüssel, 9-stelliger Gebietsschlüssel
@@ -224,7 +224,7 @@ def _read_persons(table: Table, builder: CubeBuilder) -> None:
                 found = block.row(offset)
                 if found is not None:
                     row(*found)
-    # Ohne Spalte „Alleinerziehend“ ist die Zahl der Alleinerziehenden-BG unbekannt, nicht 0 (DESIGN §5.1)
+    # Ohne Spalte „Alleinerziehend“ ist die Zahl der Alleinerziehenden-BG unbekannt, nicht 0 (architektur.md §5.1)
     allein_geliefert = "alleinerziehend" in table.columns
     for (stichtag, gebiet_id), cell in sorted(counts.items()):
         cell["bedarfsgemeinschaften"] = len(households[(stichtag, gebiet_id)])

@@ -1,4 +1,4 @@
-"""Zellspeicher: die Zellen einer gelesenen Datei in DuckDB statt als Python-Dicts (DESIGN §11: Speicher begrenzt).
+"""Zellspeicher: die Zellen einer gelesenen Datei in DuckDB statt als Python-Dicts (architektur.md §11: Speicher begrenzt).
 
 Ein Leser hält Zellen in Python nur stückweise: bis `CHUNK_ROWS` Zellen als Tupel, dann geht das Stück in die
 temporäre DuckDB-Tabelle `zellen`. Was die ganze Datei sehen muss (doppelte Zellen, Summenzeilen,

@@ -1,1 +1,1 @@
-"""Prüfungen der Staging-Daten mit Great Expectations (DESIGN §9): Regeln, Ausführung, Bericht."""
+"""Prüfungen der Staging-Daten mit Great Expectations (architektur.md §9): Regeln, Ausführung, Bericht."""

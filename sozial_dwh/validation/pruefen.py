@@ -1,4 +1,4 @@
-"""Prüfregeln mit Great Expectations auf den gespeicherten Staging-Daten ausführen (DESIGN §9).
+"""Prüfregeln mit Great Expectations auf den gespeicherten Staging-Daten ausführen (architektur.md §9).
 
 Ablauf je Staging-Tabelle: Prüfdaten aus `sql/pruefungen/<abfrage>.sql` lesen (DuckDB -> pandas), je Abfrage
 eine Validierung mit allen Regeln (ephemerer GX-Kontext), Zeilen zeilenweiser Fehlerregeln in

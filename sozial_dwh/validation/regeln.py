@@ -1,4 +1,4 @@
-"""Die Prüfregeln je Quelle (DESIGN §9) – als Daten, nicht als Code verstreut.
+"""Die Prüfregeln je Quelle (architektur.md §9) – als Daten, nicht als Code verstreut.
 
 Eine Regel gehört zu einer Staging-Tabelle, liest ihre Daten aus einer Abfrage in `sql/pruefungen/`
 und ist genau eine Great-Expectations-Erwartung. Schwere:
@@ -107,7 +107,7 @@ REGELN: list[Regel] = [
     *_wuerfel("grundsicherung", [("leistungsart", LEISTUNGSARTEN, "Leistungsart")],
               ["leistungsart", "alter_von", "alter_bis"]),
 
-    # Weitere Merkmale (DESIGN §5.5): `anzahl` der Prüfdaten ist der Wert nur bei Merkmalen der Art „anzahl“
+    # Weitere Merkmale (architektur.md §5.5): `anzahl` der Prüfdaten ist der Wert nur bei Merkmalen der Art „anzahl“
     *_wuerfel("merkmale", [("geschlecht", GESCHLECHTER, "Geschlecht")],
               ["merkmal", "geschlecht", "alter_von", "alter_bis"]),
     Regel("merkmale_merkmal_erklaert", "staging.stg_merkmale", "merkmale_zellen", "ExpectColumnValuesToBeNull",

@@ -1,4 +1,4 @@
--- Ausgaben des Sozialberichts (DESIGN §10) aus data/reference/berichte.csv: je Ausgabe Stichtag,
+-- Ausgaben des Sozialberichts (architektur.md §10) aus data/reference/berichte.csv: je Ausgabe Stichtag,
 -- Vergleichsausgabe mit deren Stichtag, Status (entwurf, freigegeben) und Schwelle der Geheimhaltung
 -- (Fallzahlen 1 bis geheimhaltung_max werden in den Veröffentlichungen gesperrt; Vorgabe 2).
 create or replace table core.dim_bericht as

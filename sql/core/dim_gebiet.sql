@@ -1,6 +1,6 @@
 -- Gebietsdimension: eine Zeile je Gebiet, Sozialraum, Stadtbezirk und Gemeinde, dazu je Gemeinde das
 -- Pseudo-Gebiet „ohne Zuordnung“ (zählt in der Gemeinde, in keinem Gebiet).
--- aktuell_id folgt der Kette nachfolger_id bis zum heute gültigen Gebiet (DESIGN §6).
+-- aktuell_id folgt der Kette nachfolger_id bis zum heute gültigen Gebiet (architektur.md §6).
 create or replace table core.dim_gebiet as
 with recursive
 

@@ -1,4 +1,4 @@
--- Indikatorenkatalog (DESIGN §8): eine Zeile je Indikator mit Zähler- und Nennergröße, Faktor,
+-- Indikatorenkatalog (architektur.md §8): eine Zeile je Indikator mit Zähler- und Nennergröße, Faktor,
 -- Einheit, Polarität (+1 = höher bedeutet mehr Bedarf) und Mindestnenner.
 create or replace table core.dim_indikator as
 with

@@ -2,7 +2,7 @@
 -- Bevölkerungsgrößen, aus denen die Indikatoren gebildet werden: eine Zeile je Stichtag × Gebiet × Größe
 -- (z. B. bev_u18 = Einwohner von 0 bis 17 Jahren), erklärt in data/reference/groessen.csv. Eine Altersgrenze wird
 -- nur aus Altersbändern der Quelle gebildet, die sie lückenlos und ohne Überschneidung abdecken; sonst ist die Größe
--- NULL mit Hinweis (DESIGN §5.2: nie angenähert).
+-- NULL mit Hinweis (architektur.md §5.2: nie angenähert).
 create or replace table core.groessen_bevoelkerung as
 with recursive
 

@@ -3,7 +3,7 @@
 -- `stichtag` ist daher der 31.12. des Vorjahres. Gebiete ohne Einrichtung haben 0 Plätze (unbekannt, wenn
 -- der Lieferung die Platzspalte fehlte). Einrichtungen ohne
 -- Gebietszuordnung (Pseudo-Gebiet „ohne Zuordnung“) bleiben erhalten: sie zählen in der Gemeinde, in keinem
--- Gebiet (DESIGN §5.2).
+-- Gebiet (architektur.md §5.2).
 create or replace table core.groessen_kita as
 with
 

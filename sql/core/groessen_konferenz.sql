@@ -1,6 +1,6 @@
 -- Zahl der benannten Bedarfe (Ergebnisse der Art „Bedarf“) je Konferenz: für jeden Sozialraum der Konferenz
 -- (0, wenn dort kein Bedarf benannt wurde) und für die Gemeinde (alle Bedarfe der Konferenz, auch die
--- gesamtstädtischen). Stichtag ist das Datum der Konferenz (DESIGN §8, bedarfe_anzahl). Diese Größe liegt direkt
+-- gesamtstädtischen). Stichtag ist das Datum der Konferenz (architektur.md §8, bedarfe_anzahl). Diese Größe liegt direkt
 -- auf Sozialraum- und Gemeindeebene vor, nicht je Gebiet.
 create or replace table core.groessen_konferenz as
 with

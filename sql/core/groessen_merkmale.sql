@@ -1,5 +1,5 @@
 -- Partition: stichtag
--- Größen aus den weiteren Merkmalen (DESIGN §5.5): eine Zeile je Stichtag × Gebiet × Größe. Erklärt in
+-- Größen aus den weiteren Merkmalen (architektur.md §5.5): eine Zeile je Stichtag × Gebiet × Größe. Erklärt in
 -- data/reference/groessen.csv (quelle = merkmale: Merkmal, Geschlecht, Altersgrenzen); dazu ist jedes Merkmal aus
 -- merkmale.csv selbst eine Größe gleichen Namens (insgesamt, alle Alter), wenn groessen.csv den Namen nicht erklärt.
 -- Anzahlen und Salden kommen aus der genau passenden Zelle oder aus Altersbändern, die die Grenzen lückenlos und ohne

@@ -95,7 +95,7 @@ create table if not exists raw.grundsicherung (
     kennzeichen varchar
 );
 
--- Weitere Merkmale (DESIGN §5.5): jeder Wert je Gebiet × Stichtag × Merkmal (× Geschlecht × Altersband), erklärt in
+-- Weitere Merkmale (architektur.md §5.5): jeder Wert je Gebiet × Stichtag × Merkmal (× Geschlecht × Altersband), erklärt in
 -- data/reference/merkmale.csv. `wert` ist eine Dezimalzahl (Art „wert“: Mittelwert, Quote, Index), bei Anzahlen und
 -- Salden ganzzahlig; NULL mit `kennzeichen` (DIN 55301), wenn der Lieferant den Wert gesperrt hat.
 create table if not exists raw.merkmale (

@@ -97,7 +97,7 @@ woerterbuch (spalte, kommentar) as (
         ('titel', 'Titel der Maßnahme laut Meldung.'),
         ('ag', 'Arbeitsgruppe der Konferenz.'),
         ('art', 'Art des Ergebnisses: Bedarf, Ressource oder Maßnahmenvorschlag.'),
-        ('handlungsfeld', 'Handlungsfeld (Vokabular DESIGN §5.2), z. B. Kinderbetreuung.'),
+        ('handlungsfeld', 'Handlungsfeld (Vokabular architektur.md §5.2), z. B. Kinderbetreuung.'),
         ('handlungsfelder', 'Handlungsfelder der Ergebnisse, die die Maßnahme aufgreift.'),
         ('beschreibung', 'Beschreibung aus der Arbeitsmappe (ohne Namen und E-Mail-Adressen).'),
         ('prioritaet', 'Priorität 1 (hoch) bis 3; bei Ressourcen meist leer.'),

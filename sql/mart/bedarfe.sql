@@ -95,7 +95,7 @@ comment on column mart.bedarfe.nr is 'Nr des Ergebnisses in der Arbeitsmappe.';
 comment on column mart.bedarfe.ag is 'Arbeitsgruppe.';
 comment on column mart.bedarfe.sozialraum_id is 'Sozialraum des Ergebnisses; NULL bei gesamtstädtischen Ergebnissen.';
 comment on column mart.bedarfe.raum is 'Name des Sozialraums oder „Gesamtstadt“.';
-comment on column mart.bedarfe.handlungsfeld is 'Handlungsfeld (Vokabular DESIGN §5.2), z. B. Kinderbetreuung.';
+comment on column mart.bedarfe.handlungsfeld is 'Handlungsfeld (Vokabular architektur.md §5.2), z. B. Kinderbetreuung.';
 comment on column mart.bedarfe.art is 'Bedarf, Ressource oder Maßnahmenvorschlag.';
 comment on column mart.bedarfe.prioritaet is 'Priorität 1 (hoch) bis 3; bei Ressourcen meist leer.';
 comment on column mart.bedarfe.beschreibung is 'Beschreibung aus der Arbeitsmappe (ohne Namen und E-Mail-Adressen).';

@@ -6,7 +6,7 @@
 -- Datei). Ihre Spalten sagen, wie eine Größe zu behandeln ist: `ebene` gesetzt = liegt direkt auf dieser Ebene vor
 -- (Konferenzen); `alle_gebiete` = die Tabelle nennt jedes Gebiet selbst (Kita: ohne Einrichtung 0 Plätze);
 -- `additiv` = false: ein nicht summierbarer Wert (merkmale.csv, Art „wert“, in `wert`) – er wird nur für das
--- gelieferte Gebiet gezeigt, nie summiert oder gemittelt und geht in keinen Zähler oder Nenner (DESIGN §5.5).
+-- gelieferte Gebiet gezeigt, nie summiert oder gemittelt und geht in keinen Zähler oder Nenner (architektur.md §5.5).
 create or replace table mart.indikator_werte as
 with
 
@@ -29,7 +29,7 @@ gebiete as (
 -- Jedes am Stichtag gültige Gebiet einer Gemeinde, für die eine Größe geliefert wurde, braucht einen Wert. Fehlt er
 -- (Zeile in Quarantäne, etwa „3,000“ in einer Anzahlspalte, oder nicht in der Datei), ist er unbekannt: das Gebiet
 -- bekommt NULL mit Hinweis, und Sozialraum, Stadtbezirk und Gemeinde werden nicht aus den übrigen Gebieten zu
--- klein summiert (DESIGN §5.1: nie still weglassen). Kita-Plätze ergänzen fehlende Gebiete selbst (0 Plätze).
+-- klein summiert (architektur.md §5.1: nie still weglassen). Kita-Plätze ergänzen fehlende Gebiete selbst (0 Plätze).
 erwartet as (
     select distinct s.stichtag, s.groesse, d.gebiet_id
     from statistik as s

@@ -1,4 +1,4 @@
--- Der Sozialindex der Sozialräume (DESIGN §7/§8): eine Zeile je Stichtag und Sozialraum.
+-- Der Sozialindex der Sozialräume (architektur.md §7/§8): eine Zeile je Stichtag und Sozialraum.
 -- Sozialräume unter der Mindesteinwohnerzahl oder ohne vollständige Werte fehlen hier und stehen in
 -- mart.sozialindex_ausschluesse.
 create or replace table mart.sozialindex as

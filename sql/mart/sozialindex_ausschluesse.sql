@@ -1,4 +1,4 @@
--- Einheiten, die am Stichtag nicht in den Sozialindex eingehen, mit Grund (DESIGN §8: „excluded and listed“).
+-- Einheiten, die am Stichtag nicht in den Sozialindex eingehen, mit Grund (architektur.md §8: „excluded and listed“).
 create or replace table mart.sozialindex_ausschluesse as
 select
     stichtag,

@@ -1,4 +1,4 @@
--- Sozialindex je Stichtag für Sozialräume und Gebiete (DESIGN §8): die gewichtete Summe der z-Werte der
+-- Sozialindex je Stichtag für Sozialräume und Gebiete (architektur.md §8): die gewichtete Summe der z-Werte der
 -- Index-Indikatoren wird erneut z-standardisiert (Statusindex; Dynamikindex ebenso aus den Veränderungen
 -- in Prozentpunkten), gerundet und nach den Grenzen aus sozialindex_klassen.csv klassiert.
 create or replace table mart.sozialindex_ebenen as
@@ -95,7 +95,7 @@ final as (
 select * from final
 order by stichtag, ebene, gemeinde_id, einheit_id;
 
-comment on table mart.sozialindex_ebenen is 'Sozialindex (Status, Dynamik, Gesamtklasse) je Stichtag für Sozialräume und für Gebiete; z-standardisiert innerhalb derselben Gemeinde, Ebene und Stichtag. Methode: DESIGN §8, Parameter in data/reference/sozialindex_*.csv.';
+comment on table mart.sozialindex_ebenen is 'Sozialindex (Status, Dynamik, Gesamtklasse) je Stichtag für Sozialräume und für Gebiete; z-standardisiert innerhalb derselben Gemeinde, Ebene und Stichtag. Methode: architektur.md §8, Parameter in data/reference/sozialindex_*.csv.';
 comment on column mart.sozialindex_ebenen.stichtag is 'Stichtag der Indikatorwerte.';
 comment on column mart.sozialindex_ebenen.ebene is 'Räumliche Ebene der Einheiten: sozialraum oder gebiet.';
 comment on column mart.sozialindex_ebenen.gemeinde_id is 'AGS der Gemeinde; standardisiert wird nur innerhalb einer Gemeinde.';

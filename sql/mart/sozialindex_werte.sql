@@ -1,4 +1,4 @@
--- Rechenschritte des Sozialindex (DESIGN §8, nach dem Berliner Monitoring Soziale Stadtentwicklung 2021):
+-- Rechenschritte des Sozialindex (architektur.md §8, nach dem Berliner Monitoring Soziale Stadtentwicklung 2021):
 -- je Stichtag, Ebene (sozialraum, gebiet), Gemeinde, Einheit und Index-Indikator der Wert, seine Veränderung
 -- in Prozentpunkten über den Dynamik-Zeitraum und beide z-Werte (Richtung: höher = mehr Bedarf).
 -- Einheiten unter der Mindesteinwohnerzahl oder ohne vollständige Werte werden nicht standardisiert;

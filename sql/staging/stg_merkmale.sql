@@ -1,5 +1,5 @@
 -- Partition: stichtag
--- Weitere Merkmale (DESIGN §5.5) je Gebiet, Merkmal, Geschlecht und Altersband, typisiert, mit der Art aus
+-- Weitere Merkmale (architektur.md §5.5) je Gebiet, Merkmal, Geschlecht und Altersband, typisiert, mit der Art aus
 -- data/reference/merkmale.csv und auf die gültige Lieferung reduziert: eine Zeile je Würfelzelle der Quelle.
 -- Liefern zwei geladene Dateien dasselbe Merkmal für denselben Stichtag einer Gemeinde, gilt die zuletzt geladene;
 -- verschiedene Merkmale können aus verschiedenen Dateien kommen (eine Wohngeld-Lieferung ersetzt keine Fläche).
