@@ -15,28 +15,28 @@ nimmt dieses Ergebnis (`sozial_dwh.ingest.vorab_gelesen`, gilt im selben Prozess
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.partitions import STICHTAGE, bekannte_stichtage, bereich_tags
+from pipelines.jobs import ANLASS_TAG, KOMMANDOZEILE, assets_ohne_stichtage
+from pipelines.partitions import bekannte_stichtage, bereich_tags
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import vorab_gelesen
 
 
-def ohne_partitionen(job: dg.JobDefinition) -> list[dg.AssetKey]:
-    """Assets, die weder partitioniert sind noch von partitionierten Assets abhängen."""
-    graph = defs.resolve_asset_graph()
-    partitioniert = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def == STICHTAGE]
-    betroffen = dg.AssetSelection.assets(*partitioniert).downstream().resolve(graph)
-    return [k for k in job.asset_layer.executable_asset_keys if k not in betroffen]
-
-
 def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
-                     raise_on_error: bool = True, run_config: dict | None = None) -> dg.ExecuteInProcessResult:
-    """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation)."""
+                     raise_on_error: bool = True, run_config: dict | None = None,
+                     tags: dict[str, str] | None = None) -> dg.ExecuteInProcessResult:
+    """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation).
+
+    Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
+    Oberfläche liest: Seite „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“, sofern
+    `tags` nichts anderes sagt. Die Übersicht „Overview“ (Zeitleiste) zeigt nur Läufe, die über die Code-Location
+    gestartet wurden (Oberfläche, Zeitplan, Sensor); ein Lauf im selben Prozess hat kein solches Ziel."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
+    tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
     with vorab_gelesen():
         keys = bekannte_stichtage(instance, paths)
         if keys:
-            return job.execute_in_process(instance=instance, tags=bereich_tags(keys), raise_on_error=raise_on_error,
-                                          run_config=run_config)
-        return job.execute_in_process(instance=instance, asset_selection=ohne_partitionen(job),
+            return job.execute_in_process(instance=instance, tags={**tags, **bereich_tags(keys)},
+                                          raise_on_error=raise_on_error, run_config=run_config)
+        return job.execute_in_process(instance=instance, asset_selection=assets_ohne_stichtage(), tags=tags,
                                       raise_on_error=raise_on_error, run_config=run_config)

@@ -211,13 +211,18 @@ def _bench_bombe(args: argparse.Namespace) -> int:
     return 0
 
 
+# Das Warehouse hat genau einen Schreiber: Läufe aus Oberfläche, Zeitplänen und Sensoren (etwa die Entwürfe nach einem
+# Lauf) warten in der Warteschlange, statt gleichzeitig zu starten und an der Sperre zu scheitern.
+INSTANZ_LAEUFE = "concurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+
+
 def _dagster_home(paths: Paths) -> Path:
     """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt."""
     folder = Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster")
     folder.mkdir(parents=True, exist_ok=True)
     if not (folder / "dagster.yaml").exists():  # lokale Standardinstanz; ohne Datei warnt Dagster bei jedem Lauf
         (folder / "dagster.yaml").write_text("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, "
-                                             "Abschnitt „Betrieb“.\n", encoding="utf-8")
+                                             "Abschnitt „Betrieb“.\n" + INSTANZ_LAEUFE, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder
 

@@ -366,7 +366,16 @@ def _top_reasons(result: ReadResult, limit: int = 3) -> list[str]:
     return [f"{grund} ({n}×)" for grund, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
 
 
-def describe_quarantine(result: ReadResult, path: Path | None = None, limit: int = 20) -> list[str]:
+QUARANTAENE_GENANNT = 20  # so viele Fundstellen nennt `describe_quarantine`, danach „… und N weitere Zeilen“
+
+
+def quarantaene_meldungen(anzahl: int, limit: int = QUARANTAENE_GENANNT) -> int:
+    """Wie viele Zeilen am Ende von `ops.dateien.meldungen` einer geladenen Datei mit `anzahl` Quarantänezeilen
+    `describe_quarantine` geschrieben hat (die übrigen davor sind Hinweise des Lesers, z. B. zu Summenzeilen)."""
+    return min(anzahl, limit) + (1 if anzahl > limit else 0)
+
+
+def describe_quarantine(result: ReadResult, path: Path | None = None, limit: int = QUARANTAENE_GENANNT) -> list[str]:
     """Fundstellen der Quarantäne für Menschen; eine CSV-Datei hat keine Blätter (nur Zeile und Spalte)."""
     csv_datei = path is not None and path.suffix.lower() == ".csv"
     lines = [

@@ -314,10 +314,12 @@ def test_rule_catches_its_fixture(runs, regel: str):
     outcome = outcomes[lauf]
     evaluation = outcomes[lauf]["checks"][regel]
     assert evaluation.passed is False, f"{regel} hat den Fehler nicht gefunden"
-    beispiele = evaluation.metadata["beispiele"].value if "beispiele" in evaluation.metadata else []
+    # Beispiele als Tabelle für Menschen: jede Zelle Text (Zeile 5 → „5“, fehlend → „–“)
+    beispiele = ([r.data for r in evaluation.metadata["beispiele"].records] if "beispiele" in evaluation.metadata
+                 else [])
     assert evaluation.metadata["erwartung"].value.startswith("Expect")
     if zeile is not None:
-        assert zeile in [b["zeile"] for b in beispiele], beispiele
+        assert str(zeile) in [b["zeile"] for b in beispiele], beispiele
     assert all({"datei", "blatt", "zeile"} <= set(b) for b in beispiele)
     if erwartet == "blockiert":
         assert evaluation.blocking is True and evaluation.severity == dg.AssetCheckSeverity.ERROR

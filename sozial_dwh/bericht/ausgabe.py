@@ -87,6 +87,15 @@ def ist_eingefroren(paths: Paths, ausgabe: Ausgabe) -> bool:
     return ausgabe.freigegeben and (ordner(paths, ausgabe.bericht_id) / MANIFEST).exists()
 
 
+def nicht_eingefroren(con: duckdb.DuckDBPyConnection, paths: Paths) -> list[str]:
+    """Die Ausgaben, die ein Lauf neu baut: alle Entwürfe und freigegebene, die noch nie gebaut wurden (nach
+    Stichtag); eingefrorene bleiben, wie sie sind."""
+    rows = con.execute(
+        "select bericht_id, titel, stichtag, vergleich_bericht_id, vergleich_stichtag, status, freigegeben_am, "
+        "geheimhaltung_max from core.dim_bericht order by stichtag, bericht_id").fetchall()
+    return [a.bericht_id for a in (Ausgabe(*row) for row in rows) if not ist_eingefroren(paths, a)]
+
+
 def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: bool = False,
          jetzt: dt.datetime | None = None, fortschritt=None) -> Ergebnis:
     """Baut eine Ausgabe (oder lässt eine eingefrorene unverändert) und gibt das Ergebnis zurück."""
