@@ -35,7 +35,7 @@ ZU_TUN_WARNUNG = ("Die Quelle prüfen: die Werte sind geladen, wie geliefert. Is
 ZU_TUN_HINWEIS = "Nichts zwingend; die Datei ist geladen. Ist etwas falsch, die korrigierte Datei in den Eingang legen."
 
 _BLATT = re.compile(r"Blatt „([^“]+)“")
-_ZEILE = re.compile(r"\b(?:Kopfzeile|Zeile) (\d+)")
+_ZEILE = re.compile(r"\b(?:Kopfzeile|Summenzeile|Zeile) (\d+)")
 _SPALTE = re.compile(r"\bSpalte ([A-Z]{1,3})\b")
 
 
@@ -73,7 +73,7 @@ class Eingangsbefunde:
 
 
 def fundstelle(text: str) -> tuple[str | None, int | None, str | None]:
-    """Blatt, Zeile und Spalte, wie eine Meldung sie nennt („Blatt „Daten“, Kopfzeile 1“, „Zeile 5, Spalte C“)."""
+    """Blatt, Zeile und Spalte, wie eine Meldung sie nennt („Blatt „Daten“, Kopfzeile 1“, „Summenzeile 6“, „Zeile 5, Spalte C“)."""
     blatt, zeile, spalte = _BLATT.search(text), _ZEILE.search(text), _SPALTE.search(text)
     return (blatt.group(1) if blatt else None, int(zeile.group(1)) if zeile else None,
             spalte.group(1) if spalte else None)
