@@ -18,31 +18,30 @@ import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.fortschritt import Ausgabe, dauer, schritte
-from pipelines.partitions import STICHTAGE, bekannte_stichtage, bereich_tags
+from pipelines.jobs import ANLASS_TAG, KOMMANDOZEILE, assets_ohne_stichtage
+from pipelines.partitions import bekannte_stichtage, bereich_tags
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import vorab_gelesen
 
 
-def ohne_partitionen(job: dg.JobDefinition) -> list[dg.AssetKey]:
-    """Assets, die weder partitioniert sind noch von partitionierten Assets abhängen."""
-    graph = defs.resolve_asset_graph()
-    partitioniert = [k for k in graph.get_all_asset_keys() if graph.get(k).partitions_def == STICHTAGE]
-    betroffen = dg.AssetSelection.assets(*partitioniert).downstream().resolve(graph)
-    return [k for k in job.asset_layer.executable_asset_keys if k not in betroffen]
-
-
 def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                      raise_on_error: bool = True, run_config: dict | None = None,
-                     ausgabe: Ausgabe | None = None) -> dg.ExecuteInProcessResult:
+                     ausgabe: Ausgabe | None = None, tags: dict[str, str] | None = None
+                     ) -> dg.ExecuteInProcessResult:
     """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation).
 
-    Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei."""
+    Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei.
+    Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
+    Oberfläche liest: Seite „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“, sofern
+    `tags` nichts anderes sagt. Die Übersicht „Overview“ (Zeitleiste) zeigt nur Läufe, die über die Code-Location
+    gestartet wurden (Oberfläche, Zeitplan, Sensor); ein Lauf im selben Prozess hat kein solches Ziel."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
+    tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
     with vorab_gelesen():
         clock = time.monotonic()
         keys = bekannte_stichtage(instance, paths)
-        auswahl = None if keys else ohne_partitionen(job)
+        auswahl = None if keys else assets_ohne_stichtage()
         if ausgabe is not None:
             gesamt = schritte(defs, auswahl if auswahl is not None else job.asset_layer.executable_asset_keys)
             run_config = {**(run_config or {}), "loggers": ausgabe.loggers(gesamt)}
@@ -51,7 +50,7 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
         if keys:
-            return job.execute_in_process(instance=instance, tags=bereich_tags(keys), raise_on_error=raise_on_error,
-                                          run_config=run_config)
-        return job.execute_in_process(instance=instance, asset_selection=auswahl,
+            return job.execute_in_process(instance=instance, tags={**tags, **bereich_tags(keys)},
+                                          raise_on_error=raise_on_error, run_config=run_config)
+        return job.execute_in_process(instance=instance, asset_selection=auswahl, tags=tags,
                                       raise_on_error=raise_on_error, run_config=run_config)

@@ -1,4 +1,4 @@
-"""Sensor für den Eingangsordner (DESIGN §11): neue oder geänderte Dateien starten einen Lauf.
+"""Sensor für den Eingangsordner (architektur.md §11): neue oder geänderte Dateien starten einen Lauf.
 
 - Eine Datei gilt als neu oder geändert, wenn Größe oder Änderungszeit sich gegenüber dem Cursor unterscheiden.
   Der Cursor liegt in der Dagster-Instanz und übersteht Neustarts.
@@ -11,6 +11,18 @@
 - Solange ein Lauf arbeitet, wartet der Sensor (es arbeitet immer nur ein Lauf am Warehouse).
 - Auch ein Ordner, eine Verknüpfung oder eine Sonderdatei im Eingang startet einen Lauf (über alle Stichtage), der
   sie mit Meldung ablehnt; geöffnet oder verfolgt wird dabei nichts davon (lstat).
+- Gibt es noch gar keinen Stichtag (nur Kita, Konferenzen oder Unerkennbares im Eingang eines leeren Warehouse),
+  rechnet der Lauf nur die Assets, die keinen brauchen.
+
+Dazu zwei Sensoren, die auf das Ende eines Laufs reagieren (ab Werk an; sie starten nur etwas nach einem Lauf, den
+jemand oder etwas anderes gestartet hat):
+
+- `alles_nach_start`: nach dem Job `alles_starten` (ein Klick in der Oberfläche) der Lauf von `alles` über alle
+  Stichtage, genau wie ein Zeitplan ihn anfragt.
+- `entwuerfe_nach_lauf`: nach jedem erfolgreichen Lauf von `alles` oder `stichtag_lauf`, gleich wer ihn gestartet hat
+  (Oberfläche, Zeitplan, Eingangssensor), je Entwurf des Sozialberichts ein Lauf von `berichte`; freigegebene
+  Ausgaben bleiben eingefroren. `sozial-dwh run` baut die Ausgaben selbst im selben Prozess (seine Läufe haben kein
+  Code-Location-Ziel und sind am Tag `sozial_dwh/anlass` zu erkennen), der Sensor lässt sie aus.
 """
 
 
@@ -19,7 +31,19 @@ import time
 
 import dagster as dg
 
-from pipelines.partitions import STICHTAGE, bereich_tags, neue_stichtage, stichtage_im_eingang
+from pipelines.jobs import (
+    ANLASS_TAG,
+    KOMMANDOZEILE,
+    alles,
+    alles_starten,
+    anfrage_alles,
+    assets_ohne_stichtage,
+    berichte,
+    stichtag_lauf,
+)
+from pipelines.partitions import AUSGABEN, STICHTAGE, bereich_tags, neue_stichtage, stichtage_im_eingang
+from sozial_dwh import warehouse
+from sozial_dwh.bericht.ausgabe import nicht_eingefroren
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inbox_entries
 from sozial_dwh.readers.safety import lock_files, schreibpause_s
@@ -80,9 +104,10 @@ def auswerten(instance: dg.DagsterInstance, cursor: str | None, paths: Paths,
                                 tags={"sozial_dwh/dateien": liste[:1000], "sozial_dwh/anlass": "Eingang"})
     else:
         keys = angemeldet + neue_partitionen  # Dagsters Reihenfolge: die neuen werden hinten angemeldet
-        anfrage = dg.RunRequest(run_key=run_key, job_name="alles",
-                                tags={**bereich_tags(keys), "sozial_dwh/dateien": liste[:1000],
-                                      "sozial_dwh/anlass": "Eingang"})
+        tags = {"sozial_dwh/dateien": liste[:1000], ANLASS_TAG: "Eingang"}
+        anfrage = (dg.RunRequest(run_key=run_key, job_name=alles.name, tags={**bereich_tags(keys), **tags}) if keys
+                   else dg.RunRequest(run_key=run_key, job_name=alles.name, tags=tags,
+                                      asset_selection=assets_ohne_stichtage()))
     return dg.SensorResult(
         run_requests=[anfrage],
         cursor=json.dumps({**gesehen, **sigs}, sort_keys=True),
@@ -107,3 +132,59 @@ def build_eingang_sensor(jobs: list) -> dg.SensorDefinition:
         return auswerten(context.instance, context.cursor, Paths.from_env())
 
     return eingang_sensor
+
+
+def entwuerfe_anfragen(instance: dg.DagsterInstance, lauf: dg.DagsterRun, paths: Paths
+                       ) -> dg.SensorResult | dg.SkipReason:
+    """Nach einem Lauf über die Daten: je Ausgabe, die ein Lauf neu baut (Entwürfe, noch nie gebaute freigegebene),
+    ein Lauf von `berichte` (ohne Sensor-Kontext testbar)."""
+    if lauf.tags.get(ANLASS_TAG) == KOMMANDOZEILE:
+        return dg.SkipReason("`sozial-dwh run` baut die Berichtsausgaben selbst.")
+    if not warehouse_aufgebaut(paths):
+        return dg.SkipReason("Das Warehouse ist noch nicht aufgebaut; es gibt keine Ausgabe zu bauen.")
+    with warehouse.connect(paths, read_only=True) as con:
+        if not warehouse.table_exists(con, "core", "dim_bericht"):
+            return dg.SkipReason("Noch keine Berichtsausgaben im Warehouse (core.dim_bericht).")
+        ids = nicht_eingefroren(con, paths)
+    if not ids:
+        return dg.SkipReason("Alle Berichtsausgaben sind freigegeben und eingefroren; kein Entwurf zu bauen.")
+    neu = [i for i in ids if i not in set(instance.get_dynamic_partitions(AUSGABEN.name))]
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=f"ausgabe:{lauf.run_id}:{i}", job_name=berichte.name, partition_key=i,
+                                    tags={ANLASS_TAG: f"Entwurf nach Lauf {lauf.run_id[:8]} ({lauf.job_name})"})
+                      for i in ids],
+        dynamic_partitions_requests=[AUSGABEN.build_add_request(neu)] if neu else [],
+    )
+
+
+@dg.run_status_sensor(
+    name="entwuerfe_nach_lauf",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[alles, stichtag_lauf],
+    request_job=berichte,
+    minimum_interval_seconds=10,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Baut nach jedem erfolgreichen Lauf von „alles“ oder „stichtag_lauf“ (gestartet in der Oberfläche, "
+                "von einem Zeitplan oder vom Eingangssensor) die Entwürfe des Sozialberichts neu: je Ausgabe mit "
+                "Status „entwurf“ in berichte.csv ein Lauf des Jobs „berichte“. Freigegebene Ausgaben bleiben "
+                "eingefroren. Läufe von `sozial-dwh run` bauen ihre Ausgaben selbst.",
+)
+def entwuerfe_nach_lauf(context: dg.RunStatusSensorContext):
+    return entwuerfe_anfragen(context.instance, context.dagster_run, Paths.from_env())
+
+
+@dg.run_status_sensor(
+    name="alles_nach_start",
+    run_status=dg.DagsterRunStatus.SUCCESS,
+    monitored_jobs=[alles_starten],
+    request_job=alles,
+    minimum_interval_seconds=5,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Fragt nach dem Job „alles_starten“ (ein Klick in der Oberfläche) den Lauf von „alles“ über alle "
+                "Stichtage an – auch die der Dateien im Eingang; ohne Stichtag nur, was keinen braucht.",
+)
+def alles_nach_start(context: dg.RunStatusSensorContext):
+    lauf = context.dagster_run
+    return anfrage_alles(context.instance, Paths.from_env(),
+                         {ANLASS_TAG: f"Oberfläche (alles_starten, Lauf {lauf.run_id[:8]})"},
+                         run_key=f"alles_starten:{lauf.run_id}")

@@ -1,23 +1,23 @@
-"""Zeitpläne nach den Lieferterminen der Quellen (DESIGN §11).
+"""Zeitpläne nach den Lieferterminen der Quellen (architektur.md §11).
 
 Jeder Zeitplan startet den Job „alles“ an einem Morgen kurz nach dem üblichen Liefertermin einer Quelle.
 Alle sind ab Werk **aus** (DefaultScheduleStatus.STOPPED): die Statistikstelle schaltet sie in der Oberfläche
 ein (Automation → Zeitplan → Start), wenn sie mit festen Terminen arbeiten will. Der Lauf trägt den Tag
 `sozial_dwh/anlass`, damit man in der Lauf-Liste sieht, wofür er gestartet wurde.
 
-Die Zeitpläne hängen nur am Namen des Jobs („alles“) und an pipelines.partitions, nicht an pipelines.definitions
-(das sie einbindet): so bleibt dieses Modul ohne Importzyklus und lässt sich allein testen.
+Die Zeitpläne hängen an pipelines.jobs (Job und Anfrage), nicht an pipelines.definitions (das sie einbindet): so
+bleibt dieses Modul ohne Importzyklus und lässt sich allein testen. Gibt es noch keinen Stichtag (weder im Warehouse
+noch im Eingang), fragt ein Zeitplan nur die Assets an, die keinen brauchen (`pipelines.jobs.anfrage_alles`).
 """
 
 
 import dagster as dg
 
-from pipelines.partitions import bekannte_stichtage, bereich_tags
+from pipelines.jobs import ANLASS_TAG, alles, anfrage_alles
 from sozial_dwh.config import Paths
 
-JOB = "alles"
+JOB = alles.name
 ZEITZONE = "Europe/Berlin"
-ANLASS_TAG = "sozial_dwh/anlass"
 
 _WENN_DATEI_FEHLT = (
     "Liegt die Datei an diesem Morgen noch nicht im Eingang, ist das kein Fehler: der Lauf rechnet mit dem "
@@ -43,10 +43,8 @@ def _zeitplan(name: str, cron: str, anlass: str, beschreibung: str) -> dg.Schedu
         try:
             instance = context.instance
         except dg.DagsterInvariantViolationError:  # Auswertung ohne Instanz (z. B. im Test): ohne Bereich
-            instance = None
-        if instance is not None:
-            tags.update(bereich_tags(bekannte_stichtage(instance, Paths.from_env())))
-        return dg.RunRequest(tags=tags)
+            return dg.RunRequest(tags=tags)
+        return anfrage_alles(instance, Paths.from_env(), tags)
 
     return _plan
 

@@ -1,4 +1,4 @@
-"""Kommandozeile `sozial-dwh` (auch `python -m sozial_dwh`), DESIGN §3.
+"""Kommandozeile `sozial-dwh` (auch `python -m sozial_dwh`), architektur.md §3.
 
 Exit-Codes: 0 = erfolgreich, 1 = Lauf gescheitert bzw. Dateien würden abgelehnt, 2 = Aufruf falsch.
 
@@ -221,7 +221,7 @@ def _bench_bombe(args: argparse.Namespace) -> int:
 
 def _dagster_home(paths: Paths) -> Path:
     """Eine gemeinsame Dagster-Instanz für `run` und `ui`, damit die Oberfläche die Läufe zeigt (ohne Telemetrie,
-    `config.dagster_instanz_anlegen`)."""
+    höchstens ein Lauf zugleich: `config.dagster_instanz_anlegen`)."""
     folder = config.dagster_instanz_anlegen(Path(os.environ.get("DAGSTER_HOME") or paths.home / "dagster"))
     os.environ["DAGSTER_HOME"] = str(folder)
     return folder

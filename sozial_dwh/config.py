@@ -82,6 +82,11 @@ class Paths:
 DAGSTER_YAML = """# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.
 telemetry:
   enabled: false
+# Das Warehouse hat genau einen Schreiber: Läufe aus Oberfläche, Zeitplänen und Sensoren (etwa die Entwürfe nach
+# einem Lauf) warten in der Warteschlange, statt gleichzeitig zu starten und an der Sperre zu scheitern.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
 """
 
 

@@ -1,4 +1,4 @@
-"""Eingangsordner verarbeiten: erkennen, lesen, registrieren, ablegen – nichts geht verloren (DESIGN §5.1, §9).
+"""Eingangsordner verarbeiten: erkennen, lesen, registrieren, ablegen – nichts geht verloren (architektur.md §5.1, §9).
 
 Jede Datei endet als Zeile in `ops.dateien` und byte-gleich in `archive/` (geladen) oder `rejected/`
 (abgelehnt, mit `<name>.fehler.txt`). Eine Datei wird erst aus dem Eingang entfernt, wenn ihre Kopie
@@ -6,7 +6,7 @@ geprüft und der Datenbankeintrag festgeschrieben ist. Im Dagster-Lauf (Arbeitsk
 `sozial_dwh.warehouse.RunCopy`) wird sie dafür nur vorgemerkt (`remove`) und erst gelöscht, wenn der ganze
 Lauf übernommen ist: bricht er ab, liegt sie noch im Eingang, und der nächste Lauf lädt sie.
 
-Eine schlechte Datei hält nie die anderen oder einen späteren Lauf auf (DESIGN §5.1): was immer bei einer Datei
+Eine schlechte Datei hält nie die anderen oder einen späteren Lauf auf (architektur.md §5.1): was immer bei einer Datei
 geschieht, endet in ihrer eigenen Ablehnung mit deutscher Meldung. Verknüpfungen (symbolische Links), Ordner und
 Sonderdateien (Pipe, Gerät, Socket) im Eingang werden registriert und abgelehnt, ohne sie zu öffnen oder ihnen zu
 folgen; sie werden – wie unlesbare Dateien – unverändert nach `rejected/` verschoben, erst wenn der Lauf übernommen
@@ -206,7 +206,7 @@ def detect(path: Path, sheets: list[Sheet], matcher: GebietMatcher, profile: Pro
             raise FileRejected(f"Dateiname: {exc}.") from exc
         if ctx.stichtag is None:
             ctx.stichtag, ctx.stichtag_herkunft = im_namen, "Dateiname"
-        elif ctx.stichtag != im_namen:  # nie raten, welcher gilt (DESIGN §5.1)
+        elif ctx.stichtag != im_namen:  # nie raten, welcher gilt (architektur.md §5.1)
             raise FileRejected(
                 f"Stichtag widersprüchlich: Blatt „Info“ nennt {ctx.stichtag:%d.%m.%Y}, der Dateiname "
                 f"{im_namen:%d.%m.%Y}. Bitte eines von beiden berichtigen und die Datei erneut in den Eingang legen."
@@ -366,7 +366,16 @@ def _top_reasons(result: ReadResult, limit: int = 3) -> list[str]:
     return [f"{grund} ({n}×)" for grund, n in sorted(counts.items(), key=lambda kv: -kv[1])[:limit]]
 
 
-def describe_quarantine(result: ReadResult, path: Path | None = None, limit: int = 20) -> list[str]:
+QUARANTAENE_GENANNT = 20  # so viele Fundstellen nennt `describe_quarantine`, danach „… und N weitere Zeilen“
+
+
+def quarantaene_meldungen(anzahl: int, limit: int = QUARANTAENE_GENANNT) -> int:
+    """Wie viele Zeilen am Ende von `ops.dateien.meldungen` einer geladenen Datei mit `anzahl` Quarantänezeilen
+    `describe_quarantine` geschrieben hat (die übrigen davor sind Hinweise des Lesers, z. B. zu Summenzeilen)."""
+    return min(anzahl, limit) + (1 if anzahl > limit else 0)
+
+
+def describe_quarantine(result: ReadResult, path: Path | None = None, limit: int = QUARANTAENE_GENANNT) -> list[str]:
     """Fundstellen der Quarantäne für Menschen; eine CSV-Datei hat keine Blätter (nur Zeile und Spalte)."""
     csv_datei = path is not None and path.suffix.lower() == ".csv"
     lines = [
@@ -637,7 +646,7 @@ def _lieferteil(quelle: str | None) -> tuple[str, str] | None:
 
 def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher) -> list[str]:
     """Eine Lieferung, die eine frühere derselben Quelle, Gemeinde und desselben Stichtags ersetzt, muss mindestens
-    deren Gebiete enthalten (DESIGN §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
+    deren Gebiete enthalten (architektur.md §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
     „Korrektur“ für 2 von 26 Gebieten). Teilen sich die Lieferungen einer Quelle (merkmale: je Merkmal), gilt das je
     Teil. Gibt die Meldungen zurück (leer: vollständig)."""
     reader = READERS[verdict.quelle]

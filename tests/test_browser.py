@@ -1,10 +1,17 @@
-"""Die Dagster-Oberfläche im echten Browser (Chromium über Playwright, DESIGN §11).
+"""Die Dagster-Oberfläche im echten Browser (Chromium über Playwright, architektur.md §11).
 
 Ablauf: ein frisches SOZIAL_DWH_HOME mit den Beispieldaten (`sozial-dwh demo`, `sozial-dwh run`), dann
 `dagster dev` mit workspace.yaml auf einem freien Port von 127.0.0.1 und derselben Dagster-Instanz wie der Lauf
 (wie `make ui`: Webserver und Daemon; der Daemon holt die in der Oberfläche gestarteten Läufe aus der
-Warteschlange). Der Browser öffnet den Asset-Graphen, startet „Materialize“ für `staging/stg_kita` und liest
-danach die Prüfergebnisse im Reiter „Checks“.
+Warteschlange und wertet die Sensoren aus). Der Browser
+
+- öffnet den Asset-Graphen, startet „Materialize“ für `staging/stg_kita` und liest danach die Prüfergebnisse im
+  Reiter „Checks“;
+- findet den Lauf von `sozial-dwh run` auf der Seite „Runs“;
+- legt eine Datei ohne Pflichtspalte in den Eingang, startet den Job `alles_starten` (Launchpad → „Launch Run“),
+  öffnet den Lauf von `alles`, den der Sensor `alles_nach_start` danach anfragt, und findet dort den gescheiterten
+  Check `eingang_vollstaendig_geladen` mit Dateiname und deutschem Grund; danach baut der Sensor
+  `entwuerfe_nach_lauf` den Entwurf 2022 des Sozialberichts (ein Lauf von `berichte`).
 
 Fehlen Chromium (/usr/bin/chromium, Debian-Paket `chromium`) oder das Python-Paket `playwright`, wird der Test
 lokal übersprungen, mit Grund. In der CI (Umgebungsvariable CI gesetzt) oder mit
@@ -33,7 +40,12 @@ CHROMIUM = Path(os.environ.get("SOZIAL_DWH_CHROMIUM", "/usr/bin/chromium"))
 ASSET = "staging/stg_kita"  # bleibt ohne Partitionen (Kita-Stichtag 01.03.), hat Asset-Checks
 START_TIMEOUT_S = 90  # Code-Location geladen
 LAUF_TIMEOUT_MS = 120_000  # Lauf aus der Oberfläche fertig
+GANZER_LAUF_S = 420  # ein Lauf von „alles“ über die Beispieldaten, mit Warteschlange und Sensor davor
 UI_TIMEOUT_MS = 30_000
+ANLASS_TAG = "sozial_dwh/anlass"  # wie pipelines.jobs (Dagster lädt der Test erst, wenn er ihn braucht)
+KOMMANDOZEILE = "Kommandozeile (sozial-dwh run)"
+SPALTE_FEHLT = "bevoelkerung_2023-12-31.xlsx"
+EINGANG_CHECK = "eingang_vollstaendig_geladen"
 
 
 def _pflicht() -> bool:
@@ -138,8 +150,10 @@ def oberflaeche(tmp_path_factory: pytest.TempPathFactory):
     basis = tmp_path_factory.mktemp("browser")
     dagster_home = basis / "dagster"
     dagster_home.mkdir()
-    # lokale Standardinstanz wie bei `sozial-dwh run`; Telemetrie aus, damit der Test nichts nach außen meldet
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
+    # lokale Standardinstanz wie bei `sozial-dwh run` (ein Lauf zugleich); Telemetrie aus, damit der Test nichts
+    # nach außen meldet
+    (dagster_home / "dagster.yaml").write_text(
+        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "SOZIAL_DWH_REFERENCE"}
     env.update(SOZIAL_DWH_HOME=str(basis / "home"), DAGSTER_HOME=str(dagster_home), SOZIAL_DWH_SCHREIBPAUSE_S="0",
                PYTHONUNBUFFERED="1")
@@ -261,3 +275,104 @@ def test_materialisieren_in_der_oberflaeche_mit_checks(seite, oberflaeche, tmp_p
         _sichtbar(seite, "Latest execution")
         _sichtbar(seite, "Passed")
         expect(seite.locator(f"a[href*='/runs/{lauf_id}']").first).to_be_attached()
+
+
+def _laeufe(ui: Oberflaeche, job: str, tags: dict[str, str]) -> list[dict]:
+    """Läufe eines Jobs mit diesen Tags, wie die Instanz hinter `dagster dev` sie kennt (neueste zuerst)."""
+    tag_filter = ", ".join(f"{{key: {json.dumps(k)}, value: {json.dumps(v)}}}" for k, v in tags.items())
+    query = (f"{{ runsOrError(filter: {{pipelineName: {json.dumps(job)}, tags: [{tag_filter}]}}) "
+             "{ ... on Runs { results { runId status tags { key value } } } } }")
+    return _graphql(ui.url, query)["data"]["runsOrError"]["results"]
+
+
+def _warte_auf_lauf(ui: Oberflaeche, job: str, tags: dict[str, str], fertig: bool = False) -> dict:
+    """Der erste Lauf von `job` mit `tags` (mit `fertig`: erst, wenn er zu Ende ist)."""
+    frist = time.monotonic() + GANZER_LAUF_S
+    laeufe: list[dict] = []
+    while time.monotonic() < frist:
+        if ui.prozess.poll() is not None:
+            raise AssertionError(f"`dagster dev` endete mit Code {ui.prozess.returncode}.\n{ui.protokoll()}")
+        laeufe = _laeufe(ui, job, tags)
+        if laeufe and (not fertig or laeufe[-1]["status"] in ("SUCCESS", "FAILURE", "CANCELED")):
+            return laeufe[-1]
+        time.sleep(2)
+    raise AssertionError(f"Kein {'fertiger ' if fertig else ''}Lauf von „{job}“ mit {tags} nach {GANZER_LAUF_S} s "
+                         f"(zuletzt: {laeufe}).\n{ui.protokoll()}")
+
+
+def _warte_auf_status(page, erwartet: str = "Success") -> None:
+    from playwright.sync_api import expect
+
+    status = page.get_by_text(re.compile(r"^(Success|Failure|Canceled)$")).first
+    expect(status).to_be_visible(timeout=GANZER_LAUF_S * 1000)
+    assert status.inner_text() == erwartet, f"Lauf {page.url} endete mit {status.inner_text()!r}"
+
+
+def test_kommandozeilen_lauf_in_der_lauf_liste(seite, oberflaeche, tmp_path):
+    """`sozial-dwh run` (in der Fixture, vor `dagster dev`) schreibt in die Instanz unter DAGSTER_HOME, die auch die
+    Oberfläche liest: die Seite „Runs“ zeigt seinen Lauf von „alles“ mit dem Anlass „Kommandozeile“."""
+    with _beweise(seite, oberflaeche, tmp_path):
+        from playwright.sync_api import expect
+
+        [lauf] = _laeufe(oberflaeche, "alles", {ANLASS_TAG: KOMMANDOZEILE})
+        assert lauf["status"] == "SUCCESS", lauf
+        seite.goto(f"{oberflaeche.url}/runs")
+        # Die Zeile des Laufs: Kennung (Verweis auf die Laufseite), Job „alles“ und der Anlass als Tag
+        expect(seite.locator(f"a[href*='/runs/{lauf['runId']}']").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+        _sichtbar(seite, f"{ANLASS_TAG}: {KOMMANDOZEILE}")
+        _sichtbar(seite, "alles")  # ohne Verweis auf den Job: ein Lauf im eigenen Prozess hat kein Code-Location-Ziel
+
+
+def test_abgelehnte_datei_als_gescheiterter_check_im_lauf(seite, oberflaeche, tmp_path):
+    """Eine Datei ohne Pflichtspalte im Eingang, „alles“ mit einem Klick gestartet: der Lauf zeigt den Check des
+    Eingangs als gescheitert (Warnung), mit Dateiname und Grund; danach baut der Sensor den Entwurf 2022."""
+    with _beweise(seite, oberflaeche, tmp_path):
+        from playwright.sync_api import expect
+
+        from tests.fixtures import write_xlsx
+
+        datei = write_xlsx(oberflaeche.home / "inbox" / SPALTE_FEHLT,
+                           {"Daten": [["Gebiet", "Alter", "Bemerkung"], ["101", "0-17", "zehn"]]})
+        frueher = time.time() - 3600
+        os.utime(datei, (frueher, frueher))
+
+        # Jobs → alles_starten → Launchpad → „Launch Run“
+        seite.goto(f"{oberflaeche.url}/locations/sozial_dwh/jobs/alles_starten")
+        seite.get_by_role("tab", name="Launchpad").or_(seite.get_by_text("Launchpad", exact=True)).first.click()
+        seite.get_by_role("button", name=re.compile(r"Launch Run", re.IGNORECASE)).first.click()
+        seite.wait_for_url(re.compile(r"/runs/[0-9a-f-]{36}"))
+        start_id = re.search(r"/runs/([0-9a-f-]{36})", seite.url).group(1)
+        _warte_auf_status(seite)
+
+        # Den Lauf von „alles“ fragt der Sensor an; er steht bald in der Lauf-Liste
+        lauf = _warte_auf_lauf(oberflaeche, "alles", {"dagster/sensor_name": "alles_nach_start"})
+        tags = {t["key"]: t["value"] for t in lauf["tags"]}
+        assert start_id[:8] in tags[ANLASS_TAG], tags
+        assert tags["dagster/asset_partition_range_end"] == "2023-12-31", tags  # Stichtag der neuen Datei
+        seite.goto(f"{oberflaeche.url}/runs/{lauf['runId']}")
+        _warte_auf_status(seite)  # eine abgelehnte Datei hält den Lauf nicht an …
+
+        # … aber der Check des Eingangs scheitert, und sein Ereignis nennt Datei und Grund
+        seite.get_by_placeholder(re.compile(r"^Filter")).first.fill(EINGANG_CHECK)
+        ereignis = seite.locator("div, tr").filter(has_text=re.compile(rf"Check {EINGANG_CHECK} failed")).last
+        expect(ereignis).to_be_visible()
+        _sichtbar(seite, SPALTE_FEHLT)
+        expect(seite.get_by_text(re.compile(r"Pflichtspalte „Anzahl“ fehlt")).first).to_be_visible()
+        _sichtbar(seite, "abgelehnt")
+
+        # Im Asset ops/dateien: Check als Warnung gescheitert, mit derselben Beschreibung
+        seite.goto(f"{oberflaeche.url}/assets/ops/dateien?view=checks")
+        _sichtbar(seite, "This is a non-blocking asset check.")
+        expect(seite.get_by_text(re.compile(rf"^1 von \d+ Dateien abgelehnt.*{re.escape(SPALTE_FEHLT)}")).first
+               ).to_be_visible()
+        expect(seite.locator(f"a[href*='/runs/{lauf['runId']}']").first).to_be_attached()
+
+        # Danach baut der Sensor den Entwurf 2022 (2020 ist freigegeben und bleibt eingefroren)
+        entwurf = _warte_auf_lauf(oberflaeche, "berichte", {"dagster/sensor_name": "entwuerfe_nach_lauf"},
+                                  fertig=True)
+        tags = {t["key"]: t["value"] for t in entwurf["tags"]}
+        assert entwurf["status"] == "SUCCESS" and tags["dagster/partition"] == "2022", entwurf
+        assert _laeufe(oberflaeche, "berichte", {"dagster/sensor_name": "entwuerfe_nach_lauf",
+                                                 "dagster/partition": "2020"}) == []
+        seite.goto(f"{oberflaeche.url}/runs/{entwurf['runId']}")
+        _warte_auf_status(seite)

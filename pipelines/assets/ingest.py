@@ -6,6 +6,7 @@ import datetime as dt
 import dagster as dg
 
 from pipelines.constants import GROUP_INGEST
+from pipelines.metadaten import befund_tabelle, tabelle
 from pipelines.partitions import (
     PARTITIONIERTE_QUELLEN,
     ausgaben_anmelden,
@@ -14,6 +15,7 @@ from pipelines.partitions import (
 )
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
+from sozial_dwh.eingangsbefunde import Eingangsbefunde, eingangsbefunde
 from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
@@ -29,7 +31,7 @@ from sozial_dwh.validation.bericht import schreibe_bericht
           for ref in REFERENZ_TABELLEN],
         dg.AssetSpec(["raw", "ref_vokabular"], group_name=GROUP_INGEST,
                      description="Feste Vokabulare der Konferenz-Arbeitsmappe (Sektor, Handlungsfeld, Art, Status; "
-                                 "DESIGN §5.2), aus sozial_dwh.sources.konferenz."),
+                                 "architektur.md §5.2), aus sozial_dwh.sources.konferenz."),
         dg.AssetSpec(["raw", "ref_geometrie"], group_name=GROUP_INGEST, skippable=True,
                      description="Flächen der heute gültigen Gebiete (WKB in EPSG:25832): eine Zeile je Gebiet mit "
                                  "Form, aus data/reference/gebiete.geojson oder der Datei in geometrie.csv."),
@@ -62,7 +64,7 @@ def _geometrie(context: dg.AssetExecutionContext, con, reference, counts: dict[s
 
     try:
         ergebnis = geometrie.in_warehouse(con, reference, load_gebiete(reference))
-    except Exception as exc:  # DESIGN §10.1: eine fehlerhafte Geometrie blockiert keinen Lauf
+    except Exception as exc:  # architektur.md §10.1: eine fehlerhafte Geometrie blockiert keinen Lauf
         context.log.warning(f"Geometrie nicht geladen ({type(exc).__name__}: {exc}); die Karten entfallen.")
         return []
     for meldung in ergebnis.meldungen:
@@ -84,6 +86,40 @@ RAW_SPECS = [
 ]
 
 
+EINGANG_CHECK = "eingang_vollstaendig_geladen"
+
+
+def _check_beschreibung(befunde: Eingangsbefunde) -> str:
+    """Ein Satz für die Lauf-Ansicht: Zahlen und der erste Befund (Datei und Grund)."""
+    if not befunde.dateien:
+        return "Keine neuen Dateien im Eingang."
+    dazu = ", ".join(f"{n} {art}" for n, art in ((befunde.warnungen, "Warnungen"), (befunde.hinweise, "Hinweise"))
+                     if n)
+    if befunde.ohne_befund:
+        return (f"Alle {befunde.dateien} Dateien dieses Laufs geladen, keine Zeile in Quarantäne"
+                + (f" ({dazu} in der Tabelle „befunde“)." if dazu else "."))
+    erster = befunde.befunde[0]
+    return (f"{befunde.abgelehnt} von {befunde.dateien} Dateien abgelehnt, {befunde.quarantaene_zeilen} Zeilen in "
+            f"Quarantäne. Zuerst: {erster.datei} – {erster.ergebnis}: {erster.grund} Alles Weitere mit dem, was zu "
+            "tun ist, in der Tabelle „befunde“.")
+
+
+def _check_ergebnis(befunde: Eingangsbefunde, paths) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=EINGANG_CHECK, asset_key=["ops", "dateien"], passed=befunde.ohne_befund,
+        severity=dg.AssetCheckSeverity.WARN, description=_check_beschreibung(befunde),
+        metadata={
+            "befunde": befund_tabelle(befunde),
+            "dateien": befunde.dateien,
+            "abgelehnt": befunde.abgelehnt,
+            "quarantaene_zeilen": befunde.quarantaene_zeilen,
+            "warnungen": befunde.warnungen,
+            "hinweise": befunde.hinweise,
+            "fehlerberichte": dg.MetadataValue.path(str(paths.rejected)),
+        },
+    )
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(["ops", "dateien"], group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
@@ -92,6 +128,15 @@ RAW_SPECS = [
                      description="Zurückgehaltene Zeilen: eine Zeile je Fehler mit Datei, Blatt, Zeile, Spalte und Grund."),
         *RAW_SPECS,
     ],
+    check_specs=[dg.AssetCheckSpec(
+        EINGANG_CHECK, asset=["ops", "dateien"], blocking=False,
+        description="Jede Datei dieses Laufs ist geladen und keine ihrer Zeilen zurückgehalten (Warnung). Sonst "
+                    "nennt die Tabelle „befunde“ je abgelehnter Datei und zurückgehaltener Zeile Datei, Grund, Blatt, "
+                    "Zeile, Spalte und was zu tun ist; Warnungen und Hinweise zu geladenen Dateien (z. B. "
+                    "Summenzeilen, die nicht aufgehen) stehen dabei, ohne dass die Prüfung scheitert. Eine Zeile je Befund; Quelle: ops.dateien und "
+                    "quarantine.zeilen. Zeilen, die erst die Prüfregeln der Staging-Tabellen zurückhalten, melden "
+                    "deren Checks.",
+    )],
 )
 def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
     """Verarbeitet den Eingangsordner: erkennen, lesen, registrieren, archivieren oder ablehnen."""
@@ -134,7 +179,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         dateien = con.execute(
             "select dateiname, quelle, stichtag, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
             "where geladen_am >= ? order by datei_id", [started]
-        ).df()
+        ).fetchall()
+        befunde = eingangsbefunde(con, started)
         counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
                   ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
     neu = stichtage_anmelden(context.instance, neue_stichtage)
@@ -161,7 +207,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             "noch_in_arbeit": len(summary.in_arbeit),
             "noch_in_arbeit_meldungen": dg.MetadataValue.md("\n".join(f"- {m}" for m in summary.in_arbeit_meldungen)
                                                             or "keine"),
-            "dateien_dieses_laufs": dg.MetadataValue.md(dateien.to_markdown(index=False) if len(dateien) else "keine"),
+            "dateien_dieses_laufs": tabelle(["Datei", "Quelle", "Stichtag", "Status", "Zeilen", "Quarantäne"],
+                                            dateien),
             "eingang": dg.MetadataValue.path(str(paths.inbox)),
         },
     )
@@ -175,3 +222,6 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         return
     for table in RAW_TABLES:
         yield dg.MaterializeResult(asset_key=table.split("."), metadata={"dagster/row_count": counts[table]})
+    if not befunde.ohne_befund:
+        context.log.warning(_check_beschreibung(befunde))
+    yield _check_ergebnis(befunde, paths)

@@ -13,6 +13,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.constants import LAYER_GROUPS
+from pipelines.metadaten import frame_tabelle, tabelle
 from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
@@ -21,9 +22,8 @@ from sozial_dwh.validation.pruefen import abfrage_sql
 from sozial_dwh.validation.regeln import Regel, regeln_fuer
 
 
-def _preview(con, model: SqlModel) -> str:
-    frame = con.execute(f'select * from "{model.schema}"."{model.name}" limit 10').df()
-    return frame.to_markdown(index=False)
+def _preview(con, model: SqlModel) -> dg.TableMetadataValue:
+    return frame_tabelle(con.execute(f'select * from "{model.schema}"."{model.name}" limit 10').df())
 
 
 def _check_spec(model: SqlModel, regel: Regel) -> dg.AssetCheckSpec:
@@ -56,7 +56,8 @@ def _check_results(model: SqlModel, ergebnisse, bericht: str) -> list[dg.AssetCh
             "pruefbericht": dg.MetadataValue.path(bericht),
         }
         if e.beispiele:
-            metadata["beispiele"] = dg.MetadataValue.json(e.beispiele)
+            spalten = list(dict.fromkeys(k for b in e.beispiele for k in b))
+            metadata["beispiele"] = tabelle(spalten, [[b.get(k) for k in spalten] for b in e.beispiele])
         results.append(dg.AssetCheckResult(
             check_name=e.regel.id, asset_key=list(model.key), passed=e.erfolgreich, severity=severity,
             metadata=metadata,
@@ -71,18 +72,16 @@ def _quelle(model: SqlModel) -> str | None:
     return "konferenz" if name.startswith("konferenz_") else name
 
 
-def _dateien(con, quelle: str, stichtage: list | None) -> str:
-    """Markdown-Tabelle der Lieferungen einer Quelle (Datei, Stichtag, SHA-256, Status) für die Oberfläche."""
-    sql = ("select dateiname, stichtag, left(sha256, 12) || '…', status, zeilen_geladen, zeilen_quarantaene "
+def _dateien(con, quelle: str, stichtage: list | None) -> dg.TableMetadataValue:
+    """Die Lieferungen einer Quelle (Datei, Stichtag, Status, Zeilen, SHA-256) als Tabelle für die Oberfläche."""
+    sql = ("select dateiname, stichtag, status, zeilen_geladen, zeilen_quarantaene, left(sha256, 12) || '…' "
            "from ops.dateien where quelle = ?")
     params: list = [quelle]
     if stichtage:
         sql += " and stichtag in (select unnest(?))"
         params.append(stichtage)
     rows = con.execute(sql + " order by stichtag, datei_id", params).fetchall()
-    lines = ["| Datei | Stichtag | SHA-256 | Status | Zeilen | Quarantäne |", "|---|---|---|---|---|---|"]
-    lines += ["| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
+    return tabelle(["Datei", "Stichtag", "Status", "Zeilen", "Quarantäne", "SHA-256"], rows)
 
 
 def _verdaechtige(warehouse_db: WarehouseResource, quelle: str | None, stichtage: list | None) -> str:
@@ -187,10 +186,10 @@ def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps
         metadata = {
             "dagster/row_count": rows,
             "sql": dg.MetadataValue.path(str(model.path)),
-            "vorschau": dg.MetadataValue.md(preview),
+            "vorschau": preview,
         }
-        if dateien:
-            metadata["dateien"] = dg.MetadataValue.md(dateien)
+        if dateien is not None:
+            metadata["dateien"] = dateien
         if regeln:
             metadata["pruefbericht"] = dg.MetadataValue.path(bericht)
             metadata["quarantaene_zeilen"] = sum(e.quarantaene for e in ergebnisse)

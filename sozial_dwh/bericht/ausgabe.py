@@ -1,4 +1,4 @@
-"""Eine Ausgabe des Sozialberichts bauen (DESIGN §10): Tabellen in `bericht.*` und Dateien in
+"""Eine Ausgabe des Sozialberichts bauen (architektur.md §10): Tabellen in `bericht.*` und Dateien in
 `$SOZIAL_DWH_HOME/exports/sozialbericht_<ID>/` – Excel-Arbeitsmappe, CSV je Tabelle, PNG-Grafiken.
 
 Veröffentlicht wird nur, was die Geheimhaltung passiert hat (Fallzahlen 1 bis `geheimhaltung_max` und die
@@ -86,6 +86,15 @@ def ausgaben(con: duckdb.DuckDBPyConnection) -> list[str]:
 def ist_eingefroren(paths: Paths, ausgabe: Ausgabe) -> bool:
     """Freigegeben und schon gebaut? Maßgeblich sind die veröffentlichten Dateien (manifest.json)."""
     return ausgabe.freigegeben and (ordner(paths, ausgabe.bericht_id) / MANIFEST).exists()
+
+
+def nicht_eingefroren(con: duckdb.DuckDBPyConnection, paths: Paths) -> list[str]:
+    """Die Ausgaben, die ein Lauf neu baut: alle Entwürfe und freigegebene, die noch nie gebaut wurden (nach
+    Stichtag); eingefrorene bleiben, wie sie sind."""
+    rows = con.execute(
+        "select bericht_id, titel, stichtag, vergleich_bericht_id, vergleich_stichtag, status, freigegeben_am, "
+        "geheimhaltung_max from core.dim_bericht order by stichtag, bericht_id").fetchall()
+    return [a.bericht_id for a in (Ausgabe(*row) for row in rows) if not ist_eingefroren(paths, a)]
 
 
 def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: bool = False,
