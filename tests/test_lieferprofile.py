@@ -31,10 +31,9 @@ from sozial_dwh.sources import lieferprofile, wuerfel_dimensionen
 from tests.fixtures import make_reference, write_xlsx
 from tests.test_vertrauen import fertig, geladen, query, sha_vorher
 
-REAL = config.REPO_ROOT.parent / "shared" / "real"
-if not REAL.is_dir():  # Klon an anderer Stelle: der gemeinsame Ordner liegt neben dem Arbeitsordner
-    REAL = Path("/work/shared/real")
 BEISPIELE = config.REPO_ROOT / "beispiele"
+REAL = BEISPIELE  # byte-gleiche Kopien der Dateien aus ../shared/real/ (beispiele/README.md nennt die Quellen)
+GETEILT = config.REPO_ROOT.parent / "shared" / "real"
 
 
 def beispiel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stadt: str) -> Paths:
@@ -112,6 +111,13 @@ def test_hamburg_profile_table_loads_with_names_and_spaced_numbers(tmp_path: Pat
     # Bezirk Altona (Zeile 102): 259 897 Einwohner, 44 559 unter 18 – die Stadtteile ergeben genau das
     assert u18[("stadtbezirk", "SB-ALTONA")][1:3] == (44_559, 259_897)
     assert "Summenzeile 102" not in meldungen
+
+
+@pytest.mark.skipif(not GETEILT.is_dir(), reason="../shared/real liegt nicht neben diesem Klon")
+@pytest.mark.parametrize("datei", ["koeln/bevoelkerung.csv", "hamburg/stadtteilprofile_2014.csv"])
+def test_example_files_are_unchanged_copies(datei: str):
+    """Die Beispieldateien im Repository sind byte-gleich mit den veröffentlichten Dateien."""
+    assert (BEISPIELE / datei).read_bytes() == (GETEILT / datei).read_bytes()
 
 
 def test_profiles_need_few_lines():

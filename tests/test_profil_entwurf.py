@@ -1,6 +1,6 @@
 """`sozial-dwh profil entwurf`: der Entwurf eines Lieferprofils für eine Datei, die noch niemand beschrieben hat.
 
-Echte Dateien (/work/shared/real, README dort): Stadt Köln, Einwohner 2005–2012 (Offene Daten Köln, Datenlizenz
+Echte Dateien (beispiele/, byte-gleich aus ../shared/real; Quellen in beispiele/README.md): Stadt Köln, Einwohner 2005–2012 (Offene Daten Köln, Datenlizenz
 Deutschland / CC BY, über KoelnAPI/data) und Statistikamt Nord, Daten für die Stadtteilprofile 2014 (Datenlizenz
 Deutschland Namensnennung 2.0, über DJCordhose/big-data-visualization). Der Test schreibt den Entwurf über die
 Kommandozeile, beantwortet nur die Zeilen mit „# FRAGE:“ so, wie es eine Person aus der Dokumentation der Datei täte
@@ -28,12 +28,12 @@ from sozial_dwh.profile import FRAGE_MARKE, ProfilFehler, lade_profil
 from sozial_dwh.reference import GebietMatcher, load_gebiete
 from sozial_dwh.sources import lieferprofile, wuerfel_dimensionen
 
-REAL = Path("/work/shared/real")
+REAL = config.REPO_ROOT / "beispiele"  # byte-gleiche Kopien aus ../shared/real (beispiele/README.md)
 KOELN = REAL / "koeln" / "bevoelkerung.csv"
 HAMBURG = REAL / "hamburg" / "stadtteilprofile_2014.csv"
 BEISPIELE = config.REPO_ROOT / "beispiele"
 echte_dateien = pytest.mark.skipif(not KOELN.is_file() or not HAMBURG.is_file(),
-                                   reason="echte Dateien unter /work/shared/real fehlen")
+                                   reason="echte Dateien unter beispiele/ fehlen")
 
 
 @pytest.fixture(autouse=True)
