@@ -38,7 +38,7 @@ from sozial_dwh.config import Paths
 
 BERICHT = "2022"
 KOPFZEILE = "Sozialbericht 2022, Stichtag 31.12.2022"
-SEITEN_HOECHSTENS = 32  # Beispieldaten: 24 Seiten (vorher 53); Luft für eine weitere Tabelle
+SEITEN_HOECHSTENS = 60  # Beispieldaten: 24 Seiten ohne das Blatt der Gebietswerte (vorher 53), mit ihm 47
 A4_PT = (595.3, 841.9)
 LIBREOFFICE_TIMEOUT_S = 300
 
