@@ -216,12 +216,13 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         asset_key=["quarantine", "zeilen"],
         metadata={"dagster/row_count": counts["quarantine.zeilen"], "neu": summary.quarantaene_zeilen},
     )
+    if not befunde.ohne_befund:
+        context.log.warning(_check_beschreibung(befunde))
+    # Der Check gehört zu ops/dateien und wird immer gemeldet, auch wenn die Rohdaten-Assets übersprungen werden
+    yield _check_ergebnis(befunde, paths)
     if not any(counts[table] for table in RAW_TABLES):
         context.log.info("Noch keine Rohdaten im Warehouse: Modelle, Analysekopie und Berichtsausgaben entstehen "
                          "beim ersten Lauf mit einer ladbaren Datei.")
         return
     for table in RAW_TABLES:
         yield dg.MaterializeResult(asset_key=table.split("."), metadata={"dagster/row_count": counts[table]})
-    if not befunde.ohne_befund:
-        context.log.warning(_check_beschreibung(befunde))
-    yield _check_ergebnis(befunde, paths)
