@@ -28,6 +28,7 @@ woerterbuch (spalte, kommentar) as (
         ('gemeinde', 'Amtlicher Gemeindeschlüssel (AGS) der Gemeinde(n), deren Daten die Datei enthält (durch Komma getrennt).'),
         ('raum_id', 'Schlüssel des Raums: Sozialraum (SR..) oder Gemeinde (AGS) für die Gesamtstadt.'),
         ('raum_ebene', 'Ebene des Raums: sozialraum oder gemeinde (Gesamtstadt).'),
+        ('sozialraum', 'Name des Sozialraums, zu dem das Gebiet gehört.'),
         ('raum', 'Name des Raums: Sozialraum, „Gemeinde …“ bzw. „Gesamtstadt“.'),
         ('sozialraeume', 'Sozialräume, auf die sich die Zeile bezieht.'),
         ('name', 'Name der Einheit bzw. des Eintrags (z. B. Gebiet oder Indikator).'),
