@@ -36,6 +36,16 @@ REAL = BEISPIELE  # byte-gleiche Kopien der Dateien aus ../shared/real/ (beispie
 GETEILT = config.REPO_ROOT.parent / "shared" / "real"
 
 
+def home_mit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reference: Path) -> Paths:
+    """Ein leeres SOZIAL_DWH_HOME mit dem Referenzordner `reference` und eigener Dagster-Instanz."""
+    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
+    (tmp_path / "dagster").mkdir()
+    return Paths.from_env().ensure()
+
+
 def beispiel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stadt: str) -> Paths:
     """Referenzordner wie in README „Neue Lieferung einbinden“: data/reference, Gebietsgliederung und Profile aus
     beispiele/<stadt>/."""
@@ -43,12 +53,7 @@ def beispiel_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stadt: str) -
     shutil.copytree(config.REPO_ROOT / "data" / "reference", reference)
     shutil.copy(BEISPIELE / stadt / "gebiete.csv", reference / "gebiete.csv")
     shutil.copytree(BEISPIELE / stadt / "lieferprofile", reference / "lieferprofile", dirs_exist_ok=True)
-    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
-    (tmp_path / "dagster").mkdir()
-    return Paths.from_env().ensure()
+    return home_mit(tmp_path, monkeypatch, reference)
 
 
 def lauf() -> None:
@@ -230,12 +235,7 @@ def test_overlapping_age_bands_are_never_double_counted(tmp_path: Path, monkeypa
     nur aus 0–9 und 5–14 bilden, die sich überlappen (5 bis 9 doppelt) – die Größe bleibt unbekannt, nie 12 + 9."""
     reference = referenz_mit(tmp_path, {"test_alter": ALTER.replace("stichtag: 2022-12-31\n", "stichtag: 2022-12-31\n"
                                                                      "altersgruppen: einschliesslich\n")})
-    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
-    (tmp_path / "dagster").mkdir()
-    home = Paths.from_env().ensure()
+    home = home_mit(tmp_path, monkeypatch, reference)
     rows = [["Bezirk", "Einwohner gesamt", "unter 18", "0-9", "5-14"]]
     rows += [[gebiet, 100, 20, 12, 9] for gebiet in ("A1", "A2", "B3")]
     fertig(write_xlsx(home.inbox / "einwohner.xlsx", {"Daten": rows}))
@@ -363,12 +363,7 @@ spalten:
     _anhaengen(reference / "indikatoren.csv", [[
         "ohne_abschluss_je_1000", "Schulabgänge ohne Abschluss je 1.000 Einwohner", "je 1.000", "1", "merkmale",
         "ohne_abschluss", "bev_alle", "1000", "100", "Abgänge ohne Abschluss je 1.000 Einwohner"]])
-    monkeypatch.setenv("SOZIAL_DWH_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SOZIAL_DWH_REFERENCE", str(reference))
-    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
-    monkeypatch.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
-    (tmp_path / "dagster").mkdir()
-    home = Paths.from_env().ensure()
+    home = home_mit(tmp_path, monkeypatch, reference)
     write_wide_2022(home.inbox)
     fertig(write_xlsx(home.inbox / "schulabgaenge_2022.xlsx", {"Tabelle1": [
         ["Schulabgänge 2022 nach Schulbezirk"], [],
