@@ -21,9 +21,8 @@ import duckdb
 import pandas as pd
 
 from sozial_dwh import warehouse
-from sozial_dwh.bericht import dateien
+from sozial_dwh.bericht import dateien, sozialraumprofile
 from sozial_dwh.bericht import karten as karten_mod
-from sozial_dwh.bericht import sozialraumprofile
 from sozial_dwh.bericht.modell import Tabelle
 from sozial_dwh.bericht.tabellen import TABELLEN
 from sozial_dwh.config import SQL_DIR, Paths

@@ -386,8 +386,15 @@ def _konferenzen(g: Grundlagen, name: str) -> list[dict[str, Any]]:
     frame, _ = g.tabellen["konferenz"]
     teil = frame[frame["raum"] == name]
     gruppen: dict[str, list[dict[str, str]]] = {}
-    for i in sorted(teil.index, key=lambda i: (_text(teil.at[i, "handlungsfeld"]).casefold(),
-                                               -pd.Timestamp(teil.at[i, "konferenz_datum"]).value, i)):
+    # feste Reihenfolge, gleich in welcher Folge die Zeilen kommen: Handlungsfeld, jüngste Konferenz zuerst, Art,
+    # Priorität, Text
+    def folge(i: Any) -> tuple:
+        prioritaet = teil.at[i, "prioritaet"]
+        return (_text(teil.at[i, "handlungsfeld"]).casefold(), -pd.Timestamp(teil.at[i, "konferenz_datum"]).value,
+                _text(teil.at[i, "art"]), 99 if prioritaet is None or pd.isna(prioritaet) else int(prioritaet),
+                _text(teil.at[i, "beschreibung"]))
+
+    for i in sorted(teil.index, key=folge):
         prioritaet = teil.at[i, "prioritaet"]
         gruppen.setdefault(_text(teil.at[i, "handlungsfeld"]) or "ohne Handlungsfeld", []).append({
             "art": _text(teil.at[i, "art"]),
@@ -416,7 +423,7 @@ def _massnahmen(g: Grundlagen, name: str) -> list[dict[str, str]]:
             "status": _text(frame.at[i, "status"]), "stand": stand.group(1) if stand else "",
             "termin": _datum(frame.at[i, "termin"]),
         })
-    return zeilen
+    return sorted(zeilen, key=lambda z: (int(z["nr"]) if z["nr"].isdigit() else 10**9, z["nr"], z["titel"]))
 
 
 def profil_daten(g: Grundlagen, kennung: str) -> dict[str, Any]:
@@ -519,8 +526,8 @@ class ProfilErgebnis:
 
     def info_zeilen(self) -> list[tuple[str, object]]:
         pdfs = [p for p in self.pfade if p.suffix == ".pdf"]
-        text = INFO_TEXT.format(anzahl=len(pdfs)) if pdfs else "keine"
-        return [("Sozialraumprofile", " ".join([text, *self.hinweise]))]
+        text = INFO_TEXT.format(anzahl=len(pdfs)) if pdfs else "" if self.hinweise else "keine"
+        return [("Sozialraumprofile", " ".join(t for t in [text, *self.hinweise] if t))]
 
 
 def _lesen(con, name: str) -> pd.DataFrame:
