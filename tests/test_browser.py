@@ -375,7 +375,9 @@ def test_abgelehnte_datei_als_gescheiterter_check_im_lauf(seite, oberflaeche, tm
         # Im Asset ops/dateien: Check als Warnung gescheitert, mit derselben Beschreibung
         seite.goto(f"{oberflaeche.url}/assets/ops/dateien?view=checks")
         _sichtbar(seite, "This is a non-blocking asset check.")
-        expect(seite.get_by_text(re.compile(rf"^1 von \d+ Dateien abgelehnt.*{re.escape(SPALTE_FEHLT)}")).first
+        # dieselben Sätze wie Konsole und Prüfbericht, dann der erste Befund
+        expect(seite.get_by_text(re.compile(
+            rf"^Dateien: \d+ geladen, 1 abgelehnt\. Quarantäne beim Lesen: .*Zuerst: {re.escape(SPALTE_FEHLT)}")).first
                ).to_be_visible()
         expect(seite.locator(f"a[href*='/runs/{lauf['runId']}']").first).to_be_attached()
 
