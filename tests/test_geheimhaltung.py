@@ -113,6 +113,37 @@ def test_quote_folgt_basis_auch_unsichtbar() -> None:
 # --- sekundäre Sperrung, spaltenweise -------------------------------------------------------------------
 
 
+def test_veraenderung_folgt_auch_der_fallzahl_der_vorigen_ausgabe() -> None:
+    """Heute 10 Fälle, in der vorigen Ausgabe 2 (dort gesperrt): „heute minus Veränderung“ ergäbe die 2 – die
+    Veränderung wird gesperrt, obwohl die heutige Fallzahl veröffentlicht wird. Die Fallzahlen der vorigen Ausgabe
+    bilden dieselbe Summengruppe: wäre nur a gesperrt, ließe sich a aus Gemeinde minus b minus c zurückrechnen
+    (a = 30 − 12 − 16 = 2), also wird der kleinste weitere Teil (b: 12) auch gesperrt."""
+    df = frame({
+        "gemeinde": {"n": 40, "n_vorher": 30, "d": 10},   # 40 − 30
+        "a": {"n": 10, "n_vorher": 2, "d": 8},            # 10 − 2
+        "b": {"n": 14, "n_vorher": 12, "d": 2},           # 14 − 12
+        "c": {"n": 16, "n_vorher": 16, "d": 0},           # 16 − 16
+    })
+    t = tabelle(anzahl("n"), anzahl("n_vorher", sichtbar=False),
+                Spalte("d", "d", "veraenderung", basis="n", basis_vorher="n_vorher"))
+    # primär: n_vorher von a (2); sekundär: n_vorher von b (12, kleinster weiterer Teil über 0); d folgt beiden
+    assert gesperrt(sperren(df, t)) == {("a", "n_vorher"), ("b", "n_vorher"), ("a", "d"), ("b", "d")}
+
+
+def test_gemeindewert_neben_jedem_raum_folgt_der_summenzeile() -> None:
+    """Der Gemeindewert steht in jeder Zeile (Spalte g); ist er in der Gemeindezeile gesperrt (Fallzahl 2), darf
+    er in keiner Zeile stehen. In der Gruppe ohne gesperrten Gemeindewert bleibt er überall."""
+    df = frame({"gemeinde": {"n": 2, "q": 1.0, "g": 1.0}, "a": {"n": 0, "q": 0.0, "g": 1.0},
+                "b": {"n": 2, "q": 2.0, "g": 1.0}})
+    t = tabelle(anzahl("n"), rate("q", "n"), Spalte("g", "g", "quote", wie_summenzeile="q"))
+    # n: gemeinde 2 und b 2 primär; q folgt; g in allen drei Zeilen wie q der Gemeindezeile
+    assert gesperrt(sperren(df, t)) == {("gemeinde", "n"), ("b", "n"), ("gemeinde", "q"), ("b", "q"),
+                                        ("gemeinde", "g"), ("a", "g"), ("b", "g")}
+    df2 = frame({"gemeinde": {"n": 30, "q": 3.0, "g": 3.0}, "a": {"n": 10, "q": 1.0, "g": 3.0},
+                 "b": {"n": 20, "q": 2.0, "g": 3.0}})
+    assert gesperrt(sperren(df2, t)) == set()
+
+
 def test_spaltenweise_naechstkleinster_teil() -> None:
     t = tabelle(anzahl("n"), rate("quote", "n"))
     # Summenzeile steht bewusst am Ende: erkannt wird sie an ebene = 'gemeinde'

@@ -18,6 +18,11 @@ Ablauf (Spaltenarten und Summengruppen siehe `sozial_dwh.bericht.modell`):
    Spalten- und zeilenweise Prüfung wechseln sich ab, bis sich nichts mehr ändert.
 3. Quoten, Veränderungen und Indexwerte folgen ihrer Basis (`Spalte.basis`, auch wenn diese unsichtbar ist):
    gesperrt, wenn die Basiszelle gesperrt ist oder einen Wert über 0 bis `max_anzahl` hat. Leere Zellen bleiben leer.
+   Eine Veränderung seit der vorigen Ausgabe folgt außerdem der Fallzahl am Vergleichsstichtag (`basis_vorher`,
+   eine unsichtbare Spalte der Art `anzahl` mit primärer und sekundärer Sperrung): sonst ergäbe „heute minus
+   Veränderung“ den früheren Wert, auch einen, den die vorige Ausgabe gesperrt hat.
+4. Spalten, die den Wert der Summenzeile in jeder Zeile wiederholen (`wie_summenzeile`, z. B. der Gemeindewert),
+   sind gesperrt, wo dieser Wert in der Summenzeile gesperrt ist.
 
 Grenzen: geprüft wird nur, dass keine Summengruppe genau eine gesperrte Zelle hat. Verkettungen mehrerer Gruppen
 (ein lineares Gleichungssystem über viele Zeilen und Spalten) oder enge Wertebereiche gesperrter Zellen werden
@@ -97,6 +102,8 @@ def sperren(frame: pd.DataFrame, tabelle: Tabelle, max_anzahl: int = 2,
 
     # 3. Quoten, Veränderungen und Indexwerte folgen ihrer Basis (auch Ketten: Veränderung einer Quote)
     _raten_folgen(frame, tabelle, maske, position, max_anzahl)
+    # 4. Wiederholte Werte der Summenzeile
+    _wie_summenzeile(frame, tabelle, maske, position, spaltengruppen)
 
     return pd.DataFrame(maske, index=frame.index, columns=frame.columns)
 
@@ -125,6 +132,13 @@ def _pruefe_spalten(frame: pd.DataFrame, tabelle: Tabelle, anzahl: list[str]) ->
         if s.art in RATEN and s.basis:
             noetig.setdefault(s.name, f"{s.art} mit Basis {s.basis}")
             noetig.setdefault(s.basis, f"Basis von {s.name}")
+        if s.basis_vorher:
+            if s.basis_vorher not in anzahl:
+                raise ValueError(f"Tabelle {tabelle.name}: {s.name}: basis_vorher {s.basis_vorher} ist keine Spalte "
+                                 "der Art 'anzahl'")
+        if s.wie_summenzeile:
+            noetig.setdefault(s.name, f"wie die Summenzeile in {s.wie_summenzeile}")
+            noetig.setdefault(s.wie_summenzeile, f"Summenzeile von {s.name}")
     for summe, teile in tabelle.zeilensummen:
         for name in (summe, *teile):
             if name not in anzahl:
@@ -226,7 +240,20 @@ def _raten_folgen(
             basis = maske[:, position[s.basis]]
             if s.basis in klein:
                 basis = basis | klein[s.basis]
+            if s.basis_vorher:
+                basis = basis | maske[:, position[s.basis_vorher]]
             neu = maske[:, position[s.name]] | (basis & ~leer[s.name])
             if not np.array_equal(neu, maske[:, position[s.name]]):
                 maske[:, position[s.name]] = neu
                 geaendert = True
+
+
+def _wie_summenzeile(frame: pd.DataFrame, tabelle: Tabelle, maske: np.ndarray, position: dict[str, int],
+                     gruppen: list[np.ndarray]) -> None:
+    for s in tabelle.spalten:
+        if not s.wie_summenzeile:
+            continue
+        leer = frame[s.name].isna().to_numpy(dtype=bool)
+        for zeilen in gruppen:  # zeilen[0] = Summenzeile
+            if maske[zeilen[0], position[s.wie_summenzeile]]:
+                maske[zeilen, position[s.name]] |= ~leer[zeilen]

@@ -5,7 +5,9 @@ Jede Tabelle kommt aus einer Abfrage `sql/bericht/<name>.sql` (gebundene Paramet
 werden und welche Zellen der Geheimhaltung unterliegen:
 
 - `anzahl`: eine Fallzahl; 1 bis `max_anzahl` (Vorgabe 2) wird gesperrt (primäre Sperrung).
-- `quote`, `veraenderung`: aus einer Fallzahl gebildet (`basis`); gesperrt, wenn die Basis gesperrt ist.
+- `quote`, `veraenderung`: aus einer Fallzahl gebildet (`basis`); gesperrt, wenn die Basis gesperrt ist – eine
+  Veränderung seit der vorigen Ausgabe auch, wenn die Fallzahl am Vergleichsstichtag gesperrt ist (`basis_vorher`).
+- `wie_summenzeile`: eine Spalte, die den Wert der Summenzeile wiederholt, ist gesperrt, wo er dort gesperrt ist.
 - Summen: Zeilen, deren `summe_spalte` den Wert `summe_wert` hat (z. B. ebene = 'gemeinde'), sind die Summe der
   übrigen Zeilen ihrer Gruppe (`gruppe`); `zeilensummen` nennt Spalten, die Summe anderer Spalten derselben
   Zeile sind. Ist in einer Summengruppe genau eine Zelle gesperrt, ließe sie sich zurückrechnen: dann wird
@@ -26,6 +28,12 @@ class Spalte:
     art: str = "text"
     einheit: str = ""
     basis: str | None = None  # Fallzahl-Spalte, auf der eine Quote oder Veränderung beruht
+    # Veränderung seit der vorigen Ausgabe: die (unsichtbare) Fallzahl am Vergleichsstichtag. Aus Wert und Veränderung
+    # ließe sich der frühere Wert zurückrechnen; ist dessen Fallzahl gesperrt, wird die Veränderung es auch.
+    basis_vorher: str | None = None
+    # Spalte, die in jeder Zeile den Wert der Summenzeile ihrer Gruppe wiederholt (z. B. der Gemeindewert neben jedem
+    # Sozialraum): gesperrt, wo diese Spalte (`wie_summenzeile`) in der Summenzeile gesperrt ist.
+    wie_summenzeile: str | None = None
     nachkommastellen: int = 1
     sichtbar: bool = True  # unsichtbare Spalten dienen nur der Geheimhaltung (z. B. Zähler einer Quote)
     breite: int | None = None

@@ -28,9 +28,15 @@ def _anzahl(name: str, titel: str, sichtbar: bool = True) -> Spalte:
     return Spalte(name, titel, "anzahl", sichtbar=sichtbar, nachkommastellen=0)
 
 
-def _veraenderung(name: str, titel: str, basis: str, einheit: str) -> Spalte:
+def _veraenderung(name: str, titel: str, basis: str, einheit: str, basis_vorher: str | None = None) -> Spalte:
     # Veränderung einer Anzahl in ganzen Personen, einer Quote in Prozentpunkten mit einer Nachkommastelle
-    return Spalte(name, titel, "veraenderung", einheit, basis=basis, nachkommastellen=0 if einheit == "Personen" else 1)
+    return Spalte(name, titel, "veraenderung", einheit, basis=basis, basis_vorher=basis_vorher,
+                  nachkommastellen=0 if einheit == "Personen" else 1)
+
+
+def _vorher(name: str) -> Spalte:
+    """Die Fallzahl am Stichtag der vorigen Ausgabe (unsichtbar): Basis der Geheimhaltung einer Veränderung."""
+    return _anzahl(name, "Fallzahl am Stichtag der vorigen Ausgabe", sichtbar=False)
 
 
 TABELLEN: tuple[Tabelle, ...] = (
@@ -42,10 +48,12 @@ TABELLEN: tuple[Tabelle, ...] = (
             *_raum(),
             _quote("wert", "Wert", "zaehler", ""),
             Spalte("einheit", "Einheit", breite=9),
-            Spalte("wert_gemeinde", "Gemeinde", "quote"),
+            Spalte("wert_gemeinde", "Gemeinde", "quote", wie_summenzeile="wert"),
             _veraenderung("abweichung", "Abweichung von der Gemeinde", "zaehler", ""),
-            _veraenderung("veraenderung_bericht", "Veränderung seit der vorigen Ausgabe", "zaehler", ""),
+            _veraenderung("veraenderung_bericht", "Veränderung seit der vorigen Ausgabe", "zaehler", "",
+                          "zaehler_vorher"),
             _anzahl("zaehler", "Zähler", sichtbar=False),
+            _vorher("zaehler_vorher"),
             Spalte("nenner", "Nenner", "anzahl", sichtbar=False, nachkommastellen=0),
             Spalte("hinweis", "Hinweis", breite=40),
         ),
@@ -82,7 +90,9 @@ TABELLEN: tuple[Tabelle, ...] = (
         (
             *_raum(),
             _anzahl("einwohner", "Einwohner"),
-            _veraenderung("einwohner_veraenderung", "Veränderung seit der vorigen Ausgabe", "einwohner", "Personen"),
+            _veraenderung("einwohner_veraenderung", "Veränderung seit der vorigen Ausgabe", "einwohner", "Personen",
+                          "einwohner_vorher"),
+            _vorher("einwohner_vorher"),
             _anzahl("unter_18", "unter 18 Jahre"),
             _quote("anteil_u18", "Anteil unter 18", "unter_18"),
             _anzahl("ab_65", "65 Jahre und älter"),
@@ -105,7 +115,8 @@ TABELLEN: tuple[Tabelle, ...] = (
             _anzahl("leistungsberechtigte", "Leistungsberechtigte SGB II"),
             _quote("sgb2_quote", "SGB-II-Quote", "leistungsberechtigte"),
             _veraenderung("sgb2_quote_veraenderung", "SGB-II-Quote: Veränderung seit der vorigen Ausgabe",
-                          "leistungsberechtigte", "Pp."),
+                          "leistungsberechtigte", "Pp.", "leistungsberechtigte_vorher"),
+            _vorher("leistungsberechtigte_vorher"),
             _anzahl("elb", "Erwerbsfähige Leistungsberechtigte"),
             _quote("elb_quote", "ELB-Quote", "elb"),
             _anzahl("nef_u15", "Nicht erwerbsfähige LB unter 15"),
@@ -129,7 +140,8 @@ TABELLEN: tuple[Tabelle, ...] = (
             _anzahl("arbeitslose", "Arbeitslose"),
             _quote("arbeitslosenanteil", "Arbeitslosenanteil", "arbeitslose"),
             _veraenderung("arbeitslosenanteil_veraenderung", "Veränderung seit der vorigen Ausgabe", "arbeitslose",
-                          "Pp."),
+                          "Pp.", "arbeitslose_vorher"),
+            _vorher("arbeitslose_vorher"),
             _anzahl("langzeitarbeitslose", "Langzeitarbeitslose"),
             _quote("langzeitarbeitslosenanteil", "Langzeitarbeitslosenanteil", "langzeitarbeitslose"),
             _anzahl("arbeitslose_u25", "Arbeitslose unter 25"),

@@ -2,7 +2,13 @@
 with
 
 w as (
-    select * from mart.indikator_werte where stichtag = $stichtag and ebene in ('sozialraum', 'gemeinde')
+    -- dazu die Fallzahl am Stichtag der vorigen Ausgabe (Geheimhaltung der Veränderung, sozial_dwh/bericht/geheimhaltung.py)
+    select w.*, v.zaehler as zaehler_vorher
+    from mart.indikator_werte as w
+    left join mart.indikator_werte as v
+        on v.stichtag = (select max(b.vergleich_stichtag) from core.dim_bericht as b where b.stichtag = $stichtag)
+        and v.ebene = w.ebene and v.gebiet_id = w.gebiet_id and v.indikator_id = w.indikator_id
+    where w.stichtag = $stichtag and w.ebene in ('sozialraum', 'gemeinde')
 ),
 
 raeume as (
@@ -15,6 +21,7 @@ select
     case when w.ebene = 'gemeinde' then 'Gemeinde ' || any_value(r.name) else any_value(r.name) end as raum,
     any_value(r.gemeinde_id) as gemeinde_id,
     max(w.zaehler) filter (where w.indikator_id = 'sgb2_quote') as leistungsberechtigte,
+    max(w.zaehler_vorher) filter (where w.indikator_id = 'sgb2_quote') as leistungsberechtigte_vorher,
     max(w.wert) filter (where w.indikator_id = 'sgb2_quote') as sgb2_quote,
     max(w.veraenderung_bericht) filter (where w.indikator_id = 'sgb2_quote') as sgb2_quote_veraenderung,
     max(w.zaehler) filter (where w.indikator_id = 'elb_quote') as elb,
