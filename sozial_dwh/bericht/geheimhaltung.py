@@ -42,7 +42,8 @@ RATEN = ("quote", "veraenderung", "index")  # Arten, die ihrer Basis-Fallzahl fo
 REGEL_TEXT = (
     "Geheimhaltung: Fallzahlen von 1 bis {max_anzahl} werden nicht veröffentlicht, sondern durch „*“ ersetzt "
     "(primäre Sperrung); der Wert 0 wird ausgewiesen. Quoten, Veränderungen und Indexwerte, die auf einer "
-    "gesperrten Fallzahl beruhen, werden ebenfalls gesperrt. Ließe sich ein gesperrter Wert aus einer Summe "
+    "gesperrten Fallzahl beruhen, werden ebenfalls gesperrt – eine Veränderung seit der vorigen Ausgabe auch dann, "
+    "wenn die Fallzahl am Stichtag der vorigen Ausgabe gesperrt wäre. Ließe sich ein gesperrter Wert aus einer Summe "
     "zurückrechnen – aus der Summenzeile (z. B. Gesamtstadt) oder aus einer Summenspalte derselben Zeile "
     "(z. B. Insgesamt = männlich + weiblich) –, wird zusätzlich der kleinste weitere Wert über 0 dieser Summe "
     "gesperrt oder, wenn es keinen gibt, die Summe selbst (sekundäre Sperrung). Summen und Quoten werden stets "
