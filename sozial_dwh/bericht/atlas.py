@@ -129,6 +129,9 @@ def sperren_je_stichtag(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
     maske = pd.DataFrame(False, index=werte.index, columns=list(SPERR_SPALTEN))
     for _, teil in werte.groupby("stichtag", sort=True):
         gruppen = _summengruppen(teil)
+        # dieselbe Zelle auf zwei Ebenen (gleiche Gebiete, z. B. Stadtbezirk = Sozialraum): gesperrt ist sie überall
+        umfang = teil["gebiete"].astype("object").where(teil["gebiete"].notna(), teil["ebene"] + ":" + teil["raum_id"])
+        gleich = teil.groupby([teil["indikator_id"], umfang], sort=False).ngroup()
         for _runde in range(100):  # endet stets: Sperrungen kommen nur hinzu
             geaendert = False
             for beschreibung, frame in gruppen:
@@ -136,6 +139,11 @@ def sperren_je_stichtag(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
                 neu = sperren(frame, beschreibung, max_anzahl, vorgabe)[list(SPERR_SPALTEN)] | vorgabe
                 if not neu.equals(vorgabe):
                     maske.loc[frame.index] = neu
+                    geaendert = True
+                vorher = maske.loc[teil.index]
+                gemeinsam = vorher.groupby(gleich).transform("max").astype(bool)
+                if not gemeinsam.equals(vorher):
+                    maske.loc[teil.index] = gemeinsam
                     geaendert = True
             if not geaendert:
                 break
@@ -262,14 +270,15 @@ def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe
             werte_json[i][tag], klassen_json[i][tag] = {}, {}
             g = nach.get((i, tag, "gemeinde"))
             gemeinde_json[i][tag] = {} if g is None else {
-                r: {"wert": None if gesperrt else _zahl(w), "gesperrt": bool(gesperrt)}
-                for r, w, gesperrt in zip(g["raum_id"], g["wert"], g["gesperrt"], strict=True)}
+                z["raum_id"]: {"wert": _zahl(z["wert"]), "zaehler": _zahl(z["zaehler"]), "nenner": _zahl(z["nenner"]),
+                               "gesperrt": bool(z["gesperrt"])}
+                for z in g.to_dict("records")}
             for e, _, _ in ebenen:
                 teil = nach.get((i, tag, e))
                 eintraege: dict[str, Any] = {}
                 if teil is not None:
                     for zeile in teil.sort_values("raum_id", kind="stable").to_dict("records"):
-                        zustand = zeile["zustand"]
+                        zustand = zeile["zustand"] if isinstance(zeile["zustand"], str) else None
                         eintrag: dict[str, Any] = {
                             "wert": None if zustand else _zahl(zeile["wert"]),
                             "zaehler": _zahl(zeile["zaehler"]),
