@@ -304,3 +304,14 @@ def test_json_kann_das_skript_nicht_schliessen():
     text = atlas.json_fuer_html({"name": "</script><script>alert(1)</script><!--", "x": "a & b"})
     assert "</" not in text and "<!--" not in text and "<" not in text
     assert json.loads(text) == {"name": "</script><script>alert(1)</script><!--", "x": "a & b"}
+
+
+def test_atlas_reproduzierbar(demo, tmp_path: Path):  # noqa: F811
+    """Noch einmal gebaut, aus demselben Warehouse: Byte für Byte dieselbe Datei (keine Zeitstempel, feste Folgen)."""
+    from sozial_dwh.bericht import ausgabe
+
+    with duckdb.connect(str(demo.analyse), read_only=True) as con:
+        a = ausgabe.lade_ausgabe(con, "2020")
+        ergebnis = atlas.atlas_der_ausgabe(con, a, tmp_path, ausgabe._quellen_namen(con, a))
+    assert ergebnis.pfade == [tmp_path / "atlas" / "index.html"]
+    assert ergebnis.pfade[0].read_bytes() == (demo.exports / "sozialbericht_2020" / "atlas" / "index.html").read_bytes()
