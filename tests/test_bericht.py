@@ -174,7 +174,9 @@ def test_suppression_in_csv_and_warehouse(gebaut):
 def test_released_edition_stays_byte_identical(gebaut):
     paths, instance = gebaut
     ziel = ordner(paths, "2021")
-    vorher = {p.name: p.read_bytes() for p in ziel.iterdir()}
+    # alle Dateien, auch in Unterordnern (atlas/index.html, karten/ mit Geometrie)
+    vorher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in ziel.rglob("*") if p.is_file()}
+    assert "atlas/index.html" in vorher
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         tabelle_vorher = con.execute("select * from bericht.sozialleistungen where bericht_id = '2021' "
                                      "order by raum_id").fetchall()
@@ -185,7 +187,7 @@ def test_released_edition_stays_byte_identical(gebaut):
     assert alles_ausfuehren(instance=instance).success
     bauen(instance, "2021")
     bauen(instance, "2022")
-    nachher = {p.name: p.read_bytes() for p in ziel.iterdir()}
+    nachher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in ziel.rglob("*") if p.is_file()}
     assert nachher == vorher  # freigegeben: byte-gleich
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.execute("select * from bericht.sozialleistungen where bericht_id = '2021' "
