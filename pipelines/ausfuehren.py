@@ -1,10 +1,18 @@
-"""Den Job „alles“ im selben Prozess ausführen – für `sozial-dwh run`, den Benchmark und die Tests.
+"""Läufe der Kommandozeile, des Benchmarks und der Tests – gestartet wie aus der Oberfläche, über die Code-Location.
 
-Die Statistik-Assets sind nach Stichtag partitioniert. Ein Lauf über alles ist deshalb ein Lauf über den Bereich
-aller Stichtag-Partitionen (ein einziger Lauf, eine Arbeitskopie, eine Übernahme). Welche Stichtage es gibt, steht
-vor dem Start fest (`pipelines.partitions.bekannte_stichtage`): die schon geladenen (Warehouse) und die der Dateien
-im Eingang. Gibt es noch keinen Stichtag, läuft alles, was nicht von den partitionierten Assets abhängt
-(Referenzdaten, Eingang, Kita, Konferenzen).
+`lauf_starten` legt einen Lauf so in der Dagster-Instanz an, wie die Oberfläche, ein Zeitplan oder ein Sensor es
+tun: mit dem Ziel in der Code-Location `sozial_dwh` (workspace.yaml, Modul `pipelines.definitions`). Deshalb
+erscheinen auch Läufe von `sozial-dwh run` und `sozial-dwh export` in der Übersicht „Overview“ (Zeitleiste je Job)
+und lassen sich dort erneut starten; `execute_in_process` legte Läufe ohne dieses Ziel an, die nur die Seite „Runs“
+zeigte. Ausgeführt wird der Lauf in diesem Prozess (Warten, Fortschritt, Exit-Code bleiben bei der Kommandozeile),
+mit dem Executor der Definitions – der Job wird dafür aus dem Modul rekonstruiert, wie ein Lauf der Oberfläche.
+
+Die Statistik-Assets sind nach Stichtag partitioniert. Ein Lauf über alles (`alles_ausfuehren`) ist deshalb ein
+Lauf über den Bereich aller Stichtag-Partitionen (ein einziger Lauf, eine Arbeitskopie, eine Übernahme). Welche
+Stichtage es gibt, steht vor dem Start fest (`pipelines.partitions.bekannte_stichtage`): die schon geladenen
+(Warehouse) und die der Dateien im Eingang. Gibt es noch keinen Stichtag, läuft alles, was nicht von den
+partitionierten Assets abhängt (Referenzdaten, Eingang, Kita, Konferenzen). Stichtage, zu denen nach dem Lauf weder
+Daten im Warehouse noch Dateien im Eingang liegen (eine abgelehnte Datei), werden wieder abgemeldet.
 
 Jede Datei im Eingang wird in einem Lauf nur einmal gelesen: Stichtage aus Blatt „Info“ und Dateiname kosten kein
 Lesen der Datenblätter; eine Datei, deren Stichtag erst der Inhalt zeigt, liest die Vorbereitung, und das Laden
@@ -12,29 +20,67 @@ nimmt dieses Ergebnis (`sozial_dwh.ingest.vorab_gelesen`, gilt im selben Prozess
 """
 
 
+import sys
 import time
+from collections.abc import Iterable, Mapping
 
 import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+from dagster._core.execution.api import execute_run
+from dagster._core.execution.job_execution_result import JobExecutionResult
+from dagster._core.remote_origin import (
+    ManagedGrpcPythonEnvCodeLocationOrigin,
+    RemoteJobOrigin,
+    RemoteRepositoryOrigin,
+)
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from pipelines.definitions import defs
 from pipelines.fortschritt import Ausgabe, dauer, schritte
 from pipelines.jobs import ANLASS_TAG, KOMMANDOZEILE, assets_ohne_stichtage
-from pipelines.partitions import bekannte_stichtage, bereich_tags
-from sozial_dwh.config import Paths
+from pipelines.partitions import bekannte_stichtage, bereich_tags, verwaiste_stichtage_abmelden
+from sozial_dwh.config import REPO_ROOT, Paths
 from sozial_dwh.ingest import vorab_gelesen
+
+# Wie in workspace.yaml: Modul und Name der Code-Location (die Oberfläche ordnet Läufe daran ihren Jobs zu)
+MODUL = "pipelines.definitions"
+CODE_LOCATION = "sozial_dwh"
+REPOSITORY = "__repository__"  # so heißt das Repository, das Dagster aus `Definitions` macht
+PARTITION_TAG = "dagster/partition"
+
+
+def _ursprung(job_name: str) -> RemoteJobOrigin:
+    ziel = LoadableTargetOrigin(executable_path=sys.executable, module_name=MODUL, working_directory=str(REPO_ROOT))
+    return RemoteJobOrigin(RemoteRepositoryOrigin(ManagedGrpcPythonEnvCodeLocationOrigin(ziel, CODE_LOCATION),
+                                                  REPOSITORY), job_name)
+
+
+def lauf_starten(instance: dg.DagsterInstance, job_name: str, *, tags: Mapping[str, str] | None = None,
+                 run_config: dict | None = None, asset_selection: Iterable[dg.AssetKey] | None = None,
+                 partition_key: str | None = None, raise_on_error: bool = True) -> JobExecutionResult:
+    """Legt einen Lauf des Jobs `job_name` mit Ziel in der Code-Location an und führt ihn hier aus (siehe oben)."""
+    job = ReconstructableRepository.for_module(MODUL, "defs", working_directory=str(REPO_ROOT)
+                                               ).get_reconstructable_job(job_name)
+    tags = dict(tags or {})
+    if partition_key is not None:
+        tags[PARTITION_TAG] = partition_key
+    auswahl = frozenset(asset_selection) if asset_selection is not None else None
+    lauf = instance.create_run_for_job(
+        job_def=defs.resolve_job_def(job_name), run_config=run_config or {}, tags=tags, asset_selection=auswahl,
+        remote_job_origin=_ursprung(job_name), job_code_origin=job.get_python_origin())
+    return execute_run(job, lauf, instance, raise_on_error=raise_on_error)
 
 
 def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                      raise_on_error: bool = True, run_config: dict | None = None,
                      ausgabe: Ausgabe | None = None, tags: dict[str, str] | None = None
-                     ) -> dg.ExecuteInProcessResult:
+                     ) -> JobExecutionResult:
     """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation).
 
     Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei.
     Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
-    Oberfläche liest: Seite „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“, sofern
-    `tags` nichts anderes sagt. Die Übersicht „Overview“ (Zeitleiste) zeigt nur Läufe, die über die Code-Location
-    gestartet wurden (Oberfläche, Zeitplan, Sensor); ein Lauf im selben Prozess hat kein solches Ziel."""
+    Oberfläche liest: „Overview“ und „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“,
+    sofern `tags` nichts anderes sagt."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
     tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
@@ -49,8 +95,7 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                 f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
-        if keys:
-            return job.execute_in_process(instance=instance, tags={**tags, **bereich_tags(keys)},
-                                          raise_on_error=raise_on_error, run_config=run_config)
-        return job.execute_in_process(instance=instance, asset_selection=auswahl, tags=tags,
-                                      raise_on_error=raise_on_error, run_config=run_config)
+        ergebnis = lauf_starten(instance, "alles", tags={**tags, **bereich_tags(keys)}, run_config=run_config,
+                                asset_selection=auswahl, raise_on_error=raise_on_error)
+        verwaiste_stichtage_abmelden(instance, paths)
+        return ergebnis

@@ -22,7 +22,7 @@ from pathlib import Path
 _start = time.perf_counter()
 import dagster as dg  # noqa: E402 (die Importzeit wird gemessen)
 
-from pipelines.ausfuehren import alles_ausfuehren  # noqa: E402
+from pipelines.ausfuehren import alles_ausfuehren, lauf_starten  # noqa: E402
 from pipelines.bench import BenchFehler  # noqa: E402
 from pipelines.definitions import defs  # noqa: E402
 from pipelines.export import export_bericht, schritt_fehler  # noqa: E402
@@ -56,8 +56,8 @@ def _messen(auftrag: dict, speicher: "_SpeicherVerlauf", paths: Paths, instance:
         job = defs.resolve_job_def("stichtag_lauf")
         run_config = {"loggers": ausgabe.loggers(schritte(defs, job.asset_layer.executable_asset_keys))} if ausgabe \
             else RUHIG
-        result = job.execute_in_process(instance=instance, partition_key=auftrag["stichtag"], raise_on_error=False,
-                                        run_config=run_config)
+        result = lauf_starten(instance, "stichtag_lauf", partition_key=auftrag["stichtag"], raise_on_error=False,
+                              run_config=run_config)
     ergebnis["wand_s"] = time.perf_counter() - clock
     _erfolg_pruefen(result, auftrag["art"])
     ergebnis["schritte"] = _schritt_zeiten(instance, result.run_id)

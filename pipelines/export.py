@@ -9,17 +9,21 @@ import json
 from collections.abc import Callable
 
 import dagster as dg
+from dagster._core.execution.job_execution_result import JobExecutionResult
 
-from pipelines.definitions import defs
+from pipelines.ausfuehren import lauf_starten
 from pipelines.fortschritt import Ausgabe
+from pipelines.jobs import ANLASS_TAG
 from pipelines.partitions import ausgaben_anmelden
 from sozial_dwh import warehouse
 from sozial_dwh.bericht import ausgabe as ausgabe_mod
 from sozial_dwh.config import Paths
 from sozial_dwh.reference import read_csv_rows
 
+ANLASS_EXPORT = "Kommandozeile (sozial-dwh export)"
 
-def schritt_fehler(result: dg.ExecuteInProcessResult) -> list[tuple[str, str]]:
+
+def schritt_fehler(result: dg.ExecuteInProcessResult | JobExecutionResult) -> list[tuple[str, str]]:
     """(Schritt, Meldung der eigentlichen Ursache) je gescheitertem Schritt eines Laufs."""
     meldungen = []
     for event in result.all_events:
@@ -68,8 +72,8 @@ def export_bericht(paths: Paths, bericht_id: str, neu: bool = False,
     instance = dg.DagsterInstance.get()
     ausgaben_anmelden(instance, [bericht_id])
     progress(f"Berichtsausgabe {bericht_id}{' (neu, auch wenn freigegeben)' if neu else ''} …")
-    result = defs.resolve_job_def("berichte").execute_in_process(
-        instance=instance, partition_key=bericht_id, raise_on_error=False,
+    result = lauf_starten(
+        instance, "berichte", partition_key=bericht_id, raise_on_error=False, tags={ANLASS_TAG: ANLASS_EXPORT},
         run_config={"ops": {"berichtsausgabe": {"config": {"neu": neu}}},
                     "loggers": ausgabe.loggers(schritte=1) if ausgabe else {"console": {"config": {"log_level": "WARNING"}}}},
     )

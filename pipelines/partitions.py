@@ -109,6 +109,26 @@ def bekannte_stichtage(instance: dg.DagsterInstance, paths: Paths) -> list[str]:
     return list(instance.get_dynamic_partitions(STICHTAGE.name))
 
 
+def verwaiste_stichtage(instance: dg.DagsterInstance, paths: Paths) -> list[str]:
+    """Angemeldete Stichtage ohne Daten im Warehouse und ohne Datei im Eingang – etwa der Stichtag einer Datei, die
+    vor dem Lauf angemeldet und dann abgelehnt wurde (nach dem Lauf liegt sie in rejected/)."""
+    angemeldet = list(instance.get_dynamic_partitions(STICHTAGE.name))
+    if not angemeldet:
+        return []
+    belegt = set(stichtage_im_warehouse(paths)) | {
+        s for stichtage in stichtage_im_eingang(paths).values() for s in stichtage}
+    return [k for k in angemeldet if k not in belegt]
+
+
+def verwaiste_stichtage_abmelden(instance: dg.DagsterInstance, paths: Paths) -> list[str]:
+    """Meldet `verwaiste_stichtage` ab (nach einem Lauf; nie währenddessen: ein laufender Bereich braucht seine
+    Grenzen). Gibt die abgemeldeten Schlüssel zurück."""
+    verwaist = verwaiste_stichtage(instance, paths)
+    for key in verwaist:
+        instance.delete_dynamic_partition(STICHTAGE.name, key)
+    return verwaist
+
+
 def bereich_tags(keys: list[str]) -> dict[str, str]:
     """Tags für einen Lauf über alle Partitionen `keys`.
 

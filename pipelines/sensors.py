@@ -21,8 +21,9 @@ jemand oder etwas anderes gestartet hat):
   Stichtage, genau wie ein Zeitplan ihn anfragt.
 - `entwuerfe_nach_lauf`: nach jedem erfolgreichen Lauf von `alles` oder `stichtag_lauf`, gleich wer ihn gestartet hat
   (Oberfläche, Zeitplan, Eingangssensor), je Entwurf des Sozialberichts ein Lauf von `berichte`; freigegebene
-  Ausgaben bleiben eingefroren. `sozial-dwh run` baut die Ausgaben selbst im selben Prozess (seine Läufe haben kein
-  Code-Location-Ziel und sind am Tag `sozial_dwh/anlass` zu erkennen), der Sensor lässt sie aus.
+  Ausgaben bleiben eingefroren. `sozial-dwh run` baut die Ausgaben selbst im selben Prozess (seine Läufe tragen
+  den Tag `sozial_dwh/anlass` = „Kommandozeile“), der Sensor lässt sie aus. Er meldet außerdem Stichtage ab, zu denen
+  nach dem Lauf weder Daten noch Dateien im Eingang liegen (Datei abgelehnt).
 """
 
 
@@ -41,7 +42,14 @@ from pipelines.jobs import (
     berichte,
     stichtag_lauf,
 )
-from pipelines.partitions import AUSGABEN, STICHTAGE, bereich_tags, neue_stichtage, stichtage_im_eingang
+from pipelines.partitions import (
+    AUSGABEN,
+    STICHTAGE,
+    bereich_tags,
+    neue_stichtage,
+    stichtage_im_eingang,
+    verwaiste_stichtage,
+)
 from sozial_dwh import warehouse
 from sozial_dwh.bericht.ausgabe import nicht_eingefroren
 from sozial_dwh.config import Paths
@@ -140,20 +148,28 @@ def entwuerfe_anfragen(instance: dg.DagsterInstance, lauf: dg.DagsterRun, paths:
     ein Lauf von `berichte` (ohne Sensor-Kontext testbar)."""
     if lauf.tags.get(ANLASS_TAG) == KOMMANDOZEILE:
         return dg.SkipReason("`sozial-dwh run` baut die Berichtsausgaben selbst.")
+    # Stichtage einer Datei, die der Lauf abgelehnt hat, verschwinden wieder aus der Liste der Partitionen
+    verwaist = verwaiste_stichtage(instance, paths)
+    abmelden = [STICHTAGE.build_delete_request(verwaist)] if verwaist else []
+
+    def ueberspringen(grund: str) -> dg.SensorResult | dg.SkipReason:
+        return dg.SensorResult(skip_reason=grund, dynamic_partitions_requests=abmelden) if abmelden \
+            else dg.SkipReason(grund)
+
     if not warehouse_aufgebaut(paths):
-        return dg.SkipReason("Das Warehouse ist noch nicht aufgebaut; es gibt keine Ausgabe zu bauen.")
+        return ueberspringen("Das Warehouse ist noch nicht aufgebaut; es gibt keine Ausgabe zu bauen.")
     with warehouse.connect(paths, read_only=True) as con:
         if not warehouse.table_exists(con, "core", "dim_bericht"):
-            return dg.SkipReason("Noch keine Berichtsausgaben im Warehouse (core.dim_bericht).")
+            return ueberspringen("Noch keine Berichtsausgaben im Warehouse (core.dim_bericht).")
         ids = nicht_eingefroren(con, paths)
     if not ids:
-        return dg.SkipReason("Alle Berichtsausgaben sind freigegeben und eingefroren; kein Entwurf zu bauen.")
+        return ueberspringen("Alle Berichtsausgaben sind freigegeben und eingefroren; kein Entwurf zu bauen.")
     neu = [i for i in ids if i not in set(instance.get_dynamic_partitions(AUSGABEN.name))]
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=f"ausgabe:{lauf.run_id}:{i}", job_name=berichte.name, partition_key=i,
                                     tags={ANLASS_TAG: f"Entwurf nach Lauf {lauf.run_id[:8]} ({lauf.job_name})"})
                       for i in ids],
-        dynamic_partitions_requests=[AUSGABEN.build_add_request(neu)] if neu else [],
+        dynamic_partitions_requests=[*abmelden, *([AUSGABEN.build_add_request(neu)] if neu else [])],
     )
 
 

@@ -1,18 +1,17 @@
 """Was der Eingang in einem Lauf nicht (ganz) geladen hat – für Menschen: Datei, Grund, Fundstelle, was zu tun ist.
 
-Die Zahlen und Zeilen kommen allein aus dem Warehouse, aus denselben Tabellen wie jede andere Zusammenfassung:
-`ops.dateien` (Status und `meldungen` jeder Datei des Laufs) und `quarantine.zeilen` (die Zeilen, die der Leser
-zurückgehalten hat). „Was zu tun ist“ einer abgelehnten Datei steht im Fehlerbericht `<ablage>.fehler.txt` neben
+Die Zeilen kommen allein aus dem Warehouse, aus denselben Tabellen wie jede andere Zusammenfassung: `ops.dateien`
+(Status und `meldungen` jeder Datei des Laufs) und `quarantine.zeilen` (die Zeilen, die der Leser zurückgehalten
+hat). Gezählt wird hier nicht: die Zahlen eines Laufs kommen für Konsole, Prüfbericht und Oberfläche aus
+`sozial_dwh.zusammenfassung.lauf_zahlen`. „Was zu tun ist“ einer abgelehnten Datei steht im Fehlerbericht `<ablage>.fehler.txt` neben
 ihr; fehlt er, gilt der allgemeine Rat. Zeilen, die erst die Prüfregeln der Staging-Tabellen zurückhalten (Spalte
 `pruefung`), zählen hier nicht: die melden die Checks dieser Tabellen.
 
-Ein Lauf ist hier „alle Dateien, die seit `seit` registriert wurden“ (`ops.dateien.geladen_am`); das Register kennt
-keine Lauf-Kennung.
+Ein Lauf sind die Dateien mit seiner Kennung in `ops.dateien.lauf_id` (wie in `lauf_zahlen`).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,21 +54,10 @@ class Befund:
 
 @dataclass
 class Eingangsbefunde:
-    """Zahlen und Befunde des Eingangs in einem Lauf."""
+    """Die Befunde des Eingangs in einem Lauf (die Zahlen dazu: `sozial_dwh.zusammenfassung.lauf_zahlen`)."""
 
-    dateien: int = 0  # registriert in diesem Lauf (geladen oder abgelehnt)
-    geladen: int = 0
-    abgelehnt: int = 0
-    quarantaene_zeilen: int = 0  # vom Leser zurückgehaltene Zeilen der geladenen Dateien
-    warnungen: int = 0  # Warnungen des Lesers zu geladenen Dateien (z. B. Summenzeilen, die nicht aufgehen)
-    hinweise: int = 0  # Hinweise des Lesers zu geladenen Dateien (z. B. Spalten, die nicht geladen werden)
     befunde: list[Befund] = field(default_factory=list)  # Ablehnungen, Warnungen, Hinweise; Quarantäne bis `grenze`
     weitere_quarantaene: int = 0  # Quarantänezeilen, die `befunde` nicht mehr aufführt
-
-    @property
-    def ohne_befund(self) -> bool:
-        """Nichts abgelehnt und keine Zeile zurückgehalten (Warnungen und Hinweise zu geladenen Dateien zählen nicht)."""
-        return self.abgelehnt == 0 and self.quarantaene_zeilen == 0
 
 
 def fundstelle(text: str) -> tuple[str | None, int | None, str | None]:
@@ -100,40 +88,35 @@ def zu_tun_aus_bericht(ablage: str | None) -> str | None:
     return " ".join(zeilen) or None
 
 
-def eingangsbefunde(con: duckdb.DuckDBPyConnection, seit: dt.datetime, grenze: int = 50) -> Eingangsbefunde:
-    """Befunde der Dateien, die seit `seit` registriert wurden (siehe Moduldokumentation).
+def eingangsbefunde(con: duckdb.DuckDBPyConnection, lauf_id: str, grenze: int = 50) -> Eingangsbefunde:
+    """Befunde der Dateien des Laufs `lauf_id` (siehe Moduldokumentation).
 
     Jede Ablehnung und jeder Hinweis ist eine Zeile; von den Quarantänezeilen höchstens `grenze` (der Rest steht
     als Zahl in `weitere_quarantaene`, alle in `quarantine.zeilen`)."""
     ergebnis = Eingangsbefunde()
     dateien = con.execute(
-        "select datei_id, dateiname, status, coalesce(meldungen, ''), ablage, coalesce(zeilen_quarantaene, 0) "
-        "from ops.dateien where geladen_am >= ? and status in ('geladen', 'abgelehnt') order by datei_id",
-        [seit]).fetchall()
+        "select datei_id, dateiname, status, coalesce(meldungen, ''), ablage from ops.dateien "
+        "where lauf_id = ? and status in ('geladen', 'ersetzt', 'abgelehnt') order by datei_id", [lauf_id]).fetchall()
     quarantaene: list[Befund] = []
-    for datei_id, name, status, meldungen, ablage, _ in dateien:
-        ergebnis.dateien += 1
+    alle_quarantaene = 0
+    for datei_id, name, status, meldungen, ablage in dateien:
         zeilen = [m.strip() for m in meldungen.splitlines() if m.strip()]
         if status == "abgelehnt":
-            ergebnis.abgelehnt += 1
             zu_tun = zu_tun_aus_bericht(ablage) or ZU_TUN_ABGELEHNT
             for text in zeilen or ["abgelehnt (ohne Meldung)"]:
                 ergebnis.befunde.append(Befund(name, ABGELEHNT, text, *fundstelle(text), zu_tun))
             continue
-        ergebnis.geladen += 1
         anzahl, = con.execute("select count(*) from quarantine.zeilen where datei_id = ? and pruefung is null",
                               [datei_id]).fetchone()
-        ergebnis.quarantaene_zeilen += anzahl
+        alle_quarantaene += anzahl
         # Die Meldungen des Lesers: „Warnung: …“ (mit „… und N weitere …“ danach), „Hinweis: …“; die übrigen sagen
         # nur, was gelesen wurde. Die Fundstellen der Quarantäne am Ende stehen unten aus quarantine.zeilen.
         art = None
         for text in zeilen[:len(zeilen) - quarantaene_meldungen(anzahl)] if anzahl else zeilen:
             if text.startswith("Warnung"):
                 art = WARNUNG
-                ergebnis.warnungen += 1
             elif text.startswith("Hinweis"):
                 art = HINWEIS
-                ergebnis.hinweise += 1
             elif not (text.startswith("…") and art == WARNUNG):
                 art = None
                 continue
@@ -147,7 +130,7 @@ def eingangsbefunde(con: duckdb.DuckDBPyConnection, seit: dt.datetime, grenze: i
                 quarantaene.append(Befund(name, QUARANTAENE, grund, blatt, zeile, spalte, ZU_TUN_QUARANTAENE,
                                           wert))
     ergebnis.befunde += quarantaene
-    ergebnis.weitere_quarantaene = ergebnis.quarantaene_zeilen - len(quarantaene)
+    ergebnis.weitere_quarantaene = alle_quarantaene - len(quarantaene)
     # Reihenfolge: erst Ablehnungen, dann Quarantäne, Warnungen, Hinweise – das Dringendste oben
     rang = {ABGELEHNT: 0, QUARANTAENE: 1, WARNUNG: 2, HINWEIS: 3}
     ergebnis.befunde.sort(key=lambda b: rang[b.ergebnis])

@@ -149,25 +149,43 @@ def anzahl(n: int, einzahl: str, mehrzahl: str) -> str:
     return f"{zahl(n)} {einzahl if n == 1 else mehrzahl}"
 
 
-def lauf_zeilen(zahlen: dict) -> list[str]:
-    """Die Zahlen als deutsche Sätze – dieselben in der Konsole (`sozial-dwh run`) und im Prüfbericht."""
+def _dateien_satz(zahlen: dict) -> str:
     d = zahlen["dateien"]
     dateien = [f"{zahl(d['geladen'])} geladen", f"{zahl(d['abgelehnt'])} abgelehnt"]
     if d.get("ersetzt"):
         dateien.append(f"{zahl(d['ersetzt'])} geladen und inzwischen ersetzt")
+    return f"Dateien: {', '.join(dateien)}"
+
+
+def _summen_satz(zahlen: dict) -> str:
+    return (f"Summenabweichungen: {zahl(zahlen['summenabweichungen'])}"
+            + (" (eine gelieferte Summe passt nicht zu ihren Teilen; geladen sind die Einzelwerte)"
+               if zahlen["summenabweichungen"] else "")
+            + (f"; weitere Warnungen beim Lesen: {zahl(zahlen['weitere_warnungen'])}"
+               if zahlen["weitere_warnungen"] else ""))
+
+
+def lauf_zeilen(zahlen: dict) -> list[str]:
+    """Die Zahlen als deutsche Sätze – dieselben in der Konsole (`sozial-dwh run`) und im Prüfbericht."""
     p = zahlen["pruefungen"]
     return [
-        f"Dateien: {', '.join(dateien)}",
+        _dateien_satz(zahlen),
         f"Quarantäne: {anzahl(zahlen['quarantaene'], 'Zeile', 'Zeilen')} aus diesem Lauf "
         f"({zahl(zahlen['quarantaene_lesen'])} beim Lesen, {zahl(zahlen['quarantaene_pruefungen'])} durch Prüfungen); "
         f"quarantine.zeilen hat insgesamt {anzahl(zahlen['quarantaene_tabelle'], 'Zeile', 'Zeilen')}",
-        f"Summenabweichungen: {zahl(zahlen['summenabweichungen'])}"
-        + (" (eine gelieferte Summe passt nicht zu ihren Teilen; geladen sind die Einzelwerte)"
-           if zahlen["summenabweichungen"] else "")
-        + (f"; weitere Warnungen beim Lesen: {zahl(zahlen['weitere_warnungen'])}" if zahlen["weitere_warnungen"] else ""),
+        _summen_satz(zahlen),
         f"Prüfungen: {zahl(p['bestanden'])} bestanden, {anzahl(p['warnungen'], 'Warnung', 'Warnungen')}, "
         f"{zahl(p['fehler'])} Fehler",
     ]
+
+
+def eingang_zeilen(zahlen: dict) -> list[str]:
+    """Die Sätze, die schon nach dem Eingang feststehen (Check `eingang_vollstaendig_geladen` der Oberfläche):
+    Dateien und Summenabweichungen wortgleich mit `lauf_zeilen`, die Quarantäne beim Lesen mit derselben Zahl wie
+    dort „… beim Lesen“ (die Prüfungen laufen erst danach)."""
+    return [_dateien_satz(zahlen),
+            f"Quarantäne beim Lesen: {anzahl(zahlen['quarantaene_lesen'], 'Zeile', 'Zeilen')}",
+            _summen_satz(zahlen)]
 
 
 def lauf_einzelheiten(zahlen: dict, grenze: int = BEISPIELE) -> list[str]:

@@ -27,9 +27,15 @@ import pytest
 
 from sozial_dwh.bericht import atlas, karten
 from tests.test_browser import CHROMIUM, _pflicht
-from tests.test_karten import demo  # noqa: F401  (Beispieldaten, Lauf, Export 2022 und streng gesperrte 2020)
 
 EBENEN = ("sozialraum", "gebiet", "stadtbezirk")
+
+
+@pytest.fixture(scope="module")
+def demo(beispiel_ausgaben):
+    """Die Beispielausgaben 2022 (wie ausgeliefert) und 2020 (strenge Geheimhaltung, Fallzahlen bis 25) aus
+    tests/conftest.py, geteilt mit den Tests der Karten und der Sozialraumprofile."""
+    return beispiel_ausgaben
 STICHTAG = {"2022": dt.date(2022, 12, 31), "2020": dt.date(2020, 12, 31)}
 
 
@@ -49,7 +55,7 @@ def mart(paths, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def test_atlas_in_jeder_ausgabe(demo):  # noqa: F811
+def test_atlas_in_jeder_ausgabe(demo):
     for bericht_id in ("2022", "2020"):
         ziel = demo.exports / f"sozialbericht_{bericht_id}"
         assert (ziel / "atlas" / "index.html").is_file()
@@ -61,7 +67,7 @@ def test_atlas_in_jeder_ausgabe(demo):  # noqa: F811
         assert "Ebenen Sozialräume, Gebiete, Stadtbezirke" in info["Atlas"]
 
 
-def test_keine_verweise_nach_aussen(demo):  # noqa: F811
+def test_keine_verweise_nach_aussen(demo):
     html = atlas_html(demo, "2022")
     assert html.startswith("<!DOCTYPE html>\n<html lang=\"de\">")
     assert re.findall(r"https?://|//[a-z0-9.-]+\.[a-z]{2,}/", html, re.I) == []
@@ -72,7 +78,7 @@ def test_keine_verweise_nach_aussen(demo):  # noqa: F811
     assert len(re.findall(r"<script\b", html)) == 2
 
 
-def test_json_hat_jeden_indikator_jede_ebene_jeden_stichtag(demo):  # noqa: F811
+def test_json_hat_jeden_indikator_jede_ebene_jeden_stichtag(demo):
     for bericht_id, stichtag in STICHTAG.items():
         daten = atlas_daten(demo, bericht_id)
         erwartet = mart(demo, "select indikator_id, ebene, stichtag, list(distinct gebiet_id order by gebiet_id) "
@@ -100,7 +106,7 @@ def test_json_hat_jeden_indikator_jede_ebene_jeden_stichtag(demo):  # noqa: F811
         assert sgb2["definition"].startswith("Leistungsberechtigte nach dem SGB II je 100 Einwohner unter 65")
 
 
-def test_wert_von_hand_aus_dem_mart(demo):  # noqa: F811
+def test_wert_von_hand_aus_dem_mart(demo):
     """SGB-II-Quote im Sozialraum SR01 am 31.12.2021 (eine frühere Ausgabe als 2022, also aus der Zeitreihe):
     Summe der Leistungsberechtigten seiner heutigen Gebiete / Summe ihrer Einwohner unter 65 × 100."""
     gebiete = [r[0] for r in mart(demo, "select gebiet_id from core.dim_gebiet where ebene = 'gebiet' and "
@@ -121,7 +127,7 @@ def _wie_gezeigt(x: float) -> set[float]:
     return {float(x), *(round(float(x), n) for n in range(1, 7))}
 
 
-def test_kein_gesperrter_wert_im_atlas(demo):  # noqa: F811
+def test_kein_gesperrter_wert_im_atlas(demo):
     """Ausgabe 2020, Fallzahlen bis 25 gesperrt: je Zelle mit Sperrung ist der Wert null und gekennzeichnet, und weder
     der Wert noch (wo gesperrt) Zähler oder Nenner aus dem Mart stehen in ihrem Eintrag."""
     daten = atlas_daten(demo, "2020")
@@ -163,7 +169,7 @@ def test_kein_gesperrter_wert_im_atlas(demo):  # noqa: F811
             assert daten["werte"][indikator_id]["2020-12-31"][ebene][raum_id]["gesperrt"], (tabelle, raum_id)
 
 
-def test_keine_summengruppe_mit_genau_einer_sperrung(demo):  # noqa: F811
+def test_keine_summengruppe_mit_genau_einer_sperrung(demo):
     """Sekundäre Sperrung mit den Summen: Gebiete → Sozialraum, Gebiete → Stadtbezirk, Sozialräume → Gemeinde,
     Stadtbezirke → Gemeinde. Wäre in einer Gruppe genau eine Fallzahl verborgen, ließe sie sich zurückrechnen."""
     daten = atlas_daten(demo, "2020")
@@ -244,7 +250,7 @@ def _aktiv(page) -> str:
     return page.evaluate("document.activeElement.id")
 
 
-def test_atlas_im_browser_mit_der_tastatur(demo, browser, tmp_path: Path):  # noqa: F811
+def test_atlas_im_browser_mit_der_tastatur(demo, browser, tmp_path: Path):
     datei = demo.exports / "sozialbericht_2022" / "atlas" / "index.html"
     daten = atlas_daten(demo, "2022")
     page = browser.new_page(viewport={"width": 1366, "height": 900})
@@ -306,7 +312,7 @@ def test_json_kann_das_skript_nicht_schliessen():
     assert json.loads(text) == {"name": "</script><script>alert(1)</script><!--", "x": "a & b"}
 
 
-def test_atlas_reproduzierbar(demo, tmp_path: Path):  # noqa: F811
+def test_atlas_reproduzierbar(demo, tmp_path: Path):
     """Noch einmal gebaut, aus demselben Warehouse: Byte für Byte dieselbe Datei (keine Zeitstempel, feste Folgen)."""
     from sozial_dwh.bericht import ausgabe
 

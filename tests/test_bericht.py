@@ -174,8 +174,9 @@ def test_suppression_in_csv_and_warehouse(gebaut):
 def test_released_edition_stays_byte_identical(gebaut):
     paths, instance = gebaut
     ziel = ordner(paths, "2021")
-    # alle Dateien, auch in Unterordnern (atlas/index.html, karten/ mit Geometrie)
-    vorher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in ziel.rglob("*") if p.is_file()}
+    # alle Dateien, auch in Unterordnern (profile/, karten/, atlas/)
+    vorher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in sorted(ziel.rglob("*")) if p.is_file()}
+    assert "profile/SRA.pdf" in vorher and "profile/SRB.html" in vorher
     assert "atlas/index.html" in vorher
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         tabelle_vorher = con.execute("select * from bericht.sozialleistungen where bericht_id = '2021' "
@@ -187,7 +188,7 @@ def test_released_edition_stays_byte_identical(gebaut):
     assert alles_ausfuehren(instance=instance).success
     bauen(instance, "2021")
     bauen(instance, "2022")
-    nachher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in ziel.rglob("*") if p.is_file()}
+    nachher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in sorted(ziel.rglob("*")) if p.is_file()}
     assert nachher == vorher  # freigegeben: byte-gleich
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.execute("select * from bericht.sozialleistungen where bericht_id = '2021' "

@@ -7,7 +7,7 @@ Warteschlange und wertet die Sensoren aus). Der Browser
 
 - öffnet den Asset-Graphen, startet „Materialize“ für `staging/stg_kita` und liest danach die Prüfergebnisse im
   Reiter „Checks“;
-- findet den Lauf von `sozial-dwh run` auf der Seite „Runs“;
+- findet den Lauf von `sozial-dwh run` auf der Seite „Runs“ und in der Übersicht („Overview“) unter seinem Job;
 - legt eine Datei ohne Pflichtspalte in den Eingang, startet den Job `alles_starten` (Launchpad → „Launch Run“),
   öffnet den Lauf von `alles`, den der Sensor `alles_nach_start` danach anfragt, und findet dort den gescheiterten
   Check `eingang_vollstaendig_geladen` mit Dateiname und deutschem Grund; danach baut der Sensor
@@ -310,7 +310,9 @@ def _warte_auf_status(page, erwartet: str = "Success") -> None:
 
 def test_kommandozeilen_lauf_in_der_lauf_liste(seite, oberflaeche, tmp_path):
     """`sozial-dwh run` (in der Fixture, vor `dagster dev`) schreibt in die Instanz unter DAGSTER_HOME, die auch die
-    Oberfläche liest: die Seite „Runs“ zeigt seinen Lauf von „alles“ mit dem Anlass „Kommandozeile“."""
+    Oberfläche liest: die Seite „Runs“ zeigt seinen Lauf von „alles“ mit dem Anlass „Kommandozeile“, und die
+    Übersicht („Overview“, Zeitleiste) führt ihn unter seinem Job in der Code-Location – wie einen Lauf, der in der
+    Oberfläche gestartet wurde; ebenso die Läufe von `berichte`, mit denen `sozial-dwh run` die Ausgaben baut."""
     with _beweise(seite, oberflaeche, tmp_path):
         from playwright.sync_api import expect
 
@@ -320,7 +322,17 @@ def test_kommandozeilen_lauf_in_der_lauf_liste(seite, oberflaeche, tmp_path):
         # Die Zeile des Laufs: Kennung (Verweis auf die Laufseite), Job „alles“ und der Anlass als Tag
         expect(seite.locator(f"a[href*='/runs/{lauf['runId']}']").first).to_be_visible(timeout=UI_TIMEOUT_MS)
         _sichtbar(seite, f"{ANLASS_TAG}: {KOMMANDOZEILE}")
-        _sichtbar(seite, "alles")  # ohne Verweis auf den Job: ein Lauf im eigenen Prozess hat kein Code-Location-Ziel
+        # Das Ziel des Laufs ist der Job in der Code-Location (vorher: kein Ziel, die Übersicht blieb leer)
+        [ursprung] = [r["repositoryOrigin"] for r in _graphql(oberflaeche.url, (
+            f'{{ runOrError(runId: {json.dumps(lauf["runId"])}) {{ ... on Run {{ repositoryOrigin '
+            "{ repositoryLocationName repositoryName } } } }"))["data"].values()]
+        assert ursprung == {"repositoryLocationName": "sozial_dwh", "repositoryName": "__repository__"}
+        seite.goto(f"{oberflaeche.url}/overview/activity/timeline")
+        # Die Zeitleiste führt nur Jobs mit Läufen im Zeitfenster: „alles“ und „berichte“ (die Ausgaben des Laufs)
+        for job in ("alles", "berichte"):
+            expect(seite.locator(f"a[href='/locations/sozial_dwh/jobs/{job}']").first).to_be_visible(
+                timeout=UI_TIMEOUT_MS)
+        expect(seite.locator("a[href='/locations/sozial_dwh/jobs/stichtag_lauf']")).to_have_count(0)
 
 
 def test_abgelehnte_datei_als_gescheiterter_check_im_lauf(seite, oberflaeche, tmp_path):

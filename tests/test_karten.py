@@ -296,31 +296,10 @@ def test_beispielgeometrie_zerlegt_die_stadt():
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory):
-    """Beispieldaten, ein Lauf, dann `sozial-dwh export` für 2022 (wie ausgeliefert) und 2020 (strenge
-    Geheimhaltung: Fallzahlen bis 25 gesperrt, damit auf beiden Ebenen Werte gesperrt sind)."""
-    import dagster as dg
-
-    from pipelines.ausfuehren import alles_ausfuehren
-    from sozial_dwh.cli import main
-
-    tmp = tmp_path_factory.mktemp("karten")
-    referenz = tmp / "referenz"
-    shutil.copytree(BEISPIEL, referenz)
-    berichte = (referenz / "berichte.csv").read_text(encoding="utf-8")
-    (referenz / "berichte.csv").write_text(berichte.replace("2021-09-30,2\n", "2021-09-30,25\n"), encoding="utf-8")
-    (tmp / "dagster").mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("SOZIAL_DWH_HOME", str(tmp / "home"))
-        mp.setenv("SOZIAL_DWH_REFERENCE", str(referenz))
-        mp.setenv("DAGSTER_HOME", str(tmp / "dagster"))
-        mp.setenv("SOZIAL_DWH_SCHREIBPAUSE_S", "0")
-        paths = config.Paths.from_env()
-        assert main(["demo", "--inbox", str(paths.inbox)]) == 0
-        assert alles_ausfuehren(dg.DagsterInstance.get(), paths).success
-        assert main(["export", "--bericht", "2022"]) == 0
-        assert main(["export", "--bericht", "2020"]) == 0
-        yield paths
+def demo(beispiel_ausgaben):
+    """Die Beispielausgaben 2022 (wie ausgeliefert) und 2020 (strenge Geheimhaltung, Fallzahlen bis 25) aus
+    tests/conftest.py, geteilt mit den Tests der Sozialraumprofile."""
+    return beispiel_ausgaben
 
 
 def _indikatoren(paths, bericht_id: str) -> list[tuple[str, str]]:

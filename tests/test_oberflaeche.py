@@ -32,6 +32,7 @@ from pipelines.jobs import ANLASS_TAG, KOMMANDOZEILE, STICHTAG_ASSETS
 from pipelines.partitions import BEREICH_ENDE, BEREICH_START, STICHTAGE
 from pipelines.sensors import alles_nach_start, auswerten, entwuerfe_nach_lauf
 from sozial_dwh.config import Paths
+from sozial_dwh.zusammenfassung import eingang_zeilen, lauf_zahlen
 from tests import test_konferenz_modell as basis
 from tests.fixtures import write_xlsx
 from tests.test_bericht import BERICHTE, SGB2_2022, write_sgb2
@@ -105,7 +106,9 @@ def test_check_scheitert_mit_tabelle_bei_ablehnung_und_quarantaene(mit_befunden)
     assert evaluation.passed is False
     assert evaluation.severity == dg.AssetCheckSeverity.WARN and not evaluation.blocking
     # Die Beschreibung nennt Zahlen, die Datei und den Grund (in der Lauf-Ansicht ohne die Tabelle zu öffnen)
-    assert evaluation.description.startswith("1 von ") and "1 Zeilen in Quarantäne" in evaluation.description
+    # … mit denselben Sätzen wie Konsole und Prüfbericht (sozial_dwh.zusammenfassung)
+    assert evaluation.description.startswith(
+        "Dateien: 5 geladen, 1 abgelehnt. Quarantäne beim Lesen: 1 Zeile. Summenabweichungen: 1 (")
     assert SPALTE_FEHLT in evaluation.description and "Pflichtspalte „Anzahl“ fehlt" in evaluation.description
 
     spalten = [c.name for c in evaluation.metadata["befunde"].schema.columns]
@@ -135,10 +138,32 @@ def test_check_scheitert_mit_tabelle_bei_ablehnung_und_quarantaene(mit_befunden)
             "select count(*), count(*) filter (where status = 'abgelehnt') from ops.dateien").fetchone()
         quarantaene_zeilen, = con.execute(
             "select count(*) from quarantine.zeilen where pruefung is null").fetchone()
-    assert evaluation.metadata["dateien"].value == dateien == 6
-    assert evaluation.metadata["abgelehnt"].value == abgelehnte == 1
-    assert evaluation.metadata["quarantaene_zeilen"].value == quarantaene_zeilen == 1
-    assert evaluation.metadata["warnungen"].value == 1
+    assert evaluation.metadata["dateien_geladen"].value + evaluation.metadata["dateien_abgelehnt"].value == dateien == 6
+    assert evaluation.metadata["dateien_abgelehnt"].value == abgelehnte == 1
+    assert evaluation.metadata["quarantaene_beim_lesen"].value == quarantaene_zeilen == 1
+    assert evaluation.metadata["summenabweichungen"].value == 1
+
+
+def test_eine_wahrheit_in_oberflaeche_pruefbericht_und_konsole(mit_befunden):
+    """Der Check der Oberfläche, der Prüfbericht und die Zusammenfassung der Konsole zählen an einem Lauf dasselbe
+    und sagen es mit denselben Worten: „Dateien: …“ und „Summenabweichungen: …“ wortgleich, die Quarantäne beim
+    Lesen mit derselben Zahl wie „(… beim Lesen, …)“."""
+    from pipelines.runner import summary
+    from tests.test_konsole import saetze_konsole, saetze_pruefbericht
+
+    paths, result = mit_befunden
+    evaluation = _check(result)
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        zahlen = lauf_zahlen(con, result.run_id)
+    oberflaeche = evaluation.description.split(". Zuerst: ")[0]
+    assert oberflaeche == ". ".join(eingang_zeilen(zahlen))
+    dateien, lesen, summen = eingang_zeilen(zahlen)
+    konsole = saetze_konsole(summary(paths, 1.0, result.run_id))
+    pruefbericht = saetze_pruefbericht(paths)
+    assert konsole == pruefbericht
+    assert dateien == konsole["Dateien:"] == "Dateien: 5 geladen, 1 abgelehnt"
+    assert summen == konsole["Summenabweichungen:"] and summen.startswith("Summenabweichungen: 1 (")
+    assert lesen == "Quarantäne beim Lesen: 1 Zeile" and "(1 beim Lesen, " in konsole["Quarantäne:"]
 
 
 def test_metadaten_fuer_menschen(mit_befunden):
@@ -214,7 +239,7 @@ def test_lauf_aus_der_oberflaeche_baut_den_entwurf_neu(sauber):
     assert instance.get_materialized_partitions(dg.AssetKey(["staging", "stg_sgb2"])) >= {"2023-12-31"}
     # Alles geladen: der Check besteht
     evaluation = _check(lauf)
-    assert evaluation.passed and evaluation.metadata["dateien"].value == 3 and _zeilen(evaluation) == []
+    assert evaluation.passed and evaluation.metadata["dateien_geladen"].value == 3 and _zeilen(evaluation) == []
 
     # Nach dem Lauf: der Entwurf wird angefragt, die eingefrorene Ausgabe nicht
     ergebnis = _nach_lauf(entwuerfe_nach_lauf, instance, lauf)

@@ -280,3 +280,35 @@ def test_sensor_and_stichtag_run_read_each_file_once(zwei_jahre, gelesen):
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.execute("select distinct stichtag from raw.bevoelkerung where stichtag > date '2022-12-31'"
                            ).fetchall() == [(D23,)]
+
+
+def test_rejected_file_leaves_no_stichtag_partition(zwei_jahre):
+    """Eine Datei mit Datum im Namen, die abgelehnt wird (Pflichtspalte fehlt): ihr Stichtag wird vor dem Lauf
+    angemeldet (der Lauf über alles braucht ihn im Bereich), danach aber wieder abgemeldet – in der Oberfläche
+    erscheint keine Partition 2023 ohne Daten. Die Datei liegt mit Fehlerbericht in rejected/."""
+    paths, instance = zwei_jahre
+    name = "bevoelkerung_2023-12-31.xlsx"
+    write_xlsx(paths.inbox / name, {"Daten": [["Gebiet", "Alter", "Bemerkung"], ["A1", "0-17", "zehn"]]})
+    alt(paths)
+    result = alles_ausfuehren(instance)
+    assert result.success
+    assert instance.get_dynamic_partitions(STICHTAGE.name) == ["2021-12-31", "2022-12-31"]
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        assert con.execute("select status from ops.dateien where dateiname = ?", [name]).fetchall() == [("abgelehnt",)]
+        assert con.execute("select count(*) from raw.bevoelkerung where stichtag = ?", [D23]).fetchall() == [(0,)]
+    assert list(paths.rejected.glob(f"*{name}")) and list(paths.rejected.glob(f"*{name}.fehler.txt"))
+
+
+def test_sensor_after_ui_run_removes_stichtag_of_rejected_file(zwei_jahre):
+    """Ein Lauf aus der Oberfläche (hier: ein Lauf mit dem Anlass „Eingang“ wie vom Sensor) hat den Stichtag einer
+    abgelehnten Datei angemeldet; der Sensor `entwuerfe_nach_lauf` meldet ihn danach ab, 2021 und 2022 bleiben."""
+    from pipelines.sensors import entwuerfe_anfragen
+
+    paths, instance = zwei_jahre
+    instance.add_dynamic_partitions(STICHTAGE.name, ["2023-12-31"])  # wie der Eingangssensor vor dem Lauf
+    [lauf] = instance.get_runs(limit=1)
+    lauf = lauf.with_tags({"sozial_dwh/anlass": "Eingang"})
+    ergebnis = entwuerfe_anfragen(instance, lauf, paths)
+    assert isinstance(ergebnis, dg.SensorResult)
+    loeschen = [r for r in ergebnis.dynamic_partitions_requests if isinstance(r, dg.DeleteDynamicPartitionsRequest)]
+    assert [(r.partitions_def_name, list(r.partition_keys)) for r in loeschen] == [("stichtag", ["2023-12-31"])]

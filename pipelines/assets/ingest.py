@@ -20,6 +20,7 @@ from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
 from sozial_dwh.validation.bericht import schreibe_bericht
+from sozial_dwh.zusammenfassung import eingang_zeilen, lauf_zahlen
 
 
 @dg.multi_asset(
@@ -89,32 +90,37 @@ RAW_SPECS = [
 EINGANG_CHECK = "eingang_vollstaendig_geladen"
 
 
-def _check_beschreibung(befunde: Eingangsbefunde) -> str:
-    """Ein Satz für die Lauf-Ansicht: Zahlen und der erste Befund (Datei und Grund)."""
-    if not befunde.dateien:
+def _check_beschreibung(zahlen: dict, befunde: Eingangsbefunde) -> str:
+    """Für die Lauf-Ansicht: dieselben Sätze wie in Konsole und Prüfbericht (`eingang_zeilen`), dazu der erste
+    Befund (Datei und Grund)."""
+    if not sum(zahlen["dateien"].values()):
         return "Keine neuen Dateien im Eingang."
-    dazu = ", ".join(f"{n} {art}" for n, art in ((befunde.warnungen, "Warnungen"), (befunde.hinweise, "Hinweise"))
-                     if n)
-    if befunde.ohne_befund:
-        return (f"Alle {befunde.dateien} Dateien dieses Laufs geladen, keine Zeile in Quarantäne"
-                + (f" ({dazu} in der Tabelle „befunde“)." if dazu else "."))
+    saetze = ". ".join(eingang_zeilen(zahlen)) + "."
+    if not befunde.befunde:
+        return saetze
     erster = befunde.befunde[0]
-    return (f"{befunde.abgelehnt} von {befunde.dateien} Dateien abgelehnt, {befunde.quarantaene_zeilen} Zeilen in "
-            f"Quarantäne. Zuerst: {erster.datei} – {erster.ergebnis}: {erster.grund} Alles Weitere mit dem, was zu "
+    return (f"{saetze} Zuerst: {erster.datei} – {erster.ergebnis}: {erster.grund} Alles Weitere mit dem, was zu "
             "tun ist, in der Tabelle „befunde“.")
 
 
-def _check_ergebnis(befunde: Eingangsbefunde, paths) -> dg.AssetCheckResult:
+def _ohne_befund(zahlen: dict) -> bool:
+    """Nichts abgelehnt und keine Zeile beim Lesen zurückgehalten (Warnungen zu geladenen Dateien zählen nicht)."""
+    return zahlen["dateien"]["abgelehnt"] == 0 and zahlen["quarantaene_lesen"] == 0
+
+
+def _check_ergebnis(zahlen: dict, befunde: Eingangsbefunde, paths) -> dg.AssetCheckResult:
+    d = zahlen["dateien"]
     return dg.AssetCheckResult(
-        check_name=EINGANG_CHECK, asset_key=["ops", "dateien"], passed=befunde.ohne_befund,
-        severity=dg.AssetCheckSeverity.WARN, description=_check_beschreibung(befunde),
+        check_name=EINGANG_CHECK, asset_key=["ops", "dateien"], passed=_ohne_befund(zahlen),
+        severity=dg.AssetCheckSeverity.WARN, description=_check_beschreibung(zahlen, befunde),
         metadata={
             "befunde": befund_tabelle(befunde),
-            "dateien": befunde.dateien,
-            "abgelehnt": befunde.abgelehnt,
-            "quarantaene_zeilen": befunde.quarantaene_zeilen,
-            "warnungen": befunde.warnungen,
-            "hinweise": befunde.hinweise,
+            # Namen und Zahlen wie in `sozial_dwh.zusammenfassung.lauf_zahlen` (Konsole, Prüfbericht)
+            "dateien_geladen": d["geladen"] + d.get("ersetzt", 0),
+            "dateien_abgelehnt": d["abgelehnt"],
+            "quarantaene_beim_lesen": zahlen["quarantaene_lesen"],
+            "summenabweichungen": zahlen["summenabweichungen"],
+            "weitere_warnungen": zahlen["weitere_warnungen"],
             "fehlerberichte": dg.MetadataValue.path(str(paths.rejected)),
         },
     )
@@ -180,7 +186,8 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             "select dateiname, quelle, stichtag, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
             "where geladen_am >= ? order by datei_id", [started]
         ).fetchall()
-        befunde = eingangsbefunde(con, started)
+        befunde = eingangsbefunde(con, context.run_id)
+        zahlen = lauf_zahlen(con, context.run_id)
         counts = {key: warehouse.table_row_count(con, *key.split(".")) for key in
                   ["ops.dateien", "quarantine.zeilen", *RAW_TABLES]}
     neu = stichtage_anmelden(context.instance, neue_stichtage)
@@ -216,10 +223,10 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         asset_key=["quarantine", "zeilen"],
         metadata={"dagster/row_count": counts["quarantine.zeilen"], "neu": summary.quarantaene_zeilen},
     )
-    if not befunde.ohne_befund:
-        context.log.warning(_check_beschreibung(befunde))
+    if not _ohne_befund(zahlen):
+        context.log.warning(_check_beschreibung(zahlen, befunde))
     # Der Check gehört zu ops/dateien und wird immer gemeldet, auch wenn die Rohdaten-Assets übersprungen werden
-    yield _check_ergebnis(befunde, paths)
+    yield _check_ergebnis(zahlen, befunde, paths)
     if not any(counts[table] for table in RAW_TABLES):
         context.log.info("Noch keine Rohdaten im Warehouse: Modelle, Analysekopie und Berichtsausgaben entstehen "
                          "beim ersten Lauf mit einer ladbaren Datei.")
