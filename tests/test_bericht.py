@@ -174,9 +174,10 @@ def test_suppression_in_csv_and_warehouse(gebaut):
 def test_released_edition_stays_byte_identical(gebaut):
     paths, instance = gebaut
     ziel = ordner(paths, "2021")
-    # alle Dateien, auch in Unterordnern (profile/, karten/)
+    # alle Dateien, auch in Unterordnern (profile/, karten/, atlas/)
     vorher = {p.relative_to(ziel).as_posix(): p.read_bytes() for p in sorted(ziel.rglob("*")) if p.is_file()}
     assert "profile/SRA.pdf" in vorher and "profile/SRB.html" in vorher
+    assert "atlas/index.html" in vorher
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         tabelle_vorher = con.execute("select * from bericht.sozialleistungen where bericht_id = '2021' "
                                      "order by raum_id").fetchall()

@@ -33,7 +33,7 @@ SPECS = [
                        ["raw", "ref_geometrie_meldungen"]],
                  partitions_def=AUSGABEN, kinds={"excel", "csv"},
                  description="Dateien der Ausgabe in exports/sozialbericht_<ID>/ (Excel mit Info und Methodik, CSV "
-                             "je Tabelle, PNG-Grafiken, Karten in karten/, manifest.json) und ihr Register "
+                             "je Tabelle, PNG-Grafiken, Karten in karten/, Atlas atlas/index.html, manifest.json) und ihr Register "
                              "bericht.ausgaben."),
 ]
 

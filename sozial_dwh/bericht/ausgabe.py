@@ -1,5 +1,6 @@
 """Eine Ausgabe des Sozialberichts bauen (architektur.md §10): Tabellen in `bericht.*` und Dateien in
-`$SOZIAL_DWH_HOME/exports/sozialbericht_<ID>/` – Excel-Arbeitsmappe, CSV je Tabelle, PNG-Grafiken.
+`$SOZIAL_DWH_HOME/exports/sozialbericht_<ID>/` – Excel-Arbeitsmappe, CSV je Tabelle, PNG-Grafiken, Karten und der
+Atlas (`atlas/index.html`).
 
 Veröffentlicht wird nur, was die Geheimhaltung passiert hat (Fallzahlen 1 bis `geheimhaltung_max` und die
 darauf beruhenden Quoten als „*“, sekundäre Sperrung). Eine freigegebene Ausgabe ist eingefroren: spätere
@@ -21,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from sozial_dwh import warehouse
+from sozial_dwh.bericht import atlas as atlas_mod
 from sozial_dwh.bericht import dateien, sozialraumprofile
 from sozial_dwh.bericht import karten as karten_mod
 from sozial_dwh.bericht.modell import Tabelle
@@ -150,17 +152,19 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         karten = karten_mod.zeichnen(con, ausgabe.stichtag, tabellen, neu_ordner, namen, melde)
         profile = sozialraumprofile.zeichnen(con, ausgabe, tabellen, neu_ordner, {q: namen.get(q, q) for q in geladen},
                                              melde, karten.geometrie)
+        atlas = atlas_mod.erstellen(con, ausgabe, neu_ordner, namen, melde)
         quellen = {t.name: _quelle_text(t, geladen, jetzt, namen) for t, _, _ in tabellen}
         mappe = dateien.schreibe_arbeitsmappe(
             neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,
-            info=[*_info(ausgabe, jetzt, pruefsumme), *karten.info_zeilen(), *profile.info_zeilen()],
+            info=[*_info(ausgabe, jetzt, pruefsumme), *karten.info_zeilen(), *profile.info_zeilen(),
+                  *atlas.info_zeilen()],
             info_tabellen=[("Quellen", ["Quelle", "Datei", "Stichtag/Stand", "geladen am", "SHA-256"],
                             _quellen(con, ausgabe)), *karten.info_tabellen()],
             methodik=_methodik(con, ausgabe),
             methodik_tabellen=_methodik_tabellen(con),
             untertitel=untertitel, quellen=quellen, zeitpunkt=jetzt,
         )
-        alle = [*csvs, *grafiken, *karten.pfade, *profile.pfade, mappe]
+        alle = [*csvs, *grafiken, *karten.pfade, *profile.pfade, *atlas.pfade, mappe]
         manifest = {
             "bericht_id": bericht_id, "titel": ausgabe.titel, "stichtag": ausgabe.stichtag.isoformat(),
             "status": ausgabe.status, "erstellt_am": jetzt.isoformat(), "pruefsumme": pruefsumme,

@@ -1,0 +1,433 @@
+"""Der Atlas einer Berichtsausgabe (architektur.md §10.1): `atlas/index.html`, eine einzige Datei, die ohne Server
+und ohne Internet im Browser öffnet (file://). Gewählt werden Indikator, Stichtag und Ebene (Sozialräume, Gebiete,
+Stadtbezirke, wenn es für sie Werte gibt); gezeigt werden eine Karte, eine Rangliste und der Steckbrief des
+Indikators (Definition, Zähler und Nenner, Formel, Quelle, Polarität, Mindestnenner).
+
+Alles steht in der Datei selbst: die Werte als JSON in `<script type="application/json">`, die Flächen als SVG-Pfade,
+CSS und JavaScript ohne Bibliotheken. Es gibt keinen Verweis auf eine andere Datei oder Adresse.
+
+Werte: nur veröffentlichte. Der Atlas zeigt alle Stichtage bis zum Stichtag der Ausgabe; jeder Stichtag durchläuft
+dieselbe Geheimhaltung wie die Tabellen der Ausgabe (`geheimhaltung.sperren` mit `geheimhaltung_max` der Ausgabe,
+mit den Beschreibungen der Tabellen „Indikatoren“ und „Indikatoren nach Gebieten“). Weil der Atlas zusätzlich
+Stadtbezirke zeigt, kommen zwei Summengruppen hinzu (Stadtbezirke → Gemeinde, Gebiete → Stadtbezirk); die Sperrungen
+aller vier Gruppen gelten füreinander, bis sich nichts mehr ändert. Am Stichtag der Ausgabe sperrt der Atlas so
+mindestens, was die Tabellen sperren. Ein gesperrter Wert steht nirgends in der Datei: im JSON ist er `null` mit
+`"gesperrt": true`; Zähler und Nenner stehen nur, wenn sie selbst veröffentlicht werden dürfen.
+
+Karte wie die Druckkarten (`sozial_dwh.bericht.karten`): dieselben Klassen (`klassen_bilden` auf den veröffentlichten
+Werten je Indikator, Stichtag und Ebene), dieselben Farben und dieselbe Polarität (`farben`), gesperrte Flächen ///
+und Nenner unter der Mindestgröße \\\\\\ schraffiert, ohne Wert hellgrau – jeweils in der Legende erklärt.
+
+Reproduzierbar: feste Reihenfolgen, keine Zeitstempel (nur der Stichtag der Ausgabe steht in der Datei).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sozial_dwh.bericht import karten
+from sozial_dwh.bericht.modell import Tabelle
+from sozial_dwh.bericht.tabellen import tabelle
+from sozial_dwh.config import SQL_DIR
+
+ORDNER = "atlas"
+DATEI = "index.html"
+VORLAGE = "atlas.html.j2"
+VORLAGEN = Path(__file__).with_name("vorlagen")
+SQL_WERTE = SQL_DIR / "bericht" / "atlas_werte.sql"
+SQL_INDIKATOREN = SQL_DIR / "bericht" / "atlas_indikatoren.sql"
+
+# (Kennung, Mehrzahl, Einzahl) in der Reihenfolge der Auswahl; Stadtbezirke nur, wenn es für sie Werte gibt
+EBENEN = (("sozialraum", "Sozialräume", "Sozialraum"), ("gebiet", "Gebiete", "Gebiet"),
+          ("stadtbezirk", "Stadtbezirke", "Stadtbezirk"))
+SPERR_SPALTEN = ("wert", "zaehler", "nenner")  # was der Atlas von einer Zeile zeigen kann
+KARTE_BREITE = 1000.0  # Breite der SVG-Karte in ihren eigenen Einheiten
+KARTE_RAND = 12.0
+POLARITAET_TEXT = {
+    1: "+1: höhere Werte bedeuten mehr Bedarf (dunkler = ungünstiger)",
+    -1: "−1: niedrigere Werte bedeuten mehr Bedarf (dunkler = ungünstiger)",
+    0: "0: ohne Wertung (dunkler = höherer Wert)",
+}
+
+
+@dataclass
+class AtlasErgebnis:
+    pfade: list[Path] = field(default_factory=list)
+    hinweise: list[str] = field(default_factory=list)
+    indikatoren: int = 0
+    stichtage: list[str] = field(default_factory=list)
+    ebenen: list[str] = field(default_factory=list)
+
+    def info_zeilen(self) -> list[tuple[str, object]]:
+        """Zeile für das Blatt Info: was der Atlas enthält, oder warum es ihn nicht gibt."""
+        if not self.pfade:
+            return [("Atlas", " ".join(["kein Atlas.", *self.hinweise]))]
+        spanne = (self.stichtage[0] if len(self.stichtage) == 1
+                  else f"{self.stichtage[0]} bis {self.stichtage[-1]}")
+        text = (f"{ORDNER}/{DATEI}: Atlas zum Öffnen im Browser, ohne Server und ohne Internet – Karte, Rangliste "
+                f"und Steckbrief für {self.indikatoren} Indikatoren, Stichtage {spanne} ({len(self.stichtage)}), "
+                f"Ebenen {', '.join(self.ebenen)}. Nur veröffentlichte Werte: jeder Stichtag mit derselben "
+                "Geheimhaltung wie die Tabellen (dazu die Summen der Stadtbezirke).")
+        return [("Atlas", " ".join([text, *self.hinweise]))]
+
+
+def erstellen(con, ausgabe, ordner: Path, quellen_namen: Mapping[str, str],
+              melde: Callable[[str], None] | None = None) -> AtlasErgebnis:
+    """Der Atlas einer Ausgabe (für `ausgabe.baue`) nach `ordner/atlas/index.html`. Ein Fehler hält die Ausgabe nicht
+    auf: dann gibt es keinen Atlas, und der Grund steht im Blatt Info."""
+    import shutil
+
+    melde = melde or (lambda text: None)
+    try:
+        ergebnis = atlas_der_ausgabe(con, ausgabe, ordner, quellen_namen)
+    except Exception as exc:  # der Atlas darf die Tabellen, Karten und die Arbeitsmappe nicht verhindern
+        shutil.rmtree(ordner / ORDNER, ignore_errors=True)
+        ergebnis = AtlasErgebnis(hinweise=[f"Der Atlas konnte nicht erstellt werden ({type(exc).__name__}: {exc}); "
+                                           "die übrige Ausgabe ist vollständig."])
+    melde("Atlas: " + (f"{ORDNER}/{DATEI} ({ergebnis.indikatoren} Indikatoren, {len(ergebnis.stichtage)} Stichtage, "
+                       f"Ebenen {', '.join(ergebnis.ebenen)})" if ergebnis.pfade else "keiner")
+          + "".join(" " + h for h in ergebnis.hinweise))
+    return ergebnis
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Werte: alle Stichtage, nach der Geheimhaltung
+
+
+def werte_lesen(con, stichtag) -> pd.DataFrame:
+    """Alle Werte bis `stichtag` (ungesperrt) aus sql/bericht/atlas_werte.sql."""
+    return con.execute(SQL_WERTE.read_text(encoding="utf-8"), {"stichtag": stichtag}).df()
+
+
+def veroeffentlichen(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
+    """Die Werte, wie der Atlas sie zeigt: je Stichtag gesperrt (`sperren_je_stichtag`); gesperrte Zellen von wert,
+    zaehler, nenner sind leer, `gesperrt` (bool) sagt, ob der Wert gesperrt ist, `zustand` warum es keinen Wert gibt
+    (wie in den Druckkarten: gesperrt, zu_klein, kein_wert; None = Wert vorhanden)."""
+    maske = sperren_je_stichtag(werte, max_anzahl)
+    ergebnis = werte.copy()
+    # Zustand ohne Wert wie in den Druckkarten, aus dem ungesperrten Nenner (gezeigt wird nur „unter der Mindestgröße“)
+    ergebnis["zustand"] = [karten._zustand(w, g, n, m) for w, g, n, m in zip(
+        werte["wert"], maske["wert"], werte["nenner"], werte["min_nenner"], strict=True)]
+    for spalte in SPERR_SPALTEN:
+        ergebnis[spalte] = ergebnis[spalte].astype("object").where(~maske[spalte], None)
+    ergebnis["gesperrt"] = maske["wert"]
+    return ergebnis
+
+
+def sperren_je_stichtag(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
+    """Sperrmaske (Index wie `werte`, Spalten wert, zaehler, nenner) für alle Stichtage."""
+    from sozial_dwh.bericht.geheimhaltung import sperren
+
+    maske = pd.DataFrame(False, index=werte.index, columns=list(SPERR_SPALTEN))
+    for _, teil in werte.groupby("stichtag", sort=True):
+        gruppen = _summengruppen(teil)
+        # dieselbe Zelle auf zwei Ebenen (gleiche Gebiete, z. B. Stadtbezirk = Sozialraum): gesperrt ist sie überall
+        umfang = teil["gebiete"].astype("object").where(teil["gebiete"].notna(), teil["ebene"] + ":" + teil["raum_id"])
+        gleich = teil.groupby([teil["indikator_id"], umfang], sort=False).ngroup()
+        for _runde in range(100):  # endet stets: Sperrungen kommen nur hinzu
+            geaendert = False
+            for beschreibung, frame in gruppen:
+                vorgabe = maske.loc[frame.index]
+                neu = sperren(frame, beschreibung, max_anzahl, vorgabe)[list(SPERR_SPALTEN)] | vorgabe
+                if not neu.equals(vorgabe):
+                    maske.loc[frame.index] = neu
+                    geaendert = True
+                vorher = maske.loc[teil.index]
+                gemeinsam = vorher.groupby(gleich).transform("max").astype(bool)
+                if not gemeinsam.equals(vorher):
+                    maske.loc[teil.index] = gemeinsam
+                    geaendert = True
+            if not geaendert:
+                break
+        else:
+            raise RuntimeError("Geheimhaltung des Atlas: kein fester Stand nach 100 Runden")
+    return maske
+
+
+def _summengruppen(teil: pd.DataFrame) -> list[tuple[Tabelle, pd.DataFrame]]:
+    """Die Zeilen eines Stichtags als Tabellen der Geheimhaltung, in der Reihenfolge, in der die Ausgabe sie prüft:
+    wie „Indikatoren“ (Sozialräume → Gemeinde), wie „Indikatoren nach Gebieten“ (Gebiete → Sozialraum), dann
+    Stadtbezirke → Gemeinde und Gebiete → Stadtbezirk. Spalten, Zeilenfolge und Regeln wie in den Tabellen; der
+    Index bleibt der von `teil`."""
+    t_sr = tabelle("indikatoren")
+    t_g = tabelle("indikatoren_gebiete")
+    t_sb = dataclasses.replace(t_sr, name="atlas_stadtbezirke", sperre_wie=None)
+    t_gsb = dataclasses.replace(t_g, name="atlas_gebiete_stadtbezirke", summe_wert="stadtbezirk",
+                                gruppe=("indikator_id", "stadtbezirk_id"), sperre_wie=None)
+    gebiete = teil[teil["ebene"] == "gebiet"]
+    sr_mit_gebieten = set(gebiete["sozialraum_id"].dropna())
+    sb_mit_gebieten = set(gebiete["stadtbezirk_id"].dropna())
+    ebene = teil["ebene"]
+    gruppen = [
+        (t_sr, teil[ebene.isin(["sozialraum", "gemeinde"])], ("indikator_id", "gemeinde_id", "ebene", "raum_id")),
+        (t_g, teil[(ebene == "gebiet") | ((ebene == "sozialraum") & teil["raum_id"].isin(sr_mit_gebieten))],
+         ("indikator_id", "gemeinde_id", "sozialraum_id", "ebene", "raum_id")),
+        (t_sb, teil[ebene.isin(["stadtbezirk", "gemeinde"])], ("indikator_id", "gemeinde_id", "ebene", "raum_id")),
+        (t_gsb, teil[(ebene == "gebiet") | ((ebene == "stadtbezirk") & teil["raum_id"].isin(sb_mit_gebieten))],
+         ("indikator_id", "gemeinde_id", "stadtbezirk_id", "ebene", "raum_id")),
+    ]
+    ergebnis = []
+    for beschreibung, zeilen, folge in gruppen:
+        if zeilen.empty or not (zeilen["ebene"] != beschreibung.summe_wert).any():
+            continue
+        # Zeilenfolge wie in sql/bericht/: Summenzeile vor ihren Teilen (ebene absteigend), NULL zuletzt
+        zeilen = zeilen.sort_values(list(folge), ascending=[s != "ebene" for s in folge], kind="stable",
+                                    na_position="last")
+        spalten = [s.name for s in beschreibung.spalten]
+        frame = zeilen.reindex(columns=[*spalten, *(g for g in beschreibung.gruppe if g not in spalten)])
+        ergebnis.append((beschreibung, frame))
+    return ergebnis
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Daten des Atlas (JSON)
+
+
+def _zahl(wert: object, stellen: int = 6) -> float | int | None:
+    if wert is None or (isinstance(wert, float) and math.isnan(wert)) or pd.isna(wert):
+        return None
+    x = float(wert)
+    return int(x) if x.is_integer() and abs(x) < 2 ** 53 else round(x, stellen)
+
+
+def _datum(tag) -> str:
+    return f"{tag:%d.%m.%Y}"
+
+
+def _polaritaet(wert: object) -> int:
+    p = int(wert or 0)
+    return (p > 0) - (p < 0)
+
+
+def _formel(zeile: Mapping[str, Any]) -> str:
+    faktor = _zahl(zeile["faktor"])
+    mal = f" × {karten.zahl_de(faktor, None)}" if faktor not in (None, 1) else ""
+    return f"Wert = Zähler / Nenner{mal}" if zeile["nenner"] else f"Wert = Zähler{mal} (Anzahl)"
+
+
+def _steckbrief(zeile: Mapping[str, Any], quellen_namen: Mapping[str, str]) -> dict[str, Any]:
+    _, stellen = karten._einheit_texte(zeile["name"], zeile["einheit"] or "")
+    quellen = list(dict.fromkeys(quellen_namen.get(q, q) for q in (zeile["quellen"] or []) if q))
+    min_nenner = _zahl(zeile["min_nenner"])
+
+    def groesse(name_spalte: str, text_spalte: str, kennung: str) -> str | None:
+        """Die Beschreibung der Größe aus groessen.csv, sonst ihr Name, sonst ihre Kennung."""
+        if not zeile[kennung]:
+            return None
+        return zeile[text_spalte] or zeile[name_spalte] or zeile[kennung]
+
+    return {
+        "id": zeile["indikator_id"],
+        "name": zeile["name"],
+        "einheit": zeile["einheit"] or "",
+        "stellen": stellen,
+        "polaritaet": _polaritaet(zeile["polaritaet"]),
+        "polaritaet_text": POLARITAET_TEXT[_polaritaet(zeile["polaritaet"])],
+        "definition": zeile["definition"] or "",
+        "zaehler": groesse("zaehler_name", "zaehler_beschreibung", "zaehler"),
+        "nenner": groesse("nenner_name", "nenner_beschreibung", "nenner"),
+        "formel": _formel(zeile),
+        "quelle": "; ".join([*quellen, "eigene Berechnung (Sozialplanung)"]),
+        "min_nenner": (f"{karten.zahl_de(min_nenner, 0)}: bei kleinerem Nenner wird kein Wert gezeigt"
+                       if min_nenner else "keiner"),
+    }
+
+
+def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe, quellen_namen: Mapping[str, str],
+          mit_form: Mapping[str, set[str]]) -> dict[str, Any]:
+    """Alles, was die Seite zeigt, als ein JSON-Objekt. `werte`: veröffentlichte Werte (`veroeffentlichen`)."""
+    stichtage = sorted(werte["stichtag"].map(lambda d: pd.Timestamp(d).date()).unique())
+    schluessel = {s: s.isoformat() for s in stichtage}
+    werte = werte.assign(tag=werte["stichtag"].map(lambda d: schluessel[pd.Timestamp(d).date()]))
+    vorhanden = set(werte["ebene"])
+    ebenen = [(e, mehr, ein) for e, mehr, ein in EBENEN if e in vorhanden]
+    mit_werten = set(werte["indikator_id"])
+    steckbriefe = [_steckbrief(z, quellen_namen) for z in indikatoren if z["indikator_id"] in mit_werten]
+
+    raeume: dict[str, list[dict[str, Any]]] = {}
+    for e, _, _ in ebenen:
+        zeilen = werte[werte["ebene"] == e].drop_duplicates("raum_id").sort_values(["raum_id"], kind="stable")
+        raeume[e] = [{"id": r, "name": n, "form": r in mit_form.get(e, set())}
+                     for r, n in zip(zeilen["raum_id"], zeilen["raum"], strict=True)]
+    gemeinden = werte[werte["ebene"] == "gemeinde"].drop_duplicates("raum_id").sort_values("raum_id")
+
+    # einmal in Datensätze (je Gruppe to_dict wäre das Langsamste am Atlas), nach Raum geordnet
+    nach: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for zeile in werte.sort_values(["indikator_id", "tag", "ebene", "raum_id"], kind="stable").to_dict("records"):
+        nach.setdefault((zeile["indikator_id"], zeile["tag"], zeile["ebene"]), []).append(zeile)
+    werte_json: dict[str, Any] = {}
+    klassen_json: dict[str, Any] = {}
+    gemeinde_json: dict[str, Any] = {}
+    for s in steckbriefe:
+        i = s["id"]
+        werte_json[i], klassen_json[i], gemeinde_json[i] = {}, {}, {}
+        for tag in schluessel.values():
+            werte_json[i][tag], klassen_json[i][tag] = {}, {}
+            g = nach.get((i, tag, "gemeinde"))
+            gemeinde_json[i][tag] = {} if g is None else {
+                z["raum_id"]: {"wert": _zahl(z["wert"]), "zaehler": _zahl(z["zaehler"]), "nenner": _zahl(z["nenner"]),
+                               "gesperrt": bool(z["gesperrt"])}
+                for z in g}
+            for e, _, _ in ebenen:
+                teil = nach.get((i, tag, e))
+                eintraege: dict[str, Any] = {}
+                if teil is not None:
+                    for zeile in teil:
+                        zustand = zeile["zustand"] if isinstance(zeile["zustand"], str) else None
+                        eintrag: dict[str, Any] = {
+                            "wert": None if zustand else _zahl(zeile["wert"]),
+                            "zaehler": _zahl(zeile["zaehler"]),
+                            "nenner": _zahl(zeile["nenner"]),
+                            "gesperrt": bool(zeile["gesperrt"]),
+                        }
+                        if zustand:
+                            eintrag["zustand"] = zustand
+                        if isinstance(zeile["hinweis"], str) and zeile["hinweis"] and not zeile["gesperrt"]:
+                            eintrag["hinweis"] = zeile["hinweis"]
+                        eintraege[zeile["raum_id"]] = eintrag
+                klassen = karten.klassen_bilden([v["wert"] for v in eintraege.values() if v["wert"] is not None],
+                                                s["stellen"])
+                if klassen is None:
+                    klassen_json[i][tag][e] = None
+                else:
+                    farben = karten.farben(len(klassen), s["polaritaet"])
+                    klassen_json[i][tag][e] = {"texte": klassen.texte(s["einheit"]), "farben": farben,
+                                               "anzahl": klassen.anzahl}
+                    for v in eintraege.values():
+                        if v["wert"] is not None:
+                            v["klasse"] = klassen.klasse(v["wert"])
+                werte_json[i][tag][e] = eintraege
+
+    return {
+        "ausgabe": {"id": ausgabe.bericht_id, "titel": ausgabe.titel, "stichtag": ausgabe.stichtag.isoformat(),
+                    "stichtag_text": _datum(ausgabe.stichtag)},
+        "stichtage": [{"id": schluessel[s], "text": _datum(s)} for s in stichtage],
+        "ebenen": [{"id": e, "name": mehr, "einzahl": ein} for e, mehr, ein in ebenen],
+        "raeume": raeume,
+        "gemeinden": [{"id": r, "name": n} for r, n in zip(gemeinden["raum_id"], gemeinden["raum"], strict=True)],
+        "indikatoren": steckbriefe,
+        "zustaende": {k: v[0] for k, v in karten.ZUSTAENDE.items()},
+        "farbe_kein_wert": karten.FARBE_KEIN_WERT,
+        "klassen": klassen_json,
+        "werte": werte_json,
+        "gemeindewerte": gemeinde_json,
+    }
+
+
+def json_fuer_html(objekt: Any) -> str:
+    """JSON, das in `<script type="application/json">` stehen kann: `<`, `>` und `&` als \\u-Folgen, so dass
+    kein Text das Element schließen oder einen Kommentar öffnen kann."""
+    text = json.dumps(objekt, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Karte (SVG)
+
+
+@dataclass
+class Karte:
+    breite: float
+    hoehe: float
+    ebenen: dict[str, list[tuple[str, str, str]]]  # Ebene -> [(Kennung, Name, Pfad)]
+    grenzen: dict[str, list[str]]  # Ebene -> Pfade der Linien darüber (z. B. Sozialräume über den Gebieten)
+    umriss: list[str]
+
+
+def _svg_pfad(form, umrechnen: Callable[[float, float], tuple[float, float]]) -> str:
+    import shapely
+
+    teile = []
+    for teil in shapely.get_parts(form):
+        if teil.geom_type != "Polygon":
+            continue
+        for ring in (teil.exterior, *teil.interiors):
+            punkte = [umrechnen(x, y) for x, y in ring.coords[:-1]]
+            if len(punkte) < 3:
+                continue
+            teile.append("M" + "L".join(f"{x:.1f},{y:.1f}" for x, y in punkte) + "Z")
+    return "".join(teile)
+
+
+def karte(con, ebenen: Sequence[str]) -> Karte | None:
+    """Die Flächen je Ebene als SVG-Pfade (heutige Gliederung, aufgelöst wie in den Druckkarten); None ohne
+    Geometrie."""
+    import shapely
+
+    from sozial_dwh import geometrie as geo
+
+    geometrie = geo.aus_warehouse(con)
+    if not geometrie.vorhanden:
+        return None
+    gebiete = con.execute(
+        "select gebiet_id, name, sozialraum_id, stadtbezirk_id, gemeinde_id from core.dim_gebiet "
+        "where ebene = 'gebiet' and gebiet_id = aktuell_id and not ist_pseudo order by gebiet_id").fetchall()
+    namen = dict(con.execute("select gebiet_id, name from core.dim_gebiet order by gebiet_id").fetchall())
+    flaechen = {"gebiet": {g: f for g, f in geometrie.flaechen.items()}}
+    flaechen["sozialraum"] = geo.aufloesen(geometrie.flaechen, {g: sr for g, _, sr, _, _ in gebiete})
+    flaechen["stadtbezirk"] = geo.aufloesen(geometrie.flaechen, {g: sb for g, _, _, sb, _ in gebiete})
+    umriss = geo.aufloesen(geometrie.flaechen, {g: gem for g, _, _, _, gem in gebiete})
+
+    x0, y0, x1, y1 = shapely.total_bounds(list(geometrie.flaechen.values()))
+    massstab = (KARTE_BREITE - 2 * KARTE_RAND) / max(x1 - x0, 1.0)
+    hoehe = (y1 - y0) * massstab + 2 * KARTE_RAND
+    toleranz = 0.4 / massstab  # ein knapper halber Bildpunkt: feinere Stützpunkte sieht niemand
+
+    def umrechnen(x: float, y: float) -> tuple[float, float]:
+        return KARTE_RAND + (x - x0) * massstab, KARTE_RAND + (y1 - y) * massstab
+
+    def pfad(form) -> str:
+        return _svg_pfad(shapely.simplify(form, toleranz, preserve_topology=True), umrechnen)
+
+    karte_ = Karte(KARTE_BREITE, round(hoehe, 1), {}, {}, [pfad(f) for _, f in sorted(umriss.items())])
+    for e in ebenen:
+        karte_.ebenen[e] = [(k, namen.get(k, k), pfad(f)) for k, f in sorted(flaechen.get(e, {}).items())]
+    if "gebiet" in ebenen:  # wie in den Druckkarten: Sozialraumgrenzen über den Gebieten
+        karte_.grenzen["gebiet"] = [pfad(f) for _, f in sorted(flaechen["sozialraum"].items())]
+    return karte_
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Seite
+
+
+def atlas_der_ausgabe(con, ausgabe, ordner: Path, quellen_namen: Mapping[str, str]) -> AtlasErgebnis:
+    """Schreibt `ordner/atlas/index.html` und gibt das Ergebnis zurück."""
+    werte = veroeffentlichen(werte_lesen(con, ausgabe.stichtag), ausgabe.geheimhaltung_max)
+    if werte.empty:
+        return AtlasErgebnis(hinweise=[f"Kein Atlas: bis zum {_datum(ausgabe.stichtag)} gibt es keine "
+                                       "Indikatorwerte."])
+    cursor = con.execute(SQL_INDIKATOREN.read_text(encoding="utf-8"))
+    spalten = [d[0] for d in cursor.description]
+    indikatoren = [dict(zip(spalten, zeile, strict=True)) for zeile in cursor.fetchall()]
+    ebenen = [e for e, _, _ in EBENEN if (werte["ebene"] == e).any()]
+    karte_ = karte(con, ebenen)
+    mit_form = {e: {k for k, _, _ in karte_.ebenen.get(e, [])} for e in ebenen} if karte_ else {}
+    inhalt = daten(werte, indikatoren, ausgabe, quellen_namen, mit_form)
+    hinweise = [] if karte_ else ["Der Atlas zeigt keine Karte: keine verwendbare Geometrie (siehe „Geometrie“)."]
+    html = seite(inhalt, karte_)
+    ziel = ordner / ORDNER / DATEI
+    ziel.parent.mkdir(parents=True, exist_ok=True)
+    ziel.write_text(html, encoding="utf-8", newline="\n")
+    return AtlasErgebnis([ziel], hinweise, len(inhalt["indikatoren"]), [s["text"] for s in inhalt["stichtage"]],
+                         [e["name"] for e in inhalt["ebenen"]])
+
+
+def seite(inhalt: Mapping[str, Any], karte_: Karte | None) -> str:
+    """Das HTML der Seite (Vorlage `vorlagen/atlas.html.j2`)."""
+    import jinja2
+
+    umgebung = jinja2.Environment(loader=jinja2.FileSystemLoader(VORLAGEN), autoescape=True,
+                                  undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                                  trim_blocks=True, lstrip_blocks=True)
+    return umgebung.get_template(VORLAGE).render(
+        daten=inhalt, daten_json=json_fuer_html(inhalt), karte=karte_,
+        ebenen_namen={e["id"]: e["name"] for e in inhalt["ebenen"]})
