@@ -340,6 +340,7 @@ class Karte:
     ebenen: dict[str, list[tuple[str, str, str]]]  # Ebene -> [(Kennung, Name, Pfad)]
     grenzen: dict[str, list[str]]  # Ebene -> Pfade der Linien darüber (z. B. Sozialräume über den Gebieten)
     umriss: list[str]
+    quelle: str = ""  # Quellenangabe der Geometrie (geometrie.csv), z. B. „schematisch, nicht amtlich“
 
 
 def _svg_pfad(form, umrechnen: Callable[[float, float], tuple[float, float]]) -> str:
@@ -387,7 +388,8 @@ def karte(con, ebenen: Sequence[str]) -> Karte | None:
     def pfad(form) -> str:
         return _svg_pfad(shapely.simplify(form, toleranz, preserve_topology=True), umrechnen)
 
-    karte_ = Karte(KARTE_BREITE, round(hoehe, 1), {}, {}, [pfad(f) for _, f in sorted(umriss.items())])
+    karte_ = Karte(KARTE_BREITE, round(hoehe, 1), {}, {}, [pfad(f) for _, f in sorted(umriss.items())],
+                   geometrie.quelle or f"Geometrie: {', '.join(geometrie.dateien)}")
     for e in ebenen:
         karte_.ebenen[e] = [(k, namen.get(k, k), pfad(f)) for k, f in sorted(flaechen.get(e, {}).items())]
     if "gebiet" in ebenen:  # wie in den Druckkarten: Sozialraumgrenzen über den Gebieten
