@@ -291,6 +291,10 @@ def test_atlas_im_browser_mit_der_tastatur(demo, browser, tmp_path: Path):
     assert erwartet in details and re.search(r"\d,\d", erwartet), (erwartet, details)
     label = page.evaluate("document.activeElement.getAttribute('aria-label')")
     assert label == f"{name}: {erwartet}"
+    # Steckbrief des gewählten Indikators: Definition, Zähler/Nenner, Quelle
+    steckbrief = page.inner_text("#steckbrief")
+    for feld in ("definition", "zaehler", "nenner", "quelle"):
+        assert indikator[feld] in steckbrief, feld
     page.screenshot(path=str(tmp_path / "atlas.png"), full_page=True)
 
     # Rangliste: erste Zeile = höchster (Polarität −1: niedrigster) veröffentlichter Wert
@@ -301,6 +305,16 @@ def test_atlas_im_browser_mit_der_tastatur(demo, browser, tmp_path: Path):
     assert erste.get_attribute("data-raum") in {r for r, w in werte.items() if w == bester}
     assert erste.locator("td").nth(2).inner_text() == karten.zahl_de(bester, indikator["stellen"],
                                                                      indikator["einheit"])
+
+    # Mit der Maus: Ebene „Gebiete“, ein Gebiet in der Karte anklicken – Name und Wert wie im JSON
+    page.select_option("#wahl-ebene", "gebiet")
+    gebiet = next(g for g in daten["raeume"]["gebiet"] if g["form"]
+                  and daten["werte"][indikator_id][tag]["gebiet"][g["id"]]["wert"] is not None)
+    page.locator(f"svg [data-raum='{gebiet['id']}']").first.click()
+    details = page.inner_text("#details")
+    wert = daten["werte"][indikator_id][tag]["gebiet"][gebiet["id"]]["wert"]
+    assert gebiet["name"] in details and karten.zahl_de(wert, indikator["stellen"], indikator["einheit"]) in details
+
 
     assert konsole == []
     assert anfragen and all(u.startswith("file://") for u in anfragen), anfragen
