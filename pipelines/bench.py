@@ -22,6 +22,14 @@ Ablauf (alles in einem temporären Ordner, der am Ende gelöscht wird):
 4. Zuwachs: der sechste Stichtag in den Eingang, Job `stichtag_lauf` für diese Partition (wieder eigener Prozess);
    `incremental_ratio` = dessen Wandzeit / Wandzeit des ganzen Aufbaus.
 
+5. Boden und Parallelität (Issue 17, architektur.md §11): `end_to_end_vs_floor` = Wandzeit des ganzen Aufbaus /
+   Wandzeit des bloßen Ladens derselben Dateien (python-calamine liest jede Zelle jedes Blatts, CSV mit dem
+   csv-Modul; die Zeilen kommen als Texttabelle in eine DuckDB im Speicher) – beides im selben Durchgang gemessen.
+   `parallel_speedup` = Lesen derselben Dateien mit dem Leser des Projekts (`inspect_file`) in 1 Prozess / in
+   2 Prozessen (`concurrent.futures`, forkserver; Start der Prozesse eingerechnet). `rss_mb_per_gemeinde` =
+   Steigung des höchsten Speicherbedarfs des ganzen Aufbaus zwischen N = 1 und N (bei N > 1 läuft dafür ein
+   zusätzlicher Aufbau mit N = 1; bei N = 1 gibt es keine Steigung).
+
 Jede Zahl ist der Median aus `wiederholungen` Durchgängen. Der Messprozess selbst ist `python -m pipelines.bench_lauf`.
 Der Benchmark misst das ganze System samt Dagster und liegt deshalb hier in `pipelines/`, nicht in der Bibliothek
 `sozial_dwh`.
@@ -66,6 +74,10 @@ ZIELE: dict[str, tuple[str, float, str]] = {
     "incremental_ratio": ("<=", 0.35, "ein weiterer Stichtag höchstens 35 % des ganzen Aufbaus"),
     "peak_rss_mb": ("<=", 2048.0, "höchstens 2 GiB Arbeitsspeicher im Lauf"),
     "validate_plus_overhead_vs_parse": ("<=", 0.5, "Prüfungen plus Orchestrierung höchstens 50 % der Lesezeit"),
+    "end_to_end_vs_floor": ("<=", 3.0, "ganzer Aufbau höchstens 3-mal so lang wie das bloße Laden derselben Dateien "
+                                       "(bei N = 1: höchstens 8-mal)"),
+    "parallel_speedup": (">=", 1.6, "Lesen mit 2 Prozessen mindestens 1,6-mal so schnell wie mit einem (ab N = 4)"),
+    "rss_mb_per_gemeinde": ("<=", 5.0, "höchstens 5 MB mehr Arbeitsspeicher je weiterer Gemeinde"),
 }
 
 # Ziel der Messung mit der langen CSV (unabhängig von N; nur, wenn sie gemessen wurde)
@@ -106,11 +118,20 @@ def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None
         for nummer in range(1, wiederholungen + 1):
             progress(f"Durchgang {nummer}/{wiederholungen}: Lesen im Vergleich ({len(daten['dateien'])} Dateien) …")
             parse_laeufe.append(_parse_vergleich(daten["dateien"], daten["referenz"]))
+            progress(f"Durchgang {nummer}/{wiederholungen}: Boden (calamine + DuckDB) und Lesen mit 1 und 2 Prozessen …")
+            parse_laeufe[-1].update(boden_s=_boden(daten["dateien"]),
+                                    **{f"lesen_{n}_prozesse_s": _parallel_lesen(daten["dateien"], daten["referenz"], n)
+                                       for n in (1, 2)})
             progress(f"Durchgang {nummer}/{wiederholungen}: ganzer Aufbau, Berichtsausgabe, ein weiterer Stichtag …")
             lauf_laeufe.append(_pipeline_durchgang(root / f"durchgang_{nummer}", daten, progress, protokoll))
+        eins = None
+        if scale > 1:  # für die Steigung des Speichers: derselbe Aufbau mit einer Gemeinde
+            progress("Zum Vergleich: ganzer Aufbau mit einer Gemeinde (Steigung des Speicherbedarfs) …")
+            eins = _pipeline_durchgang(root / "eine_gemeinde", _daten_erzeugen(root / "n1", 1, progress), progress,
+                                       protokoll, zuwachs=False)
         lang = lange_csv_messen(root / "lange_csv", lange_csv, progress) if lange_csv else None
         ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started,
-                              lang)
+                              lang, eins)
     finally:
         if behalten:
             progress(f"Arbeitsordner bleibt erhalten: {root}")
@@ -224,12 +245,89 @@ def _umfang(dateien: list[Path]) -> dict:
     return {"rows": zeilen, "cells": zellen}
 
 
+# --------------------------------------------------------------------------- Boden und Parallelität
+
+
+def _zeilen_roh(path: Path) -> list[list]:
+    """Jede Zelle jedes Blatts (python-calamine) bzw. jede Zeile der CSV (csv-Modul), ohne Auswertung."""
+    if path.suffix.lower() == ".csv":
+        with path.open(encoding=_csv_kodierung(path), newline="") as handle:
+            return list(csv.reader(handle, delimiter=";"))
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(str(path))
+    zeilen: list[list] = []
+    for name in workbook.sheet_names:
+        zeilen.extend(workbook.get_sheet_by_name(name).to_python())
+    return zeilen
+
+
+def _boden(dateien: list[Path]) -> float:
+    """Sekunden für das bloße Laden derselben Dateien: lesen (`_zeilen_roh`) und als Texttabelle je Datei in eine
+    DuckDB im Speicher schreiben – die Untergrenze, an der sich der ganze Aufbau misst (`end_to_end_vs_floor`)."""
+    import duckdb
+    import pandas as pd
+
+    gc.collect()
+    clock = time.perf_counter()
+    con = duckdb.connect()
+    for nummer, path in enumerate(dateien):
+        zeilen = _zeilen_roh(path)
+        breite = max((len(z) for z in zeilen), default=0)
+        frame = pd.DataFrame([[None if v is None else str(v) for v in z] + [None] * (breite - len(z)) for z in zeilen],
+                             columns=[f"s{i}" for i in range(breite)], dtype=object)
+        con.register("roh", frame)
+        con.execute(f"create table datei_{nummer} as select * from roh")  # Name aus der Zählung, nie aus der Datei
+        con.unregister("roh")
+    con.close()
+    return time.perf_counter() - clock
+
+
+_MATCHER = None
+
+
+def _leser_start(referenz: str) -> None:
+    global _MATCHER
+    from sozial_dwh.reference import GebietMatcher, load_gebiete
+
+    _MATCHER = GebietMatcher(load_gebiete(Path(referenz)), Path(referenz))
+
+
+def _leser(path: str) -> int:
+    from sozial_dwh.ingest import inspect_file
+
+    verdict = inspect_file(Path(path), _MATCHER)
+    zellen = verdict.result.row_count if verdict.result else 0
+    if verdict.result:
+        verdict.result.close()
+    return zellen
+
+
+def _parallel_lesen(dateien: list[Path], referenz: Path, prozesse: int) -> float:
+    """Sekunden, in denen `prozesse` Prozesse dieselben Dateien mit dem Leser des Projekts lesen (größte zuerst,
+    Start der Prozesse eingerechnet)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    reihenfolge = sorted(dateien, key=lambda p: -p.stat().st_size)
+    gc.collect()
+    clock = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=prozesse, mp_context=multiprocessing.get_context("forkserver"),
+                             initializer=_leser_start, initargs=(str(referenz),)) as pool:
+        zellen = sum(pool.map(_leser, [str(p) for p in reihenfolge]))
+    sekunden = time.perf_counter() - clock
+    if not zellen:
+        raise BenchFehler("Lesen in Prozessen ergab keine einzige Würfelzelle.")
+    return sekunden
+
+
 # --------------------------------------------------------------------------- Lauf (eigener Prozess)
 
 
 def _pipeline_durchgang(ordner: Path, daten: dict, progress: Callable[[str], None] = print,
-                        protokoll: Path | None = None) -> dict:
-    """Ganzer Aufbau + Berichtsausgabe, danach ein weiterer Stichtag – je in einem eigenen Python-Prozess."""
+                        protokoll: Path | None = None, zuwachs: bool = True) -> dict:
+    """Ganzer Aufbau + Berichtsausgabe, danach ein weiterer Stichtag – je in einem eigenen Python-Prozess
+    (`zuwachs=False`: nur der ganze Aufbau)."""
     home = ordner / "home"
     for sub in ("inbox", "dagster"):
         (home / sub).mkdir(parents=True, exist_ok=True)
@@ -237,6 +335,9 @@ def _pipeline_durchgang(ordner: Path, daten: dict, progress: Callable[[str], Non
         shutil.copy2(path, home / "inbox" / path.name)
     voll = _im_prozess(ordner, home, daten["referenz"], {"art": "voll", "bericht": _letzte_ausgabe(daten["referenz"])},
                        progress, protokoll)
+    if not zuwachs:
+        shutil.rmtree(ordner, ignore_errors=True)
+        return {"voll": voll}
     for path in daten["neu"]:
         shutil.copy2(path, home / "inbox" / path.name)
     zuwachs = _im_prozess(ordner, home, daten["referenz"], {"art": "zuwachs", "stichtag": NEUER_STICHTAG.isoformat()},
@@ -403,6 +504,8 @@ def _ziele(werte: dict[str, float], scale: int) -> dict:
                         if "lange_csv_zeilen" in werte else {})}
     for name, (vergleich, schwelle, text) in alle.items():
         wert = werte[name]
+        if wert is None:  # bei diesem N nicht bestimmbar (z. B. Steigung bei N = 1)
+            continue
         erfuellt = wert >= schwelle if vergleich == ">=" else wert <= schwelle
         ziele[name] = {"ziel": f"{vergleich} {schwelle:g}", "wert": round(wert, 3), "erfuellt": bool(erfuellt),
                        "beschreibung": text}
@@ -443,7 +546,7 @@ def _rechner() -> dict:
 
 
 def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[dict], lauf_laeufe: list[dict],
-               gesamt_s: float, lang: dict | None = None) -> dict:
+               gesamt_s: float, lang: dict | None = None, eins: dict | None = None) -> dict:
     projekt = _median(p["projekt_alle"] for p in parse_laeufe)
     baseline = _median(p["openpyxl"] + p["pandas_csv"] for p in parse_laeufe)
     mappen = _median(p["projekt_arbeitsmappen"] for p in parse_laeufe)
@@ -453,7 +556,12 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
     voll_s = _median(lauf["voll"]["wand_s"] for lauf in lauf_laeufe)
     zuwachs_s = _median(lauf["zuwachs"]["wand_s"] for lauf in lauf_laeufe)
     peak = max(max(lauf["voll"]["peak_rss_mb"], lauf["zuwachs"]["peak_rss_mb"]) for lauf in lauf_laeufe)
+    peak_voll = _median(lauf["voll"]["peak_rss_mb"] for lauf in lauf_laeufe)
+    boden_s = _median(p["boden_s"] for p in parse_laeufe)
     werte = {
+        "end_to_end_vs_floor": voll_s / boden_s,
+        "parallel_speedup": _median(p["lesen_1_prozesse_s"] / p["lesen_2_prozesse_s"] for p in parse_laeufe),
+        "rss_mb_per_gemeinde": (peak_voll - eins["voll"]["peak_rss_mb"]) / (scale - 1) if eins else None,
         "parse_speedup_vs_openpyxl": baseline / projekt,
         "parse_ratio_vs_calamine": mappen / calamine,
         "incremental_ratio": zuwachs_s / voll_s,
@@ -478,6 +586,9 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
         "peak_rss_mb": round(peak, 1),
         **lange_csv,
         "validate_plus_overhead_vs_parse": round(werte["validate_plus_overhead_vs_parse"], 3),
+        "end_to_end_vs_floor": round(werte["end_to_end_vs_floor"], 3),
+        "parallel_speedup": round(werte["parallel_speedup"], 3),
+        "rss_mb_per_gemeinde": None if werte["rss_mb_per_gemeinde"] is None else round(werte["rss_mb_per_gemeinde"], 2),
         "rows": umfang["rows"],
         "cells": umfang["cells"],
         "versions": _versionen(),
@@ -491,6 +602,12 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
             "csv_ratio_vs_pandas": round(_median(p["projekt_csv"] / p["pandas_csv"] for p in parse_laeufe
                                                  if p["pandas_csv"]), 3) if parse_laeufe[0]["pandas_csv"] else None,
             "voller_aufbau_s": round(voll_s, 3),
+            "boden_s": round(boden_s, 3),
+            "lesen_prozesse_s": {str(n): round(_median(p[f"lesen_{n}_prozesse_s"] for p in parse_laeufe), 3)
+                                 for n in (1, 2)},
+            "peak_rss_mb_eine_gemeinde": eins["voll"]["peak_rss_mb"] if eins else None,
+            "parallel_im_lauf": ("nein: der Lauf liest noch in einem Schritt (In-Process-Executor); "
+                                 "parallel_speedup misst den Leser in Prozessen"),
             "zuwachs_s": round(zuwachs_s, 3),
             "zuwachs_stichtag": NEUER_STICHTAG.isoformat(),
             "zuwachs_dateien": len(daten["neu"]),
@@ -540,6 +657,9 @@ def zusammenfassung(ergebnis: dict) -> str:
     lines += [
         f"{'ganzer Aufbau (Job alles, Wandzeit)':<46}{_de(d['voller_aufbau_s']):>12}",
         f"{'ein weiterer Stichtag (stichtag_lauf)':<46}{_de(d['zuwachs_s']):>12}",
+        f"{'Boden: bloßes Laden (calamine + DuckDB)':<46}{_de(d['boden_s']):>12}",
+        f"{'Lesen mit 1 Prozess':<46}{_de(d['lesen_prozesse_s']['1']):>12}",
+        f"{'Lesen mit 2 Prozessen':<46}{_de(d['lesen_prozesse_s']['2']):>12}",
         "",
         f"{'Kennzahl':<36}{'Wert':>10}  {'Ziel (N=50)':<12}erfüllt",
     ]

@@ -100,6 +100,15 @@ def test_bench_scale_2_writes_all_figures(example_home: Paths, tmp_path: Path, c
     for key in ("parse_speedup_vs_openpyxl", "parse_ratio_vs_calamine", "incremental_ratio", "peak_rss_mb"):
         assert isinstance(ergebnis[key], float) and ergebnis[key] > 0, key
     assert ergebnis["incremental_ratio"] < 5 and 50 < ergebnis["peak_rss_mb"] < 24 * 1024
+    # Issue 17: Boden, Parallelität, Speicher je Gemeinde (Steigung zwischen N = 1 und N = 2)
+    d = ergebnis["details"]
+    assert ergebnis["end_to_end_vs_floor"] == pytest.approx(d["voller_aufbau_s"] / d["boden_s"], rel=1e-2)
+    assert ergebnis["end_to_end_vs_floor"] > 1  # der ganze Aufbau kann nicht schneller sein als das bloße Laden
+    assert ergebnis["parallel_speedup"] == pytest.approx(
+        d["lesen_prozesse_s"]["1"] / d["lesen_prozesse_s"]["2"], rel=1e-2)
+    assert ergebnis["rss_mb_per_gemeinde"] == pytest.approx(
+        (d["peak_rss_mb_je_lauf"]["voll"][0] - d["peak_rss_mb_eine_gemeinde"]) / (2 - 1), abs=0.01)
+    assert {"end_to_end_vs_floor", "parallel_speedup", "rss_mb_per_gemeinde"} <= set(ergebnis["ziele"])
     assert ergebnis["scale"] == 2 and ergebnis["wiederholungen"] == 1
     assert isinstance(ergebnis["rows"], int) and ergebnis["rows"] > 2 * 50_000
     assert isinstance(ergebnis["cells"], int) and ergebnis["cells"] > ergebnis["rows"]
