@@ -62,6 +62,15 @@ class ReadResult:
                     found.setdefault(record["stichtag"], set()).add(record["gebiet_id"])
         return found
 
+    def gebiete_je_stichtag_und(self, spalte: str) -> dict[tuple, set[str]]:
+        """Welche Gebiete die Datei je (Stichtag, Wert von `spalte`) liefert: für Quellen, deren Lieferungen sich
+        nach einer Spalte teilen (merkmale: je Merkmal)."""
+        found: dict[tuple, set[str]] = {}
+        for rows in self.tables.values():  # Zeile für Zeile, auch aus dem Zellspeicher: nie alle auf einmal
+            for record in rows:
+                found.setdefault((record["stichtag"], record[spalte]), set()).add(record["gebiet_id"])
+        return found
+
     @property
     def row_count(self) -> int:
         """Zahl der gelesenen Zeilen über alle Rohtabellen."""

@@ -229,6 +229,14 @@ class CellStore:
             path.unlink(missing_ok=True)
         return self._rows
 
+    def nach_parquet(self, pfad: Path) -> dict[str, str]:
+        """Die Zellen (Spalten der Rohtabelle, in Lesereihenfolge) als Parquet-Datei `pfad` schreiben, für das Laden
+        in einem anderen Prozess (`sozial_dwh.gelesen`). DuckDB schreibt stückweise, keine Zelle geht durch Python
+        (liegt alles noch im Puffer, geht es erst nach DuckDB). Gibt die Spalten zurück (Name -> DuckDB-Typ)."""
+        self.execute(f"copy (select {', '.join(self.columns)} from zellen order by seq) to ? (format parquet)",
+                     [str(pfad)])
+        return {name: self._types[name] for name in self.columns}
+
     def close(self) -> None:
         """Puffer leeren und Verbindung schließen; die temporären Tabellen verschwinden mit ihr."""
         self._buffer = []
@@ -242,10 +250,56 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
     _open_stores -= 1
 
 
-def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: CellStore | list[dict], datei_id: int) -> None:
-    """Zeilen eines Lesers in die Warehouse-Tabelle `table`: aus einem Zellspeicher oder einer Liste von Dicts
-    (kleine Tabellen wie Kita-Einrichtungen und Konferenzblätter)."""
-    if isinstance(rows, CellStore):
+class ParquetZeilen:
+    """Die Zeilen einer Rohtabelle, die ein anderer Prozess gelesen und als Parquet-Datei abgelegt hat
+    (`sozial_dwh.gelesen`). Wie ein Zellspeicher: `len` (aus dem Manifest, ohne die Datei zu öffnen), Durchlaufen
+    als Dicts (stückweise), `insert_into` ins Warehouse direkt aus der Datei – keine Zeile geht durch Python.
+    `pfad` None: die Tabelle ist leer (keine Datei)."""
+
+    def __init__(self, pfad: Path | None, zeilen: int, spalten: dict[str, str]):
+        self.pfad = pfad
+        self.zeilen = zeilen
+        self.columns = tuple(spalten)
+        self.spalten = dict(spalten)
+
+    def __len__(self) -> int:
+        return self.zeilen
+
+    def __bool__(self) -> bool:
+        return self.zeilen > 0
+
+    def __iter__(self) -> Iterator[dict]:
+        if self.pfad is None or not self.zeilen:
+            return
+        with _shared_database().cursor() as cursor:
+            cursor.execute(f"select {', '.join(self.columns)} from read_parquet(?)", [str(self.pfad)])
+            while rows := cursor.fetchmany(CHUNK_ROWS):
+                for row in rows:
+                    yield dict(zip(self.columns, row, strict=True))
+
+    def abfrage(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        """Eine Abfrage über die Zeilen; `sql` nennt sie `{zeilen}` (dort wird die Datei gelesen, ihr Pfad ist der
+        erste Parameter, vor `params`). SQL aus dem Code, nie aus der Datei."""
+        if self.pfad is None or not self.zeilen:
+            return []
+        with _shared_database().cursor() as cursor:
+            return cursor.execute(sql.replace("{zeilen}", "read_parquet(?)"), [str(self.pfad), *params]).fetchall()
+
+    def insert_into(self, con: duckdb.DuckDBPyConnection, table: str, datei_id: int) -> int:
+        """Die Zeilen in die Warehouse-Tabelle `table` einfügen (mit `datei_id`), in der Reihenfolge der Datei."""
+        if self.pfad is not None and self.zeilen:
+            # Tabellenname aus dem Code des Lesers, nie aus der Datei
+            con.execute(f"insert into {table} by name select ?::bigint as datei_id, * from read_parquet(?)",
+                        [datei_id, str(self.pfad)])
+        return self.zeilen
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: CellStore | ParquetZeilen | list[dict],
+                datei_id: int) -> None:
+    """Zeilen eines Lesers in die Warehouse-Tabelle `table`: aus einem Zellspeicher, aus einer Parquet-Datei eines
+    anderen Prozesses (`ParquetZeilen`) oder einer Liste von Dicts (kleine Tabellen wie Kita-Einrichtungen und
+    Konferenzblätter)."""
+    if isinstance(rows, CellStore | ParquetZeilen):
         rows.insert_into(con, table, datei_id)
         return
     for start in range(0, len(rows), CHUNK_ROWS):
