@@ -184,8 +184,12 @@ def summary(paths: Paths, seconds: float, run_id: str, protokoll: Path | None = 
         if ordner.is_dir():
             dateien = len([p for p in ordner.iterdir() if p.is_file() and p.name != MANIFEST])
             karten = len(list((ordner / "karten").glob("*.png"))) if (ordner / "karten").is_dir() else 0
+            profile = len(list((ordner / "profile").glob("*.pdf"))) if (ordner / "profile").is_dir() else 0
+            atlas = (ordner / "atlas" / "index.html").is_file()
             lines.append(f"  {ordner.name}: {dateien} Dateien (dazu {MANIFEST})"
-                         + (f", {karten} Karten in karten/ (je PNG und SVG)" if karten else ""))
+                         + (f", {karten} Karten in karten/ (je PNG und SVG)" if karten else "")
+                         + (f", {profile} Sozialraumprofile in profile/ (je PDF und HTML)" if profile else "")
+                         + (", Atlas atlas/index.html" if atlas else ""))
     if protokoll is not None and protokoll.exists():
         lines.append(f"Protokoll:    {protokoll}")
     return "\n".join(lines)

@@ -218,7 +218,7 @@ def test_lauf_aus_der_oberflaeche_baut_den_entwurf_neu(sauber):
     paths, instance = sauber
     entwurf, freigegeben = paths.exports / "sozialbericht_2022", paths.exports / "sozialbericht_2021"
     entwurf_vorher = json.loads((entwurf / "manifest.json").read_text(encoding="utf-8"))
-    freigegeben_vorher = {p.name: p.read_bytes() for p in freigegeben.iterdir()}
+    freigegeben_vorher = {str(p.relative_to(freigegeben)): p.read_bytes() for p in freigegeben.rglob("*") if p.is_file()}
     # Neu im Eingang: Lieferungen zum 31.12.2023 (noch keine Partition) und eine Korrektur zum 31.12.2022, die den
     # Entwurf 2022 ändert
     write_sgb2(paths.inbox, dt.date(2022, 12, 31), dict(SGB2_2022, A1=[70, 140, 90, 50, 40, 44, 12]),
@@ -250,7 +250,8 @@ def test_lauf_aus_der_oberflaeche_baut_den_entwurf_neu(sauber):
     entwurf_nachher = json.loads((entwurf / "manifest.json").read_text(encoding="utf-8"))
     assert entwurf_nachher["erstellt_am"] > entwurf_vorher["erstellt_am"]
     assert entwurf_nachher["pruefsumme"] != entwurf_vorher["pruefsumme"]  # mit der Korrektur zum 31.12.2022
-    assert {p.name: p.read_bytes() for p in freigegeben.iterdir()} == freigegeben_vorher
+    assert {str(p.relative_to(freigegeben)): p.read_bytes() for p in freigegeben.rglob("*")
+            if p.is_file()} == freigegeben_vorher  # auch Karten, Profile und Atlas der freigegebenen Ausgabe
 
     # `sozial-dwh run` baut die Ausgaben selbst: der Sensor lässt seine Läufe aus
     cli = alles_ausfuehren(instance)
