@@ -73,14 +73,15 @@ def lauf_starten(instance: dg.DagsterInstance, job_name: str, *, tags: Mapping[s
 
 def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                      raise_on_error: bool = True, run_config: dict | None = None,
-                     ausgabe: Ausgabe | None = None, tags: dict[str, str] | None = None
-                     ) -> JobExecutionResult:
+                     ausgabe: Ausgabe | None = None, tags: dict[str, str] | None = None,
+                     prozesse: int | None = None) -> JobExecutionResult:
     """Job „alles“ über alle Stichtage in einem Lauf (siehe Moduldokumentation).
 
     Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei.
     Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
     Oberfläche liest: „Overview“ und „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“,
-    sofern `tags` nichts anderes sagt."""
+    sofern `tags` nichts anderes sagt. `prozesse`: so viele Schritte gleichzeitig in eigenen Prozessen (Vorgabe
+    des Executors: einer)."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
     tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
@@ -95,6 +96,11 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                 f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
+        if prozesse is not None:  # Schritte in so vielen Prozessen (pipelines/executor.py)
+            run_config = {**(run_config or {}), "execution": {"config": {"prozesse": prozesse}}}
+            if prozesse > 1:  # die Schritte bekommen die Pfade dieses Prozesses, nicht die Umgebung ihres Startprozesses
+                run_config["resources"] = {"warehouse_db": {"config": {"home": str(paths.home),
+                                                                       "reference": str(paths.reference)}}}
         ergebnis = lauf_starten(instance, "alles", tags={**tags, **bereich_tags(keys)}, run_config=run_config,
                                 asset_selection=auswahl, raise_on_error=raise_on_error)
         verwaiste_stichtage_abmelden(instance, paths)

@@ -12,3 +12,9 @@ LAYER_GROUPS = {
     "mart": GROUP_MART,
     "bericht": GROUP_BERICHT,
 }
+
+# Schritte, die DuckDB schreiben, tragen diesen Tag: im Lauf mit mehreren Prozessen nie zwei gleichzeitig
+# (pipelines/executor.py; DuckDB hat je Datei einen schreibenden Prozess)
+SCHREIBT = "sozial_dwh/schreibt"
+SCHREIBT_WAREHOUSE = "warehouse"
+SCHREIBER_TAGS = {SCHREIBT: SCHREIBT_WAREHOUSE}

@@ -3,6 +3,7 @@
 
 import dagster as dg
 
+from pipelines.executor import lauf_executor
 from pipelines.fortschritt import LOGGERS
 from pipelines.jobs import ASSETS, alles, alles_starten, berichte, stichtag_lauf
 from pipelines.resources import WarehouseResource
@@ -18,6 +19,7 @@ defs = dg.Definitions(
     # Dagsters Konsolen-Logger wie ab Werk; dazu Fortschritt auf Deutsch und Protokolldatei für die Kommandozeile
     # (ab Werk aus, siehe pipelines/fortschritt.py)
     loggers=LOGGERS,
-    # DuckDB erlaubt nur einen schreibenden Prozess: alle Schritte laufen in einem Prozess nacheinander.
-    executor=dg.in_process_executor,
+    # Ab Werk alle Schritte nacheinander in einem Prozess; mit `prozesse: N` (Laufkonfiguration
+    # execution.config.prozesse) in mehreren Prozessen, Schreiber des Warehouse nie gleichzeitig (pipelines/executor.py)
+    executor=lauf_executor,
 )

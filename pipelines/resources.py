@@ -14,8 +14,10 @@ Arbeitskopie des Warehouse (`sozial_dwh.warehouse.RunCopy`), angelegt beim erste
   bleibt im vorherigen Stand und die Dateien bleiben im Eingang.
 - Stirbt der Prozess (kill -9, Absturz), bleibt nur die Arbeitskopie liegen; der nächste Lauf verwirft sie.
 
-Das setzt voraus, dass alle Schritte eines Laufs in einem Prozess laufen (In-Process-Executor in
-`pipelines/definitions.py`): Einrichtung und Abbau der Ressource geschehen dann genau einmal je Lauf.
+Laufen alle Schritte in einem Prozess (In-Process-Executor), geschehen Einrichtung und Abbau der Ressource genau
+einmal je Lauf, und der Abbau entscheidet. Läuft der Lauf in mehreren Prozessen (`pipelines.executor`), hält der
+steuernde Prozess Sperre und Entscheidung; die Ressource in den Schritten schließt sich nur an
+(`RunCopy.angeschlossen`).
 """
 
 from collections.abc import Iterable
@@ -114,29 +116,39 @@ class WarehouseResource(dg.ConfigurableResource):
         if run is None:
             return
         try:
-            if not run.pending:
-                return
-            records = context.instance.all_logs(self._run_id, of_type={
-                dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})
-            events = [r.dagster_event for r in records if r.dagster_event is not None]
-            outcome = run_outcome(events)
-            if outcome == FEHLER:
-                run.discard()
-                context.log.warning("Lauf gescheitert: die Arbeitskopie wird verworfen, das Warehouse bleibt im "
-                                    "vorherigen Stand; die Dateien dieses Laufs bleiben im Eingang.")
-                failures = [e.event_specific_data.error for e in events if e.is_step_failure]
-                full = [f for f in failures if f is not None and _disk_full_text(f)]
-                if full:  # auf Deutsch, mit Ordnern und Platz (die Arbeitskopie ist schon weg)
-                    context.log.error(diskspace.disk_full_message(self.paths(), full[0].message.strip()))
-                return
-            try:
-                run.promote()
-            except Exception:
-                if run.pending:  # vor dem Umbenennen gescheitert: verwerfen, die Dateien bleiben im Eingang
-                    run.discard()
-                raise
-            context.log.info("Arbeitskopie als Warehouse übernommen; die Analysekopie bleibt im vorherigen Stand "
-                             "(sie wird nur vom Asset ops/analysekopie ersetzt).")
+            if run.angeschlossen:
+                return  # Lauf in mehreren Prozessen: über Übernahme oder Verwerfen entscheidet der steuernde Prozess
+            lauf_abschliessen(run, context.instance, self._run_id, context.log, self.paths())
         finally:
             run.release()
             self._run = None
+
+
+def lauf_abschliessen(run: warehouse.RunCopy, instance: dg.DagsterInstance, run_id: str, log,
+                      paths: Paths) -> None:
+    """Nach dem letzten Schritt eines Laufs: Arbeitskopie übernehmen oder verwerfen (siehe Moduldokumentation).
+    Für den Abbau der Ressource (alle Schritte in einem Prozess) und für den Executor, der einen Lauf in mehreren
+    Prozessen steuert (`pipelines.executor`)."""
+    if not run.pending:
+        return
+    records = instance.all_logs(run_id, of_type={
+        dg.DagsterEventType.STEP_START, dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE})
+    events = [r.dagster_event for r in records if r.dagster_event is not None]
+    outcome = run_outcome(events)
+    if outcome == FEHLER:
+        run.discard()
+        log.warning("Lauf gescheitert: die Arbeitskopie wird verworfen, das Warehouse bleibt im "
+                    "vorherigen Stand; die Dateien dieses Laufs bleiben im Eingang.")
+        failures = [e.event_specific_data.error for e in events if e.is_step_failure]
+        full = [f for f in failures if f is not None and _disk_full_text(f)]
+        if full:  # auf Deutsch, mit Ordnern und Platz (die Arbeitskopie ist schon weg)
+            log.error(diskspace.disk_full_message(paths, full[0].message.strip()))
+        return
+    try:
+        run.promote()
+    except Exception:
+        if run.pending:  # vor dem Umbenennen gescheitert: verwerfen, die Dateien bleiben im Eingang
+            run.discard()
+        raise
+    log.info("Arbeitskopie als Warehouse übernommen; die Analysekopie bleibt im vorherigen Stand "
+             "(sie wird nur vom Asset ops/analysekopie ersetzt).")

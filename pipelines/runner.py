@@ -28,17 +28,19 @@ SUMMARY_TABLES = ["ops.dateien", "quarantine.zeilen", "core.dim_gebiet", "core.f
                   "mart.indikator_werte"]
 
 
-def run_all(paths: Paths, progress: Callable[[str], None] | None = None, ausgabe: Ausgabe | None = None) -> int:
+def run_all(paths: Paths, progress: Callable[[str], None] | None = None, ausgabe: Ausgabe | None = None,
+            prozesse: int | None = None) -> int:
     """Ein Lauf wie `sozial-dwh run`: Job „alles“, danach die Berichtsausgaben, Zusammenfassung auf stdout.
 
     `ausgabe` (Kommandozeile): Fortschritt je Schritt auf stderr, Dagsters Protokoll in ihre Datei; `progress` nimmt
-    die übrigen Meldungen (ohne Angabe: die der Ausgabe, sonst print)."""
+    die übrigen Meldungen (ohne Angabe: die der Ausgabe, sonst print). `prozesse`: Schritte in so vielen Prozessen
+    (pipelines/executor.py)."""
     progress = progress or (ausgabe.melden if ausgabe else print)
     clock = time.monotonic()
     progress(f"Lauf gestartet: Warehouse {paths.warehouse}")
     try:
         instance = dg.DagsterInstance.get()
-        result = alles_ausfuehren(instance, paths, raise_on_error=False, ausgabe=ausgabe,
+        result = alles_ausfuehren(instance, paths, raise_on_error=False, ausgabe=ausgabe, prozesse=prozesse,
                                   run_config=None if ausgabe else {"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     except Exception as exc:  # z. B. die Dagster-Instanz (SQLite in DAGSTER_HOME) kann nicht mehr schreiben
         technisch = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"

@@ -79,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--nur-wenn-leer", action="store_true",
                       help="nur schreiben, wenn Eingang und Archiv leer sind (für `make run`)")
 
-    commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
+    run = commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
+    run.add_argument("--prozesse", type=int, default=None, metavar="N",
+                     help="Schritte in N eigenen Prozessen (Vorgabe: SOZIAL_DWH_PROZESSE, sonst 1; Schritte, die das "
+                          "Warehouse schreiben, nie gleichzeitig)")
 
     bench = commands.add_parser("bench", help="Benchmark: Lesen, Prüfen, Modelle, Export für N Gemeinden messen")
     was = bench.add_mutually_exclusive_group(required=True)
@@ -227,12 +230,25 @@ def _dagster_home(paths: Paths) -> Path:
     return folder
 
 
+PROZESSE_ENV = "SOZIAL_DWH_PROZESSE"
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from pipelines.fortschritt import Ausgabe, protokoll_datei
     from pipelines.runner import run_all  # Dagster erst hier laden, nicht beim Import der CLI
     from sozial_dwh.diskspace import disk_full_message, is_disk_full
 
     paths = Paths.from_env()
+    prozesse = args.prozesse
+    if prozesse is None and os.environ.get(PROZESSE_ENV, "").strip():
+        try:
+            prozesse = int(os.environ[PROZESSE_ENV])
+        except ValueError:
+            _err(f"{PROZESSE_ENV}={os.environ[PROZESSE_ENV]!r} ist keine ganze Zahl.")
+            return 2
+    if prozesse is not None and prozesse < 1:
+        _err("--prozesse: mindestens 1.")
+        return 2
     try:
         _dagster_home(paths)
     except OSError as exc:  # z. B. volle Platte beim Anlegen von DAGSTER_HOME
@@ -242,7 +258,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 1
     ausgabe = Ausgabe(datei=protokoll_datei(paths, "lauf"))
     with ausgabe.umgeleitet():
-        code = run_all(paths, ausgabe=ausgabe)
+        code = run_all(paths, ausgabe=ausgabe, prozesse=prozesse)
     if code and ausgabe.datei.exists():  # nach Erfolg nennt die Zusammenfassung das Protokoll
         _err(f"Einzelheiten in Dagsters Protokoll: {ausgabe.datei}")
     return code

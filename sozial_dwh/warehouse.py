@@ -18,6 +18,14 @@ Dateien im Ordner `warehouse/` je Lauf (Reihenfolge des Entstehens):
 `.lauf.lock` sorgt dafür, dass immer nur ein Lauf arbeitet (zwei Läufe auf zwei Kopien würden sich beim
 Übernehmen gegenseitig überschreiben).
 
+Läuft ein Lauf in mehreren Prozessen (Dagsters Multiprozess-Executor, architektur.md §11.1), hält der Prozess, der
+den Lauf steuert, die Sperre für den ganzen Lauf (`RunCopy(..., besitzer=True).sperren()`) und schreibt
+`AUSFUEHRUNG_PROZESSE` dazu. Die Schritte desselben Laufs in anderen Prozessen schließen sich dann an
+(`angeschlossen`): sie nehmen die Sperre nicht, legen die Arbeitskopie an oder öffnen sie, entscheiden aber nicht über
+Übernahme oder Verwerfen – das tut der steuernde Prozess am Ende (oder der Schritt `ops/analysekopie`). Der Stand
+des Warehouse beim Kopieren steht dafür in `.lauf-<id>.herkunft`. Stirbt der steuernde Prozess, gibt das
+Betriebssystem die Sperre frei, und der nächste Lauf räumt auf wie nach einem Absturz.
+
 Die Analysekopie ist keine Byte-Kopie: `write_analysis_copy` schreibt sie im älteren Speicherformat
 `ANALYSE_SPEICHERVERSION`, damit auch die DuckDB-Shell und der JDBC-Treiber öffnen können, die ein Analyst selbst
 installiert, und setzt dabei die deutschen Kommentare des Datenwörterbuchs (`sozial_dwh.kommentare`).
@@ -61,7 +69,9 @@ SPEICHER_STANDARD = "448MB"
 RUN_PREFIX = ".lauf-"
 LOCK_NAME = ".lauf.lock"
 _RUN_FILE = re.compile(
-    r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse|analyse\.wal)$")
+    r"^\.lauf-(?P<lauf>[A-Za-z0-9_-]+)\.(?P<art>duckdb|duckdb\.wal|duckdb\.kopie|eingang|analyse|analyse\.wal|herkunft)$")
+# So steht in `.lauf.lock`, dass der Lauf in mehreren Prozessen läuft und sein steuernder Prozess die Sperre hält
+AUSFUEHRUNG_PROZESSE = "Ausführung in mehreren Prozessen"
 _OLD_TMP = re.compile(r"^\.analyse-.*\.duckdb\.tmp(\.wal)?$")  # Reste von publish_analysis_copy
 
 # Speicherformat der Analysekopie (architektur.md §4). Das Warehouse schreibt DuckDB 2.x im neuesten Format (Speicherversion
@@ -387,15 +397,17 @@ def recover(paths: Paths, keep: str | None = None) -> list[str]:
             entry.unlink(missing_ok=True)
     for lauf, arten in sorted(runs.items()):
         files = {art: folder / f"{RUN_PREFIX}{lauf}.{art}" for art in
-                 ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse", "analyse.wal")}
+                 ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse", "analyse.wal", "herkunft")}
         if "duckdb" in arten:
-            for art in ("eingang", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):  # Arbeitskopie zuletzt
+            for art in ("eingang", "herkunft", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal",
+                        "duckdb"):  # Arbeitskopie zuletzt
                 files[art].unlink(missing_ok=True)
             meldungen.append(f"Arbeitskopie des abgebrochenen Laufs {lauf} verworfen; das Warehouse war nicht "
                              "verändert, seine Eingangsdateien werden neu geladen.")
             continue
         files["duckdb.kopie"].unlink(missing_ok=True)
         files["duckdb.wal"].unlink(missing_ok=True)
+        files["herkunft"].unlink(missing_ok=True)
         if "analyse.wal" in arten:  # nicht fertig geschrieben: nie veröffentlichen, der nächste Lauf schreibt neu
             files["analyse"].unlink(missing_ok=True)
             files["analyse.wal"].unlink(missing_ok=True)
@@ -423,13 +435,20 @@ class RunCopy:
     Dagster-Definitions verwenden den In-Process-Executor.
     """
 
-    def __init__(self, paths: Paths, run_id: str, log=None) -> None:
+    def __init__(self, paths: Paths, run_id: str, log=None, besitzer: bool = False) -> None:
         self.paths = paths
         self.run_id = re.sub(r"[^A-Za-z0-9_-]", "_", run_id)
         self._log = log
         self._lock: IO | None = None
         self._origin: tuple[int, int, int] | None = None
         self._origin_known = False
+        self._besitzer = besitzer  # steuert einen Lauf in mehreren Prozessen (hält die Sperre für alle Schritte)
+        self.angeschlossen = False  # Schritt eines solchen Laufs in einem anderen Prozess
+
+    def sperren(self) -> None:
+        """Nur die Sperre nehmen und Reste früherer Läufe wegräumen (der steuernde Prozess eines Laufs in mehreren
+        Prozessen; die Arbeitskopie legt der erste Schritt an, der sie braucht)."""
+        self._sperre_nehmen()
 
     def _file(self, art: str) -> Path:
         return self.paths.warehouse_dir / f"{RUN_PREFIX}{self.run_id}.{art}"
@@ -447,32 +466,62 @@ class RunCopy:
         if self._log:
             self._log(message)
 
+    def _sperre_nehmen(self) -> None:
+        if self._lock is not None or self.angeschlossen:
+            return
+        self.paths.ensure()
+        handle = open(self.paths.warehouse_dir / LOCK_NAME, "a+", encoding="utf-8")
+        handle.seek(0)  # Windows sperrt ab der aktuellen Position: immer Byte 0
+        if not _try_lock(handle):
+            try:
+                owner = handle.read().strip() or "unbekannt"
+            except OSError:
+                owner = "unbekannt"
+            handle.close()
+            if not self._besitzer and owner.startswith(f"Lauf {self.run_id},") and AUSFUEHRUNG_PROZESSE in owner:
+                self.angeschlossen = True  # derselbe Lauf, gesteuert von einem anderen Prozess, der die Sperre hält
+                return
+            raise WarehouseBusy(
+                f"Ein anderer Lauf arbeitet gerade am Warehouse ({owner}). Es kann immer nur ein Lauf "
+                "arbeiten; bitte warten, bis er fertig ist, und dann erneut starten."
+            )
+        try:
+            vorher = handle.read().strip()
+        except OSError:
+            vorher = ""
+        if not self._besitzer and vorher.startswith(f"Lauf {self.run_id},") and AUSFUEHRUNG_PROZESSE in vorher:
+            # Ein Schritt eines Laufs in mehreren Prozessen, dessen steuernder Prozess nicht mehr lebt (sonst hielte
+            # er die Sperre): nichts mehr schreiben, der nächste Lauf verwirft die Arbeitskopie.
+            handle.close()
+            raise WarehouseBusy(f"Der Lauf {self.run_id} wurde abgebrochen (sein steuernder Prozess lebt nicht mehr); "
+                                "dieser Schritt schreibt nichts mehr. Der nächste Lauf räumt auf.")
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"Lauf {self.run_id}, Prozess {os.getpid()}"
+                     + (f", {AUSFUEHRUNG_PROZESSE}" if self._besitzer else "") + "\n")
+        handle.flush()
+        self._lock = handle
+        for meldung in recover(self.paths, keep=self.run_id):
+            self._say(meldung)
+
     def start(self) -> Path:
-        """Sperre nehmen und die Arbeitskopie anlegen (einmal je Lauf; weitere Aufrufe tun nichts)."""
-        if self._lock is None:
-            self.paths.ensure()
-            handle = open(self.paths.warehouse_dir / LOCK_NAME, "a+", encoding="utf-8")
-            handle.seek(0)  # Windows sperrt ab der aktuellen Position: immer Byte 0
-            if not _try_lock(handle):
-                try:
-                    owner = handle.read().strip() or "unbekannt"
-                except OSError:
-                    owner = "unbekannt"
-                handle.close()
-                raise WarehouseBusy(
-                    f"Ein anderer Lauf arbeitet gerade am Warehouse ({owner}). Es kann immer nur ein Lauf "
-                    "arbeiten; bitte warten, bis er fertig ist, und dann erneut starten."
-                )
-            handle.seek(0)
-            handle.truncate()
-            handle.write(f"Lauf {self.run_id}, Prozess {os.getpid()}\n")
-            handle.flush()
-            self._lock = handle
-            for meldung in recover(self.paths, keep=self.run_id):
-                self._say(meldung)
+        """Sperre nehmen (oder sich dem steuernden Prozess des Laufs anschließen) und die Arbeitskopie anlegen
+        (einmal je Lauf; weitere Aufrufe tun nichts)."""
+        self._sperre_nehmen()
         if not self.path.exists():
             self._create()
+        elif not self._origin_known:
+            self._herkunft_lesen()
         return self.path
+
+    def _herkunft_lesen(self) -> None:
+        """Der Stand des Warehouse beim Anlegen der Arbeitskopie, von einem anderen Prozess desselben Laufs."""
+        try:
+            wert = json.loads(self._file("herkunft").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # unbekannt: dann prüft `promote` den Stand nicht (wie vor dieser Datei)
+        self._origin = tuple(wert) if wert is not None else None
+        self._origin_known = True
 
     def _create(self) -> None:
         diskspace.require_free_space(self.paths)
@@ -493,6 +542,8 @@ class RunCopy:
             self._origin = None
             _open(self.path).close()
         self._origin_known = True
+        # für die übrigen Prozesse desselben Laufs (Ausführung in mehreren Prozessen)
+        self._file("herkunft").write_text(json.dumps(self._origin), encoding="utf-8")
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """Verbindung zur Arbeitskopie (legt sie beim ersten Aufruf an)."""
@@ -518,6 +569,8 @@ class RunCopy:
         """
         if not self.pending:
             return None
+        if not self._origin_known:
+            self._herkunft_lesen()
         _checkpoint(self.path)
         if _wal(self.path).exists():
             raise RuntimeError(f"Arbeitskopie {self.path} ist noch geöffnet (Write-Ahead-Log nicht eingearbeitet).")
@@ -553,11 +606,12 @@ class RunCopy:
                 ) from exc
             _fsync_dir(self.paths.warehouse_dir)
         _remove_from_inbox(self.paths, self._file("eingang"))
+        self._file("herkunft").unlink(missing_ok=True)
         return self.paths.analyse if publish_analysis else None
 
     def discard(self) -> None:
         """Verwirft die Arbeitskopie: das Warehouse bleibt im vorherigen Stand, die Eingangsdateien bleiben liegen."""
-        for art in ("eingang", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):
+        for art in ("eingang", "herkunft", "analyse.wal", "analyse", "duckdb.kopie", "duckdb.wal", "duckdb"):
             self._file(art).unlink(missing_ok=True)
 
     def release(self) -> None:

@@ -98,11 +98,14 @@ def korrigiert(folder: Path) -> Path:
     return write_wide_2022(folder, name="bevoelkerung_2022-12-31_korrigiert.xlsx", values=values)
 
 
-def test_run_and_ui_jobs_use_one_process_per_run():
-    # Die Arbeitskopie wird im Abbau der Ressource übernommen: das gilt nur, wenn ein Lauf ein Prozess ist.
+def test_run_and_ui_jobs_use_the_project_executor():
+    # Übernehmen oder Verwerfen entscheidet der Abbau der Ressource (ein Prozess je Lauf, ab Werk) oder der
+    # steuernde Prozess (mehrere Prozesse): beides kann nur der Executor des Projekts (pipelines/executor.py).
     jobs = [*defs.resolve_all_job_defs(), defs.resolve_implicit_global_asset_job_def()]
     assert "alles" in {job.name for job in jobs}
-    assert {job.name: job.executor_def.name for job in jobs} == {job.name: "in_process" for job in jobs}
+    assert {job.name: job.executor_def.name for job in jobs} == {job.name: "sozial_dwh" for job in jobs}
+    feld = jobs[0].executor_def.config_schema.as_field().config_type.fields["prozesse"]
+    assert feld.default_value == 1  # ab Werk alle Schritte in einem Prozess
 
 
 def test_reader_holding_analysis_copy_does_not_block_run(home: Paths):

@@ -20,7 +20,7 @@ def asset_keys() -> set[dg.AssetKey]:
 
 def test_definitions_load_and_job_covers_all_assets():
     job = defs.resolve_job_def("alles")
-    assert job.executor_def.name == "in_process"
+    assert job.executor_def.name == "sozial_dwh"  # pipelines/executor.py: ab Werk ein Prozess
     keys = asset_keys()
     assert dg.AssetKey(["mart", "indikator_werte"]) in keys
     assert dg.AssetKey(["ops", "dateien"]) in keys

@@ -6,7 +6,7 @@ data/reference/berichte.csv. Ein Schritt baut alle Tabellen `bericht.*` der Ausg
 
 import dagster as dg
 
-from pipelines.constants import GROUP_BERICHT
+from pipelines.constants import GROUP_BERICHT, SCHREIBER_TAGS
 from pipelines.partitions import AUSGABEN
 from pipelines.resources import WarehouseResource
 from sozial_dwh.bericht import ausgabe as ausgabe_mod
@@ -38,7 +38,7 @@ SPECS = [
 ]
 
 
-@dg.multi_asset(specs=SPECS, partitions_def=AUSGABEN, can_subset=False)
+@dg.multi_asset(specs=SPECS, partitions_def=AUSGABEN, can_subset=False, op_tags=SCHREIBER_TAGS)
 def berichtsausgabe(context: dg.AssetExecutionContext, config: AusgabeConfig, warehouse_db: WarehouseResource):
     bericht_id = context.partition_key
     paths = warehouse_db.paths()

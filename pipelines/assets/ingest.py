@@ -5,7 +5,7 @@ import datetime as dt
 
 import dagster as dg
 
-from pipelines.constants import GROUP_INGEST
+from pipelines.constants import GROUP_INGEST, SCHREIBER_TAGS
 from pipelines.metadaten import befund_tabelle, tabelle
 from pipelines.partitions import (
     PARTITIONIERTE_QUELLEN,
@@ -24,6 +24,7 @@ from sozial_dwh.zusammenfassung import eingang_zeilen, lauf_zahlen
 
 
 @dg.multi_asset(
+    op_tags=SCHREIBER_TAGS,
     specs=[
         dg.AssetSpec(["raw", "ref_gebiete"], group_name=GROUP_INGEST,
                      description="Gebietsgliederung aus data/reference/gebiete.csv: eine Zeile je Gebiet."),
@@ -127,6 +128,7 @@ def _check_ergebnis(zahlen: dict, befunde: Eingangsbefunde, paths) -> dg.AssetCh
 
 
 @dg.multi_asset(
+    op_tags=SCHREIBER_TAGS,
     specs=[
         dg.AssetSpec(["ops", "dateien"], group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
                      description="Dateiregister: eine Zeile je gesehener Datei mit Status (geladen, abgelehnt, ersetzt)."),

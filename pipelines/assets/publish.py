@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipelines.assets.ingest import eingang, referenzdaten
 from pipelines.assets.sql import SQL_MODELS
-from pipelines.constants import GROUP_MART
+from pipelines.constants import GROUP_MART, SCHREIBER_TAGS
 from pipelines.resources import WarehouseResource
 
 # Hängt von allen übrigen Assets ab, damit es im Lauf der letzte Schritt ist: nach ihm schreibt niemand mehr.
@@ -14,6 +14,7 @@ UPSTREAM = sorted({tuple(k.path) for k in (*referenzdaten.keys, *eingang.keys)} 
 
 @dg.asset(
     key=["ops", "analysekopie"],
+    op_tags=SCHREIBER_TAGS,
     deps=[list(key) for key in UPSTREAM],
     group_name=GROUP_MART,
     description="Übernimmt die Arbeitskopie des Laufs als Warehouse und ersetzt danach atomar die schreibgeschützt "

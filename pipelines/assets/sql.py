@@ -12,7 +12,7 @@ import warnings
 import dagster as dg
 import duckdb
 
-from pipelines.constants import LAYER_GROUPS
+from pipelines.constants import LAYER_GROUPS, SCHREIBER_TAGS
 from pipelines.metadaten import frame_tabelle, tabelle
 from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
@@ -131,6 +131,7 @@ def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps
         group_name=LAYER_GROUPS[model.schema],
         description=model.description or None,
         kinds={"duckdb", "sql"},
+        op_tags=SCHREIBER_TAGS,
         check_specs=[_check_spec(model, regel) for regel in regeln],
         partitions_def=STICHTAGE if model.partitioniert else None,
         # Mehrere Stichtage (Nachberechnung in der Oberfläche) in einem Lauf: es arbeitet immer nur ein Lauf

@@ -1,0 +1,129 @@
+"""Ein Lauf in mehreren Prozessen (Issue 17, architektur.md §11.1): Dagsters Multiprozess-Executor über
+`pipelines/executor.py`, gestartet wie von der Kommandozeile (`sozial-dwh run --prozesse 2`, eigener Prozess,
+Dagster-Instanz auf der Platte).
+
+- Dasselbe Ergebnis wie ein Lauf in einem Prozess (ganze `mart.indikator_werte`, Dateiregister), die Schritte liefen
+  wirklich in anderen Prozessen, keine Reste von Arbeitskopie und Sperre.
+- `kill -9` an den steuernden Prozess mitten im Lauf: Warehouse und Analysekopie bleiben byte-gleich, die Dateien
+  im Eingang; der nächste Lauf räumt auf und lädt alles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.ausfuehren import alles_ausfuehren
+from sozial_dwh import config
+from sozial_dwh.config import Paths
+from sozial_dwh.warehouse import LOCK_NAME, RUN_PREFIX
+from tests import test_konferenz_modell as basis
+from tests.conftest import setup_home
+
+
+def _umgebung(paths: Paths) -> dict[str, str]:
+    return {**os.environ, "SOZIAL_DWH_HOME": str(paths.home), "SOZIAL_DWH_REFERENCE": str(paths.reference),
+            "DAGSTER_HOME": str(paths.home.parent / "dagster"), "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
+
+
+def _cli(paths: Paths, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "sozial_dwh", *args], env=_umgebung(paths), cwd=config.REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+
+
+def _werte(paths: Paths) -> list[tuple]:
+    with duckdb.connect(str(paths.analyse), read_only=True) as con:
+        return con.execute("select stichtag, ebene, gebiet_id, indikator_id, wert, zaehler, nenner "
+                           "from mart.indikator_werte order by all").fetchall()
+
+
+def _dateien(paths: Paths) -> list[tuple]:
+    with duckdb.connect(str(paths.warehouse), read_only=True) as con:
+        return con.execute("select dateiname, status, zeilen_geladen, zeilen_quarantaene from ops.dateien "
+                           "order by dateiname").fetchall()
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _reste(paths: Paths) -> list[str]:
+    return sorted(p.name for p in paths.warehouse_dir.iterdir() if p.name.startswith(RUN_PREFIX))
+
+
+def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # derselbe Eingang zweimal: einmal in diesem Prozess (ein Prozess), einmal `run --prozesse 2`
+    einer = setup_home(tmp_path / "einer", monkeypatch)
+    basis.write_statistics(einer.inbox)
+    assert alles_ausfuehren(dg.DagsterInstance.get(), einer, prozesse=1).success
+
+    zwei = setup_home(tmp_path / "zwei", monkeypatch)
+    basis.write_statistics(zwei.inbox)
+    proc = _cli(zwei, "run", "--prozesse", "2")
+    ausgabe, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, ausgabe[-3000:]
+    assert "Lauf erfolgreich" in ausgabe
+
+    assert _werte(zwei) == _werte(einer) and len(_werte(zwei)) > 100
+    assert _dateien(zwei) == _dateien(einer)
+    assert not any(zwei.inbox.iterdir())
+    assert _reste(zwei) == [] and (zwei.warehouse_dir / LOCK_NAME).read_text(encoding="utf-8") == ""
+    # die Schritte liefen in eigenen Prozessen, nicht im Prozess der Kommandozeile
+    instanz = dg.DagsterInstance.from_config(str(zwei.home.parent / "dagster"))
+    [lauf] = [r for r in instanz.get_runs() if r.job_name == "alles"]
+    starts = instanz.all_logs(lauf.run_id, of_type=dg.DagsterEventType.STEP_START)
+    pids = {e.dagster_event.pid for e in starts}
+    assert len(starts) > 20 and len(pids) == len(starts) and proc.pid not in pids
+
+
+def test_kill_9_an_den_steuernden_prozess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    paths = setup_home(tmp_path / "lauf", monkeypatch)
+    basis.write_statistics(paths.inbox)
+    assert alles_ausfuehren(dg.DagsterInstance.get(), paths).success  # ein fertiges Warehouse
+    vorher = {p: _sha(p) for p in (paths.warehouse, paths.analyse)}
+    werte = _werte(paths)
+    # eine neue Lieferung (2023), dann mitten im Lauf kill -9 an den steuernden Prozess
+    from tests.test_partitionen import D23, write_population
+
+    write_population(paths.inbox, D23)
+    neu = sorted(p.name for p in paths.inbox.iterdir())
+    proc = _cli(paths, "run", "--prozesse", "2")
+    frist = time.monotonic() + 300
+    while time.monotonic() < frist and not any(paths.warehouse_dir.glob(f"{RUN_PREFIX}*.duckdb")):
+        time.sleep(0.05)  # die Arbeitskopie ist angelegt: ein Schritt schreibt gerade
+    assert proc.poll() is None, proc.communicate()[0][-3000:]
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    time.sleep(3)  # ein Schrittprozess, der noch läuft, schreibt nur in die Arbeitskopie, die nie übernommen wird
+    if _lebt(proc.pid):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+    assert {p: _sha(p) for p in vorher} == vorher  # nichts übernommen
+    assert sorted(p.name for p in paths.inbox.iterdir()) == neu  # die Lieferung liegt noch im Eingang
+
+    # der nächste Lauf (wieder in zwei Prozessen) räumt auf und lädt die Lieferung
+    proc = _cli(paths, "run", "--prozesse", "2")
+    ausgabe, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, ausgabe[-3000:]
+    assert _reste(paths) == [] and not any(paths.inbox.iterdir())
+    nachher = _werte(paths)
+    assert [w for w in nachher if str(w[0]) != str(D23)] == werte
+    assert any(str(w[0]) == str(D23) for w in nachher)
+
+
+def _lebt(pid: int) -> bool:
+    try:
+        os.killpg(pid, 0)
+    except OSError:
+        return False
+    return True
