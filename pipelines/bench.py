@@ -89,7 +89,7 @@ _ALTER = [*(str(alter) for alter in range(100)), "100+"]
 _MERKMALE = [(geschlecht, staat) for geschlecht in ("m", "w") for staat in ("deutsch", "nichtdeutsch")]
 
 STUFEN = ("parse", "validate", "model", "export", "orchestration_overhead")
-STUFEN_TEXT = {"parse": "Lesen (Schritt eingang)", "validate": "Prüfen (Great Expectations)",
+STUFEN_TEXT = {"parse": "Lesen (Lesestränge und Schritt eingang)", "validate": "Prüfen (Great Expectations)",
                "model": "Modelle (SQL, Referenzdaten, Analysekopie)", "export": "Berichtsausgabe (Job berichte)",
                "orchestration_overhead": "Orchestrierung (Dagster)"}
 
@@ -486,7 +486,8 @@ def _median(values) -> float:
 
 def _stufen(voll: dict) -> dict[str, float]:
     schritte = voll["schritte"]
-    parse = schritte.get("eingang", 0.0)
+    # Lesen: die Lesestränge (ops__lesen_*) und der Eingang, der lädt und liest, was sie nicht gelesen haben
+    parse = schritte.get("eingang", 0.0) + sum(v for k, v in schritte.items() if k.startswith("ops__lesen_"))
     summe = sum(schritte.values())
     validate = voll["validate_s"]
     return {

@@ -42,6 +42,7 @@ _DATEI = re.compile(r"^\[(\d+)/(\d+)\] (.+)$")
 _NAMEN = {
     "referenzdaten": "Referenzdaten laden",
     "eingang": "Eingang lesen",
+    **{f"ops__lesen_{n}": f"Dateien lesen (Strang {n})" for n in range(1, 9)},
     "ops__analysekopie": "Analysekopie veröffentlichen",
     "berichtsausgabe": "Berichtsausgabe bauen",
 }

@@ -17,6 +17,7 @@ import dagster as dg
 
 from pipelines.assets.bericht import berichtsausgabe
 from pipelines.assets.ingest import eingang, referenzdaten
+from pipelines.assets.lesen import LESESTRAENGE
 from pipelines.assets.publish import analysekopie
 from pipelines.assets.sql import sql_assets
 from pipelines.constants import GROUP_BERICHT
@@ -24,7 +25,7 @@ from pipelines.partitions import bekannte_stichtage, bereich_tags
 from pipelines.resources import WarehouseResource
 from sozial_dwh.config import Paths
 
-ASSETS = [referenzdaten, eingang, *sql_assets, analysekopie, berichtsausgabe]
+ASSETS = [referenzdaten, *LESESTRAENGE, eingang, *sql_assets, analysekopie, berichtsausgabe]
 
 ANLASS_TAG = "sozial_dwh/anlass"  # wofür ein Lauf gestartet wurde (in der Lauf-Liste der Oberfläche sichtbar)
 KOMMANDOZEILE = "Kommandozeile (sozial-dwh run)"
@@ -47,7 +48,8 @@ alles = dg.define_asset_job(
 # Konferenzen ändert ein solcher Lauf nicht (ihre Dateien warten auf „alles“), also rechnet er sie nicht neu.
 stichtag_lauf = dg.define_asset_job(
     "stichtag_lauf",
-    selection=(dg.AssetSelection.assets(eingang) | STICHTAG_ASSETS.downstream()) - dg.AssetSelection.groups(GROUP_BERICHT),
+    selection=(dg.AssetSelection.assets(*LESESTRAENGE, eingang) | STICHTAG_ASSETS.downstream())
+    - dg.AssetSelection.groups(GROUP_BERICHT),
     description="Wie „alles“, aber für einen Stichtag (Partition): lädt die Dateien dieses Stichtags und baut nur "
                 "seine Zeilen in Staging und Core neu, danach Mart und Analysekopie. Referenzdaten, Kita und "
                 "Konferenzen bleiben, wie sie sind (ihre Dateien rechnet der Job „alles“). Startet der Sensor "

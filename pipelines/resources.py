@@ -116,8 +116,10 @@ class WarehouseResource(dg.ConfigurableResource):
         if run is None:
             return
         try:
-            if run.angeschlossen:
-                return  # Lauf in mehreren Prozessen: über Übernahme oder Verwerfen entscheidet der steuernde Prozess
+            if run.angeschlossen or not run.gestartet:
+                # Lauf in mehreren Prozessen: über Übernahme oder Verwerfen entscheidet der steuernde Prozess; ein
+                # Schritt, der das Warehouse nicht angefasst hat (Lesen), entscheidet nie
+                return
             lauf_abschliessen(run, context.instance, self._run_id, context.log, self.paths())
         finally:
             run.release()

@@ -60,6 +60,12 @@ class Paths:
         return self.home / "warehouse"
 
     @property
+    def lauf_dir(self) -> Path:
+        """Was die Leseschritte eines Laufs gelesen haben (`lauf/<lauf_id>/<sha256>/`, sozial_dwh.gelesen); der
+        Eingang lädt es und löscht den Ordner danach."""
+        return self.home / "lauf"
+
+    @property
     def exports(self) -> Path:
         return self.home / "exports"
 

@@ -30,15 +30,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, overload
 
 import pandas as pd
 
+from sozial_dwh.config import Paths
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources.base import QuarantineRow, ReadResult
 from sozial_dwh.sources.zellen import CHUNK_ROWS, CellStore, ParquetZeilen, _shared_database, unnest_select
@@ -345,3 +348,58 @@ def fuer_datei(gelesen: Path, path: Path, sha: str) -> Verdict | None:
         return lade_gelesen(ordner, path)
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+# --------------------------------------------------------------------------- Lesestränge eines Laufs
+
+
+def lauf_ordner(paths: Paths, lauf_id: str) -> Path:
+    """Der Ordner, in den die Leseschritte des Laufs `lauf_id` schreiben (`<home>/lauf/<lauf_id>/`)."""
+    return paths.lauf_dir / re.sub(r"[^A-Za-z0-9_-]", "_", lauf_id)
+
+
+def strang_dateien(dateien: list[Path], strang: int, straenge: int) -> list[Path]:
+    """Die Dateien des Strangs `strang` (1 … `straenge`): nach Größe absteigend reihum verteilt, damit die
+    Stränge etwa gleich viel zu lesen haben; jede Datei genau einem Strang."""
+    groesse = {p: p.lstat().st_size for p in dateien}
+    geordnet = sorted(dateien, key=lambda p: (-groesse[p], p.name))
+    return geordnet[strang - 1::straenge]
+
+
+@dataclass
+class StrangErgebnis:
+    gelesen: list[str] = field(default_factory=list)
+    spaeter: list[str] = field(default_factory=list)  # beim Laden erneut zu lesen (Meldung steht in `meldungen`)
+    meldungen: list[str] = field(default_factory=list)
+
+
+def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress=None) -> StrangErgebnis:
+    """Liest die Dateien eines Strangs aus dem Eingang nach `lauf_ordner` (architektur.md §11.1). Fasst das Warehouse
+    nicht an und lehnt nichts ab: was hier nicht gelesen werden kann (Datei ändert sich gerade, unerwarteter Fehler),
+    liest das Laden selbst noch einmal und meldet es dort wie bisher."""
+    from sozial_dwh.ingest import display_name, inbox_entries
+    from sozial_dwh.reference import GebietMatcher, load_gebiete
+    from sozial_dwh.sources import lieferprofile, zellen
+
+    ergebnis = StrangErgebnis()
+    dateien = strang_dateien([e.path for e in inbox_entries(paths) if e.kind == "file"], strang, straenge)
+    if not dateien:
+        return ergebnis
+    matcher = GebietMatcher(load_gebiete(paths.reference))
+    profile = lieferprofile(paths.reference)
+    ziel = lauf_ordner(paths, lauf_id)
+    ziel.mkdir(parents=True, exist_ok=True)
+    try:
+        for nummer, path in enumerate(dateien, start=1):
+            if progress:
+                progress(f"[{nummer}/{len(dateien)}] {display_name(path)}")
+            try:
+                lesen_nach(path, ziel, matcher, profile)
+                ergebnis.gelesen.append(display_name(path))
+            except Exception as exc:  # das Laden liest die Datei selbst und meldet, was daran ist
+                ergebnis.spaeter.append(display_name(path))
+                ergebnis.meldungen.append(f"{display_name(path)}: wird beim Laden gelesen ({type(exc).__name__}: "
+                                          f"{str(exc).splitlines()[0] if str(exc) else ''})")
+    finally:
+        zellen.release()
+    return ergebnis

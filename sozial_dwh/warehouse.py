@@ -395,6 +395,10 @@ def recover(paths: Paths, keep: str | None = None) -> list[str]:
             runs.setdefault(match["lauf"], set()).add(match["art"])
         elif _OLD_TMP.match(entry.name):
             entry.unlink(missing_ok=True)
+    if paths.lauf_dir.is_dir():  # Gelesenes abgebrochener Läufe (sozial_dwh.gelesen)
+        for ordner in paths.lauf_dir.iterdir():
+            if ordner.name != keep:
+                shutil.rmtree(ordner, ignore_errors=True)
     for lauf, arten in sorted(runs.items()):
         files = {art: folder / f"{RUN_PREFIX}{lauf}.{art}" for art in
                  ("duckdb", "duckdb.wal", "duckdb.kopie", "eingang", "analyse", "analyse.wal", "herkunft")}
@@ -456,6 +460,11 @@ class RunCopy:
     @property
     def path(self) -> Path:
         return self._file("duckdb")
+
+    @property
+    def gestartet(self) -> bool:
+        """Hat dieses Objekt die Arbeitskopie angefasst (Sperre genommen oder sich dem Lauf angeschlossen)?"""
+        return self._lock is not None or self.angeschlossen
 
     @property
     def pending(self) -> bool:

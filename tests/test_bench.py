@@ -85,7 +85,7 @@ def test_bench_scale_2_writes_all_figures(example_home: Paths, tmp_path: Path, c
                  "--ordner", str(tmp_path)]) == 0
     captured = capsys.readouterr()
     text = captured.out
-    assert "Lesen (Schritt eingang)" in text and "parse_ratio_vs_calamine" in text
+    assert "Lesen (Lesestränge und Schritt eingang)" in text and "parse_ratio_vs_calamine" in text
     # Fortschritt der Messläufe je Schritt auf Deutsch (eingerückt), Dagsters Protokoll in einer Datei im Home
     assert re.search(r"^    \[ ?\d+/\d+\] Eingang lesen – ", captured.err, re.M), captured.err[-2000:]
     assert " - DEBUG - " not in captured.err + text

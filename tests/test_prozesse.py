@@ -3,7 +3,7 @@
 Dagster-Instanz auf der Platte).
 
 - Dasselbe Ergebnis wie ein Lauf in einem Prozess (ganze `mart.indikator_werte`, Dateiregister), die Schritte liefen
-  wirklich in anderen Prozessen, keine Reste von Arbeitskopie und Sperre.
+  wirklich in anderen Prozessen, die Lesestränge nebeneinander, keine Reste von Arbeitskopie, Gelesenem und Sperre.
 - `kill -9` an den steuernden Prozess mitten im Lauf: Warehouse und Analysekopie bleiben byte-gleich, die Dateien
   im Eingang; der nächste Lauf räumt auf und lädt alles.
 """
@@ -77,12 +77,23 @@ def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch:
     assert _dateien(zwei) == _dateien(einer)
     assert not any(zwei.inbox.iterdir())
     assert _reste(zwei) == [] and (zwei.warehouse_dir / LOCK_NAME).read_text(encoding="utf-8") == ""
+    assert not zwei.lauf_dir.exists() or not any(zwei.lauf_dir.iterdir())
     # die Schritte liefen in eigenen Prozessen, nicht im Prozess der Kommandozeile
     instanz = dg.DagsterInstance.from_config(str(zwei.home.parent / "dagster"))
     [lauf] = [r for r in instanz.get_runs() if r.job_name == "alles"]
     starts = instanz.all_logs(lauf.run_id, of_type=dg.DagsterEventType.STEP_START)
     pids = {e.dagster_event.pid for e in starts}
     assert len(starts) > 20 and len(pids) == len(starts) and proc.pid not in pids
+    # die Lesestränge lasen nebeneinander: mindestens zwei überlappen in der Zeit
+    enden = instanz.all_logs(lauf.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
+    zeit = {}
+    for e in starts:
+        zeit.setdefault(e.step_key, [None, None])[0] = e.timestamp
+    for e in enden:
+        zeit.setdefault(e.step_key, [None, None])[1] = e.timestamp
+    straenge = sorted((a, b) for k, (a, b) in zeit.items() if k.startswith("ops__lesen_"))
+    assert len(straenge) == 4
+    assert any(straenge[i + 1][0] < straenge[i][1] for i in range(len(straenge) - 1)), straenge
 
 
 def test_kill_9_an_den_steuernden_prozess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
@@ -116,6 +127,7 @@ def test_kill_9_an_den_steuernden_prozess(tmp_path: Path, monkeypatch: pytest.Mo
     ausgabe, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, ausgabe[-3000:]
     assert _reste(paths) == [] and not any(paths.inbox.iterdir())
+    assert not any(paths.lauf_dir.iterdir())  # auch das Gelesene des abgebrochenen Laufs ist weg
     nachher = _werte(paths)
     assert [w for w in nachher if str(w[0]) != str(D23)] == werte
     assert any(str(w[0]) == str(D23) for w in nachher)

@@ -2,9 +2,11 @@
 
 
 import datetime as dt
+import shutil
 
 import dagster as dg
 
+from pipelines.assets.lesen import LESESTRANG_KEYS
 from pipelines.constants import GROUP_INGEST, SCHREIBER_TAGS
 from pipelines.metadaten import befund_tabelle, tabelle
 from pipelines.partitions import (
@@ -16,6 +18,7 @@ from pipelines.partitions import (
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.eingangsbefunde import Eingangsbefunde, eingangsbefunde
+from sozial_dwh.gelesen import lauf_ordner
 from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
@@ -130,7 +133,7 @@ def _check_ergebnis(zahlen: dict, befunde: Eingangsbefunde, paths) -> dg.AssetCh
 @dg.multi_asset(
     op_tags=SCHREIBER_TAGS,
     specs=[
-        dg.AssetSpec(["ops", "dateien"], group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"]],
+        dg.AssetSpec(["ops", "dateien"], group_name=GROUP_INGEST, deps=[["raw", "ref_gebiete"], *LESESTRANG_KEYS],
                      description="Dateiregister: eine Zeile je gesehener Datei mit Status (geladen, abgelehnt, ersetzt)."),
         dg.AssetSpec(["quarantine", "zeilen"], group_name=GROUP_INGEST,
                      description="Zurückgehaltene Zeilen: eine Zeile je Fehler mit Datei, Blatt, Zeile, Spalte und Grund."),
@@ -172,11 +175,14 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
             )
         # Dateien werden erst gelöscht, wenn der ganze Lauf übernommen ist (bis dahin liegen sie auch im Eingang).
         vorher = con.execute("select coalesce(max(datei_id), 0) from ops.dateien").fetchall()[0][0]
+        gelesen = lauf_ordner(paths, context.run_id)  # was die Lesestränge gelesen haben (pipelines/assets/lesen.py)
         try:
             summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
-                                   remove=warehouse_db.defer_inbox_removal, auswahl=auswahl)
+                                   remove=warehouse_db.defer_inbox_removal, auswahl=auswahl,
+                                   gelesen=gelesen if gelesen.is_dir() else None)
         finally:
             zellen.release()  # alles gelesen: Speicher der Zellspeicher zurückgeben, bevor die Modelle rechnen
+            shutil.rmtree(gelesen, ignore_errors=True)  # geladen (oder der Lauf scheitert): nicht mehr gebraucht
         # Die Dateien dieses Laufs (Nummern aus einer Folge, also größer als alle früheren) tragen seine Run-ID:
         # daran zählen Konsole, Prüfbericht und Oberfläche (sozial_dwh.zusammenfassung.lauf_zahlen).
         con.execute("update ops.dateien set lauf_id = ? where datei_id > ?", [context.run_id, vorher])
