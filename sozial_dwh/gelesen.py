@@ -6,7 +6,7 @@ aus dem Zellspeicher schreibt DuckDB stückweise, keine Zelle geht durch Python)
 ein Manifest `gelesen.json` mit dem Befund (Quelle, Lieferprofil, Gemeinde, Stichtage, Fehler, Meldungen,
 Zeilenzahlen, SHA-256 und Größe der gelesenen Bytes, Formatversion). So kann ein anderer Prozess lesen, als der, der
 lädt: `lade_gelesen` macht aus dem Ordner wieder ein `Verdict`, dessen Tabellen direkt aus den Parquet-Dateien ins
-Warehouse gehen (`sources.zellen.ParquetZeilen`), und `ingest.ingest_inbox(..., gelesen=ORDNER)` nimmt es für jede
+Warehouse gehen (`sources.zellen.ParquetZeilen`), und `ingest.ingest_inbox(..., vorab=vorab_aus(ORDNER))` nimmt es für jede
 Datei, deren Bytes (SHA-256) noch dieselben sind; sonst liest es selbst, wie bisher.
 
 Der Ordner entsteht unter einem versteckten Namen und wird erst vollständig umbenannt: ein abgebrochenes Lesen
@@ -403,3 +403,11 @@ def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress
     finally:
         zellen.release()
     return ergebnis
+
+
+def vorab_aus(ordner: Path):
+    """Für `ingest.ingest_inbox(..., vorab=…)`: das in `ordner` Gelesene zu einer Datei und ihrer SHA-256."""
+    def vorab(path: Path, sha: str):
+        return fuer_datei(ordner, path, sha)
+
+    return vorab

@@ -38,7 +38,6 @@ import duckdb
 from sozial_dwh import config
 from sozial_dwh.config import Paths
 from sozial_dwh.diskspace import DiskFull, is_disk_full
-from sozial_dwh.gelesen import ParquetQuarantaene, fuer_datei
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
 from sozial_dwh.profile import Profil, Profile
 from sozial_dwh.readers.safety import unfinished_files
@@ -491,10 +490,15 @@ def move_entry(path: Path, target: Path) -> None:
         path.unlink()
 
 
+# Liefert zu einer Datei und ihrer SHA-256 das schon Gelesene (oder None: dann wird sie hier gelesen)
+Vorab = Callable[[Path, str], "Verdict | None"]
+
+
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink,
-                 auswahl: Callable[[Lieferung], bool] | None = None, gelesen: Path | None = None) -> IngestSummary:
+                 auswahl: Callable[[Lieferung], bool] | None = None,
+                 vorab: Vorab | None = None) -> IngestSummary:
     """Verarbeitet alle Einträge im Eingang in Namensreihenfolge.
 
     Dateien, die gerade noch geschrieben werden oder in Excel/LibreOffice geöffnet sind, werden in diesem
@@ -505,8 +509,9 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
     `auswahl` (Lauf für einen Stichtag) entscheidet je Datei an Quelle und Stichtagen, ob sie jetzt geladen wird;
     die übrigen bleiben unberührt im Eingang (`summary.zurueckgestellt`). Zeigt erst der Inhalt Quelle oder Stichtag,
     entscheidet sie nach dem Lesen – die Datei wird dafür nicht zweimal gelesen.
-    `gelesen`: Ordner, in den andere Prozesse die Dateien dieses Laufs schon gelesen haben (`gelesen.lesen_nach`,
-    je Datei `<gelesen>/<sha256>/`); eine Datei, deren Bytes dort liegen, wird nicht noch einmal gelesen.
+    `vorab`: liefert zu (Datei, SHA-256) das schon Gelesene, etwa aus einem Ordner, in den andere Prozesse die Dateien
+    dieses Laufs gelesen haben (`sozial_dwh.gelesen.vorab_aus`); eine Datei, zu deren Bytes es nichts gibt, wird hier
+    gelesen.
     Verknüpfungen, Ordner und Sonderdateien werden in jedem Lauf abgelehnt (auch in einem Lauf für einen Stichtag).
     Ein unerwarteter Fehler bei einem Eintrag lehnt diesen ab (`summary.abgelehnt`), die übrigen laufen weiter;
     nur eine volle Platte (`DiskFull`) beendet den Lauf.
@@ -537,7 +542,7 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
         try:
             if kind == "file":
                 ingest_file(paths, con, matcher, path, summary, remove=remove,
-                            auswahl=auswahl if path in nach_lesen else None, gelesen=gelesen)
+                            auswahl=auswahl if path in nach_lesen else None, vorab=vorab)
             else:
                 _reject_entry(paths, con, path, kind, summary, remove)
         except BaseException as exc:
@@ -559,12 +564,11 @@ def _disk_full(paths: Paths, path: Path, exc: BaseException) -> DiskFull:
 
 def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, path: Path,
                 summary: IngestSummary, remove: RemoveFromInbox = _unlink,
-                auswahl: Callable[[Lieferung], bool] | None = None, gelesen: Path | None = None) -> None:
+                auswahl: Callable[[Lieferung], bool] | None = None, vorab: Vorab | None = None) -> None:
     """Eine Datei laden oder ablehnen. Mit `auswahl` bleibt sie im Eingang, wenn das Gelesene nicht zum Lauf passt.
 
-    Das Gelesene kommt, wenn vorhanden, aus `vorab_gelesen` (dieser Prozess), sonst aus dem Ordner `gelesen`
-    (`<gelesen>/<sha256>/`, von `gelesen.lesen_nach` in einem anderen Prozess geschrieben, für genau diese Bytes),
-    sonst liest die Funktion die Datei selbst."""
+    Das Gelesene kommt, wenn vorhanden, aus `vorab_gelesen` (dieser Prozess), sonst von `vorab` (z. B. in einem
+    anderen Prozess für genau diese Bytes gelesen, `sozial_dwh.gelesen`), sonst liest die Funktion die Datei selbst."""
     if display_name(path) != path.name:
         _reject_unreadable_name(paths, con, path, summary, remove)
         return
@@ -577,7 +581,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
         _reject_duplicate(paths, con, path, sha, known[0], summary, remove)  # byte-gleiche Kopie liegt im Archiv
         return
     verdict = ((_vorab.pop(sha, None) if _vorab else None)
-               or (fuer_datei(gelesen, path, sha) if gelesen is not None else None)
+               or (vorab(path, sha) if vorab is not None else None)
                or inspect_file(path, matcher, profile=lieferprofile(paths.reference)))
     if auswahl is not None and not auswahl(verdict.lieferung):  # erst der Inhalt zeigt: Datei für einen anderen Lauf
         if verdict.result:
@@ -604,8 +608,9 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
         for table, rows in result.tables.items():
             if rows:
                 insert_rows(con, table, rows, datei_id)  # Zellspeicher stückweise, ohne Umweg über Python
-        if isinstance(result.quarantine, ParquetQuarantaene):  # in einem anderen Prozess gelesen
-            result.quarantine.insert_into(con, datei_id, verdict.quelle)
+        einfuegen = getattr(result.quarantine, "insert_into", None)  # in einem anderen Prozess gelesen (Parquet)
+        if einfuegen is not None:
+            einfuegen(con, datei_id, verdict.quelle)
         elif result.quarantine:
             con.executemany(
                 "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert) values (?, ?, ?, ?, ?, ?, ?)",

@@ -24,7 +24,7 @@ import pytest
 
 from sozial_dwh import config, ingest, warehouse
 from sozial_dwh.config import Paths
-from sozial_dwh.gelesen import FORMAT, MANIFEST, lade_gelesen
+from sozial_dwh.gelesen import FORMAT, MANIFEST, lade_gelesen, vorab_aus
 from sozial_dwh.ingest import IngestSummary, ingest_inbox, sha256_of
 from sozial_dwh.reference import GebietMatcher, load_gebiete
 from sozial_dwh.sources import zellen
@@ -110,7 +110,7 @@ def in_den_eingang(home: Paths, dateien: list[Path]) -> list[Path]:
 def eingang(home: Paths, gelesen: Path | None = None) -> IngestSummary:
     matcher = GebietMatcher(load_gebiete(home.reference))
     with warehouse.connect(home) as con:
-        return ingest_inbox(home, con, matcher, pause_s=0, gelesen=gelesen)
+        return ingest_inbox(home, con, matcher, pause_s=0, vorab=vorab_aus(gelesen) if gelesen is not None else None)
 
 
 def stand(home: Paths, basis: Path) -> dict[str, object]:

@@ -18,7 +18,7 @@ from pipelines.partitions import (
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
 from sozial_dwh.eingangsbefunde import Eingangsbefunde, eingangsbefunde
-from sozial_dwh.gelesen import lauf_ordner
+from sozial_dwh.gelesen import lauf_ordner, vorab_aus
 from sozial_dwh.ingest import Lieferung, ingest_inbox
 from sozial_dwh.reference import REFERENZ_TABELLEN, GebietMatcher, load_gebiete, load_reference_tables
 from sozial_dwh.sources import READERS, zellen
@@ -179,7 +179,7 @@ def eingang(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         try:
             summary = ingest_inbox(paths, con, matcher, progress=context.log.info,
                                    remove=warehouse_db.defer_inbox_removal, auswahl=auswahl,
-                                   gelesen=gelesen if gelesen.is_dir() else None)
+                                   vorab=vorab_aus(gelesen) if gelesen.is_dir() else None)
         finally:
             zellen.release()  # alles gelesen: Speicher der Zellspeicher zurückgeben, bevor die Modelle rechnen
             shutil.rmtree(gelesen, ignore_errors=True)  # geladen (oder der Lauf scheitert): nicht mehr gebraucht
