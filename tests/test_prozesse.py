@@ -139,3 +139,14 @@ def _lebt(pid: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def test_prozesse_falsch_angegeben(home: Paths, monkeypatch: pytest.MonkeyPatch, capsys):
+    from sozial_dwh.cli import main
+
+    assert main(["run", "--prozesse", "0"]) == 2
+    assert "--prozesse: mindestens 1." in capsys.readouterr().err
+    monkeypatch.setenv("SOZIAL_DWH_PROZESSE", "zwei")
+    assert main(["run"]) == 2
+    assert "SOZIAL_DWH_PROZESSE='zwei' ist keine ganze Zahl." in capsys.readouterr().err
+    assert not home.warehouse.exists()  # nichts gelaufen
