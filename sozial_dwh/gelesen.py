@@ -377,12 +377,15 @@ def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress
     """Liest die Dateien eines Strangs aus dem Eingang nach `lauf_ordner` (architektur.md §11.1). Fasst das Warehouse
     nicht an und lehnt nichts ab: was hier nicht gelesen werden kann (Datei ändert sich gerade, unerwarteter Fehler),
     liest das Laden selbst noch einmal und meldet es dort wie bisher."""
-    from sozial_dwh.ingest import display_name, inbox_entries
+    from sozial_dwh import ingest
+    from sozial_dwh.ingest import display_name, inbox_entries, sha256_of
     from sozial_dwh.reference import GebietMatcher, load_gebiete
     from sozial_dwh.sources import lieferprofile, zellen
 
     ergebnis = StrangErgebnis()
     dateien = strang_dateien([e.path for e in inbox_entries(paths) if e.kind == "file"], strang, straenge)
+    if ingest._vorab:  # im selben Prozess schon gelesen (Stichtag erst im Inhalt): das Laden nimmt jenes Ergebnis
+        dateien = [p for p in dateien if sha256_of(p) not in ingest._vorab]
     if not dateien:
         return ergebnis
     matcher = GebietMatcher(load_gebiete(paths.reference))
