@@ -197,18 +197,26 @@ def _tabellen_speichern(con, ausgabe: Ausgabe, tabellen, jetzt: dt.datetime, pru
         for tabelle, frame, maske in tabellen:
             veroeffentlicht = frame.mask(maske)
             veroeffentlicht.insert(0, "bericht_id", ausgabe.bericht_id)
-            veroeffentlicht["gesperrte_spalten"] = [
-                [c for c in maske.columns if maske.at[i, c]] for i in maske.index]
+            veroeffentlicht["gesperrte_spalten"] = pd.Series(  # Listen, auch in einer leeren Tabelle
+                [[c for c in maske.columns if maske.at[i, c]] for i in maske.index], index=maske.index, dtype=object)
+            # DuckDB schließt den Typ einer Textspalte aus den ersten Zeilen; sind die alle leer (keine gesperrte Zelle,
+            # kein Hinweis), wäre es NULL, und der erste Wert danach scheitert. Deshalb alle Zeilen ansehen.
+            con.execute(f"set pandas_analyze_sample = {max(len(veroeffentlicht), 1000)}")
             con.register("veroeffentlicht_df", veroeffentlicht)
             name = tabelle.name  # aus TABELLEN im Code, nie aus Benutzereingaben
-            vorhanden = con.execute("select count(*) from duckdb_tables() where schema_name = 'bericht' "
-                                    "and table_name = ?", [name]).fetchall()[0][0]
-            if vorhanden:
-                con.execute(f"create or replace table bericht.{name} as select * from bericht.{name} "
-                            "where bericht_id <> ? union all by name select * from veroeffentlicht_df",
-                            [ausgabe.bericht_id])
-            else:
-                con.execute(f"create table bericht.{name} as select * from veroeffentlicht_df")
+            neu = dict(con.execute("select column_name, column_type from (describe select * from veroeffentlicht_df)"
+                                   ).fetchall())
+            alt = dict(con.execute("select column_name, data_type from duckdb_columns() where schema_name = 'bericht' "
+                                   "and table_name = ?", [name]).fetchall())
+            try:
+                if alt:
+                    con.execute(f"create or replace table bericht.{name} as select {_spalten(alt, neu)} from "
+                                f"bericht.{name} where bericht_id <> ? union all by name select {_spalten(neu, alt)} "
+                                "from veroeffentlicht_df", [ausgabe.bericht_id])
+                else:
+                    con.execute(f"create table bericht.{name} as select {_spalten(neu, {})} from veroeffentlicht_df")
+            except duckdb.Error as exc:
+                raise BerichtFehler(f"Tabelle bericht.{name} lässt sich nicht speichern: {exc}") from exc
             # COMMENT ON nimmt keine gebundenen Werte; der Text stammt aus TABELLEN im Code.
             kommentar = (f"{tabelle.titel} – veröffentlichter Stand je Berichtsausgabe (gesperrte Zellen NULL, "
                          "siehe gesperrte_spalten).").replace("'", "''")
@@ -225,6 +233,29 @@ def _tabellen_speichern(con, ausgabe: Ausgabe, tabellen, jetzt: dt.datetime, pru
 
 
 # --- Dateien -------------------------------------------------------------------------------------------
+
+LISTE = "gesperrte_spalten"
+
+
+def _spalten(typen: dict[str, str], andere: dict[str, str]) -> str:
+    """Die Spalten für `select`, mit Typ: Eine Spalte ohne Typ (nur leere Werte, etwa keine Konferenz bis zum
+    Stichtag oder keine gesperrte Zelle: DuckDB-Typ NULL bzw. NULL[]) bekommt den Typ derselben Spalte der anderen
+    Ausgabe, sonst Text – sonst scheitert das Zusammenführen der Ausgaben an „VARCHAR -> NULL“. Namen und Typen
+    kommen aus dem Warehouse bzw. aus TABELLEN im Code."""
+    teile = []
+    for name, typ in typen.items():
+        if name == LISTE and typ != "VARCHAR[]":  # immer eine Liste von Spaltennamen
+            # leere Tabelle einer früheren Fassung: DOUBLE ohne Zeilen, lässt sich nicht in eine Liste umwandeln
+            teile.append(f'cast("{name}" as VARCHAR[]) as "{name}"' if typ.endswith("[]")
+                         else f'cast(null as VARCHAR[]) as "{name}"')
+        elif "NULL" in typ:
+            ziel = andere.get(name, "")
+            ziel = ziel if ziel and "NULL" not in ziel else typ.replace('"NULL"', "VARCHAR")
+            teile.append(f'cast("{name}" as {ziel}) as "{name}"')
+        else:
+            teile.append(f'"{name}"')
+    return ", ".join(teile)
+
 
 def _pruefsumme(csvs: list[Path]) -> str:
     digest = hashlib.sha256()
