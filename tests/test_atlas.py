@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import os
 import re
@@ -26,7 +25,7 @@ import openpyxl
 import pytest
 
 from sozial_dwh.bericht import atlas, karten
-from tests.test_browser import CHROMIUM, _pflicht
+from tests.test_browser import CHROMIUM, _voraussetzungen
 
 EBENEN = ("sozialraum", "gebiet", "stadtbezirk")
 
@@ -223,16 +222,7 @@ def test_keine_summengruppe_mit_genau_einer_sperrung(demo):
 
 @pytest.fixture
 def browser():
-    fehlt = []
-    if not CHROMIUM.is_file():
-        fehlt.append(f"Chromium fehlt unter {CHROMIUM} (Debian: `apt-get install chromium`)")
-    if importlib.util.find_spec("playwright") is None:
-        fehlt.append("das Python-Paket `playwright` fehlt (`pip install -e \".[dev]\"`)")
-    if fehlt:
-        grund = "Browser-Test des Atlas nicht möglich: " + "; ".join(fehlt)
-        if _pflicht():
-            pytest.fail(grund + " – in der CI ist dieser Test Pflicht (.ci/run installiert beides).", pytrace=False)
-        pytest.skip(grund)
+    _voraussetzungen("des Atlas")
     from playwright.sync_api import sync_playwright
 
     args = ["--disable-background-networking", "--disable-dev-shm-usage"]

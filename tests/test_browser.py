@@ -53,14 +53,15 @@ def _pflicht() -> bool:
     return ci or os.environ.get("SOZIAL_DWH_BROWSERTEST", "").strip().lower() == "pflicht"
 
 
-def _voraussetzungen() -> None:
+def _voraussetzungen(was: str = "der Dagster-Oberfläche") -> None:
+    """Chromium und Playwright da? Sonst lokal übersprungen, in der CI gescheitert (auch für tests/test_atlas.py)."""
     fehlt = []
     if not CHROMIUM.is_file():
         fehlt.append(f"Chromium fehlt unter {CHROMIUM} (Debian: `apt-get install chromium`)")
     if importlib.util.find_spec("playwright") is None:
         fehlt.append("das Python-Paket `playwright` fehlt (`pip install -e \".[dev]\"`)")
     if fehlt:
-        grund = "Browser-Test der Dagster-Oberfläche nicht möglich: " + "; ".join(fehlt)
+        grund = f"Browser-Test {was} nicht möglich: " + "; ".join(fehlt)
         if _pflicht():
             pytest.fail(grund + " – in der CI ist dieser Test Pflicht (.ci/run installiert beides).", pytrace=False)
         pytest.skip(grund)
