@@ -32,6 +32,7 @@ from typing import TextIO
 import dagster as dg
 
 from sozial_dwh.config import Paths
+from sozial_dwh.modellschritte import schritt_nach_name
 from sozial_dwh.validation.regeln import regeln_fuer
 
 PROTOKOLL_ORDNER = "logs"
@@ -52,6 +53,9 @@ def schritt_name(step_key: str) -> str:
     """Was ein Schritt tut, auf Deutsch: „Eingang lesen“, „staging.stg_sgb2 rechnen und prüfen“."""
     if step_key in _NAMEN:
         return _NAMEN[step_key]
+    modellschritt = schritt_nach_name(step_key)  # mehrere SQL-Modelle in einem Schritt (sozial_dwh.modellschritte)
+    if modellschritt is not None:
+        return modellschritt.beschreibung()
     schema, _, tabelle = step_key.partition("__")
     if not tabelle:
         return step_key

@@ -14,7 +14,7 @@ import dagster as dg
 
 from pipelines.ausfuehren import alles_ausfuehren
 from pipelines.export import run_berichte
-from pipelines.fortschritt import Ausgabe, dauer
+from pipelines.fortschritt import Ausgabe, dauer, schritt_name
 from pipelines.resources import BLOCKIERT, ERFOLGREICH, FEHLER, run_outcome
 from sozial_dwh import diskspace, warehouse
 from sozial_dwh.bericht.ausgabe import MANIFEST
@@ -72,7 +72,11 @@ def run_all(paths: Paths, progress: Callable[[str], None] | None = None, ausgabe
                     continue  # oben mit Regel und Befund gemeldet
                 while error.cause is not None:
                     error = error.cause
-                progress(f"FEHLER in Schritt {event.step_key}: {_deutsch(error.message.strip(), paths, gemeldet)}")
+                # mehrere Modelle in einem Schritt: die Tabelle steht in den Metadaten des Fehlers (pipelines/assets/sql.py)
+                fehlschlag = event.event_specific_data.user_failure_data
+                tabelle = fehlschlag.metadata.get("tabelle") if fehlschlag is not None else None
+                wo = schritt_name(event.step_key) + (f", Tabelle {tabelle.value}" if tabelle is not None else "")
+                progress(f"FEHLER in Schritt „{wo}“: {_deutsch(error.message.strip(), paths, gemeldet)}")
         for event in teardown_errors:
             error = event.event_specific_data.error
             while error.cause is not None:

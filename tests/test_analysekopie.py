@@ -241,7 +241,7 @@ def test_failing_step_discards_whole_run(home: Paths, monkeypatch: pytest.Monkey
     messages: list[str] = []
     assert run_all(home, progress=messages.append) == 1
     text = "\n".join(messages)
-    assert re.search(r"FEHLER in Schritt mart__indikator_werte: .*Festplatte voll \(simuliert\)", text), text
+    assert re.search(r"FEHLER in Schritt „[^“]* rechnen, Tabelle mart\.indikator_werte“: .*Festplatte voll \(simuliert\)", text), text
     assert "bleiben im vorherigen Stand" in text and "bleiben im Eingang" in text
     assert sha(home.warehouse) == warehouse_sha and sha(home.analyse) == analyse_sha
     assert [p.name for p in home.inbox.iterdir()] == [wide.name]

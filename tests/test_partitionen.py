@@ -166,8 +166,8 @@ def test_partition_run_leaves_other_stichtage_in_inbox(zwei_jahre):
     assert result.success
     assert sorted(p.name for p in paths.inbox.iterdir()) == ["kita_2023-03-01.xlsx", "sgb2_2024-12-31.xlsx"]
     gelaufen = {e.step_key for e in result.all_events if e.is_step_success}
-    assert "staging__stg_sgb2" in gelaufen and "mart__indikator_werte" in gelaufen
-    assert not gelaufen & {"staging__stg_kita", "staging__stg_konferenz_ergebnisse", "referenzdaten"}
+    assert "modelle_sgb2" in gelaufen and "modelle_dim_stichtag" in gelaufen
+    assert not gelaufen & {"modelle_kita", "modelle_konferenz_ergebnisse", "referenzdaten"}
     with duckdb.connect(str(paths.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from raw.kita where stichtag = date '2023-03-01'").fetchall() == [(0,)]
 
@@ -226,7 +226,7 @@ def test_failing_step_names_the_files_and_the_fix(zwei_jahre):
     result = alles_ausfuehren(instance, raise_on_error=False)
     assert not result.success
     [fehler] = [e.event_specific_data.error for e in result.all_events
-                if e.is_step_failure and e.step_key == "staging__stg_sgb2"]
+                if e.is_step_failure and e.step_key == "modelle_sgb2"]
     text = fehler.message
     assert "staging.stg_sgb2" in text and "sgb2_2022-12-31.xlsx" in text and "sozial-dwh check" in text
     # der Lauf wird verworfen: die Tabellen bleiben im Stand vor dem Lauf (keine halb neu berechneten)

@@ -1,8 +1,13 @@
 """Fabrik: jede Datei `sql/<schicht>/<tabelle>.sql` wird genau ein Asset `[<schicht>, <tabelle>]`.
 
+Gerechnet werden die Modelle in wenigen Schritten (`sozial_dwh.modellschritte`): je Schritt ein teilbares
+Multi-Asset (`can_subset`), das die ausgewählten Modelle in der Reihenfolge ihrer Abhängigkeiten rechnet. In der
+Oberfläche bleibt jedes Modell ein Asset mit Metadaten und Prüfungen und lässt sich einzeln materialisieren.
+
 Staging-Tabellen mit Prüfregeln (sozial_dwh.validation.regeln) tragen je Regel einen Asset-Check: nach dem
 Aufbau der Tabelle laufen die Great-Expectations-Prüfungen, zeilenweise Fehler gehen in die Quarantäne,
-blockierende Fehler halten die nachgelagerten Assets an.
+blockierende Fehler halten die nachgelagerten Assets an – im eigenen Schritt (er hört nach dem Tor auf) und in
+den Schritten danach (Dagster hält sie an, weil der Schritt an der blockierenden Prüfung scheitert).
 """
 
 
@@ -17,8 +22,9 @@ from pipelines.metadaten import frame_tabelle, tabelle
 from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
-from sozial_dwh.models import SqlModel, discover, references
-from sozial_dwh.validation.pruefen import abfrage_sql
+from sozial_dwh.modellschritte import Modellschritt, abhaengigkeiten, schritte_des_projekts
+from sozial_dwh.modellschritte import tabelle as tabellenname
+from sozial_dwh.models import SqlModel, discover
 from sozial_dwh.validation.regeln import Regel, regeln_fuer
 
 
@@ -32,14 +38,6 @@ def _check_spec(model: SqlModel, regel: Regel) -> dg.AssetCheckSpec:
         name=regel.id, asset=list(model.key), blocking=regel.blockierend,
         description=f"{regel.beschreibung} ({art}; Great Expectations {regel.erwartung})",
     )
-
-
-def _rule_deps(regeln: list[Regel], own: tuple[str, str]) -> set[tuple[str, str]]:
-    deps: set[tuple[str, str]] = set()
-    for abfrage in {r.abfrage for r in regeln}:
-        deps |= references(abfrage_sql(abfrage))
-    deps.discard(own)
-    return deps
 
 
 def _check_results(model: SqlModel, ergebnisse, bericht: str) -> list[dg.AssetCheckResult]:
@@ -110,103 +108,132 @@ def _transient(exc: Exception) -> bool:
         isinstance(exc, OSError) and not isinstance(exc, (FileNotFoundError, PermissionError)))
 
 
-def build_sql_asset(model: SqlModel) -> dg.AssetsDefinition:
-    table = f"{model.schema}.{model.name}"
-    regeln = regeln_fuer(table)
-    deps = set(model.deps) | _rule_deps(regeln, model.key)
-    quelle = _quelle(model)
-
+def build_sql_step(schritt: Modellschritt) -> dg.AssetsDefinition:
+    """Ein Schritt (sozial_dwh.modellschritte): ein teilbares Multi-Asset, je Modell ein Asset mit seinen Prüfungen."""
     # `backfill_policy` ist in Dagster 1.13 „beta“: die Warnung bei jedem Laden der Definitions (auch in jeder
     # Ausgabe von `sozial-dwh`) hilft niemandem, der Daten abgibt.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=r".*backfill_policy.*beta")
-        return _sql_asset_definition(model, table, regeln, deps, quelle)
+        return _schritt_definition(schritt)
 
 
-def _sql_asset_definition(model: SqlModel, table: str, regeln: list[Regel], deps: set, quelle: str | None
-                          ) -> dg.AssetsDefinition:
-    @dg.asset(
-        key=list(model.key),
-        deps=[list(dep) for dep in sorted(deps)],
-        group_name=LAYER_GROUPS[model.schema],
-        description=model.description or None,
+def _schritt_definition(schritt: Modellschritt) -> dg.AssetsDefinition:
+    regeln = {m.key: regeln_fuer(tabellenname(m)) for m in schritt.modelle}
+    specs = [dg.AssetSpec(
+        key=list(m.key),
+        deps=[list(dep) for dep in sorted(abhaengigkeiten(m))],
+        group_name=LAYER_GROUPS[m.schema],
+        description=m.description or None,
         kinds={"duckdb", "sql"},
+        skippable=True,  # nach einer gescheiterten blockierenden Prüfung bleiben die abhängigen Modelle aus
+    ) for m in schritt.modelle]
+
+    @dg.multi_asset(
+        name=schritt.name,
+        specs=specs,
+        check_specs=[_check_spec(m, regel) for m in schritt.modelle for regel in regeln[m.key]],
+        can_subset=True,
         op_tags=SCHREIBER_TAGS,
-        check_specs=[_check_spec(model, regel) for regel in regeln],
-        partitions_def=STICHTAGE if model.partitioniert else None,
+        description=f"Schritt: {schritt.beschreibung()}.",
+        partitions_def=STICHTAGE if schritt.partitioniert else None,
         # Mehrere Stichtage (Nachberechnung in der Oberfläche) in einem Lauf: es arbeitet immer nur ein Lauf
-        backfill_policy=dg.BackfillPolicy.single_run() if model.partitioniert else None,
+        backfill_policy=dg.BackfillPolicy.single_run() if schritt.partitioniert else None,
     )
-    def _sql_asset(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
+    def _modelle(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource):
         # Partition: nur diese Stichtage neu; ohne Partition (Job „alles“): die ganze Tabelle
         stichtage = None
-        if model.partitioniert and (context.has_partition_key or context.has_partition_key_range):
+        if schritt.partitioniert and (context.has_partition_key or context.has_partition_key_range):
             stichtage = [stichtag_aus_key(k) for k in context.partition_keys]
-        ergebnisse = []
-        bericht = ""
-        try:
-            with warehouse_db.connect() as con:
-                if stichtage is None:
-                    warehouse.run_sql_file(con, model.path)
-                else:
-                    warehouse.run_sql_partition(con, model.path, stichtage)
-                if regeln:
-                    pruef_start = time.perf_counter()
-                    from sozial_dwh.validation.bericht import schreibe_bericht
-                    from sozial_dwh.validation.pruefen import (
-                        entferne_alte_quarantaene,
-                        lade_parameter,
-                        pruefe_tabelle,
-                    )
+        ausgewaehlt = [m for m in schritt.modelle if dg.AssetKey(list(m.key)) in context.selected_asset_keys]
+        checks = context.selected_asset_check_keys
+        for nummer, model in enumerate(ausgewaehlt):
+            ergebnisse = yield from _modell(context, warehouse_db, model, regeln[model.key], stichtage, checks)
+            gescheitert = [e.regel.id for e in ergebnisse if e.regel.blockierend and not e.erfolgreich]
+            if gescheitert:
+                rest = [tabellenname(m) for m in ausgewaehlt[nummer + 1:]]
+                if rest:  # alle übrigen Modelle des Schritts hängen von diesem ab (sozial_dwh.modellschritte)
+                    context.log.warning(
+                        f"Blockierende Prüfung {', '.join(gescheitert)} auf {tabellenname(model)} gescheitert: "
+                        f"{', '.join(rest)} werden in diesem Lauf nicht berechnet und bleiben im vorherigen Stand.")
+                return
 
-                    entferne_alte_quarantaene(con, table, stichtage)
-                    ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
-                                                lauf_id=context.run_id, stichtage=stichtage)
-                    bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
-                    pruefdauer = time.perf_counter() - pruef_start
-                    for e in ergebnisse:
-                        if not e.erfolgreich:
-                            context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
-                rows = warehouse.table_row_count(con, model.schema, model.name)
-                preview = _preview(con, model)
-                dateien = _dateien(con, quelle, stichtage) if quelle else None
-                je_stichtag = (con.execute(f'select stichtag, count(*) from "{model.schema}"."{model.name}" '
-                                           "group by stichtag order by stichtag").fetchall()
-                               if model.partitioniert and stichtage is None else [])
-        except Exception as exc:
-            if _transient(exc):
-                raise dg.RetryRequested(max_retries=2, seconds_to_wait=3) from exc
-            wo = f" für Stichtag {', '.join(map(str, stichtage))}" if stichtage else ""
-            raise dg.Failure(
-                description=f"{table}{wo} ließ sich nicht berechnen: {exc}. Das Warehouse bleibt im vorherigen Stand. "
-                            f"{_verdaechtige(warehouse_db, quelle, stichtage)}"
-                            f"Die SQL-Datei ist {model.path.relative_to(model.path.parents[2])}.",
-            ) from exc
-        context.log.info(f"{table}: {rows} Zeilen" + (f" (neu berechnet: Stichtag {', '.join(map(str, stichtage))})"
-                                                     if stichtage else ""))
-        metadata = {
-            "dagster/row_count": rows,
-            "sql": dg.MetadataValue.path(str(model.path)),
-            "vorschau": preview,
-        }
-        if dateien is not None:
-            metadata["dateien"] = dateien
-        if regeln:
-            metadata["pruefbericht"] = dg.MetadataValue.path(bericht)
-            metadata["quarantaene_zeilen"] = sum(e.quarantaene for e in ergebnisse)
-            metadata["pruefdauer_s"] = round(pruefdauer, 3)  # Great Expectations, Quarantäne, Prüfbericht
-        if je_stichtag:
-            # Lauf ohne Partition: jede vorhandene Stichtag-Partition als materialisiert melden
-            stichtage_anmelden(context.instance, [s for s, _ in je_stichtag])
-            for stichtag, anzahl in je_stichtag:
-                context.log_event(dg.AssetMaterialization(
-                    asset_key=context.asset_key, partition=stichtag_key(stichtag),
-                    metadata={"dagster/row_count": anzahl, "vollstaendig_neu_berechnet": True}))
-        yield dg.MaterializeResult(metadata=metadata)
-        yield from _check_results(model, ergebnisse, bericht)
+    return _modelle
 
-    return _sql_asset
+
+def _modell(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource, model: SqlModel,
+            regeln: list[Regel], stichtage: list | None, checks):
+    """Rechnet und prüft ein Modell; liefert Materialisierung und Prüfergebnisse, gibt die Ergebnisse zurück."""
+    table = tabellenname(model)
+    quelle = _quelle(model)
+    ergebnisse = []
+    bericht = ""
+    try:
+        with warehouse_db.connect() as con:
+            if stichtage is None:
+                warehouse.run_sql_file(con, model.path)
+            else:
+                warehouse.run_sql_partition(con, model.path, stichtage)
+            if regeln:
+                pruef_start = time.perf_counter()
+                from sozial_dwh.validation.bericht import schreibe_bericht
+                from sozial_dwh.validation.pruefen import (
+                    entferne_alte_quarantaene,
+                    lade_parameter,
+                    pruefe_tabelle,
+                )
+
+                entferne_alte_quarantaene(con, table, stichtage)
+                ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
+                                            lauf_id=context.run_id, stichtage=stichtage)
+                bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
+                pruefdauer = time.perf_counter() - pruef_start
+                for e in ergebnisse:
+                    if not e.erfolgreich:
+                        context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
+            rows = warehouse.table_row_count(con, model.schema, model.name)
+            preview = _preview(con, model)
+            dateien = _dateien(con, quelle, stichtage) if quelle else None
+            je_stichtag = (con.execute(f'select stichtag, count(*) from "{model.schema}"."{model.name}" '
+                                       "group by stichtag order by stichtag").fetchall()
+                           if model.partitioniert and stichtage is None else [])
+    except Exception as exc:
+        if _transient(exc):
+            raise dg.RetryRequested(max_retries=2, seconds_to_wait=3) from exc
+        wo = f" für Stichtag {', '.join(map(str, stichtage))}" if stichtage else ""
+        raise dg.Failure(
+            description=f"{table}{wo} ließ sich nicht berechnen: {exc}. Das Warehouse bleibt im vorherigen Stand. "
+                        f"{_verdaechtige(warehouse_db, quelle, stichtage)}"
+                        f"Die SQL-Datei ist {model.path.relative_to(model.path.parents[2])}.",
+            metadata={"tabelle": table},
+        ) from exc
+    context.log.info(f"{table}: {rows} Zeilen" + (f" (neu berechnet: Stichtag {', '.join(map(str, stichtage))})"
+                                                 if stichtage else ""))
+    key = dg.AssetKey(list(model.key))
+    metadata = {
+        "dagster/row_count": rows,
+        "sql": dg.MetadataValue.path(str(model.path)),
+        "vorschau": preview,
+    }
+    if dateien is not None:
+        metadata["dateien"] = dateien
+    if regeln:
+        metadata["pruefbericht"] = dg.MetadataValue.path(bericht)
+        metadata["quarantaene_zeilen"] = sum(e.quarantaene for e in ergebnisse)
+        metadata["pruefdauer_s"] = round(pruefdauer, 3)  # Great Expectations, Quarantäne, Prüfbericht
+    if je_stichtag:
+        # Lauf ohne Partition: jede vorhandene Stichtag-Partition als materialisiert melden
+        stichtage_anmelden(context.instance, [s for s, _ in je_stichtag])
+        for stichtag, anzahl in je_stichtag:
+            context.log_event(dg.AssetMaterialization(
+                asset_key=key, partition=stichtag_key(stichtag),
+                metadata={"dagster/row_count": anzahl, "vollstaendig_neu_berechnet": True}))
+    yield dg.MaterializeResult(asset_key=key, metadata=metadata)
+    for result in _check_results(model, ergebnisse, bericht):
+        if dg.AssetCheckKey(key, result.check_name) in checks:
+            yield result
+    return ergebnisse
 
 
 SQL_MODELS = discover()
-sql_assets = [build_sql_asset(model) for model in SQL_MODELS]
+MODELLSCHRITTE = schritte_des_projekts()
+sql_assets = [build_sql_step(schritt) for schritt in MODELLSCHRITTE]
