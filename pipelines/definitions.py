@@ -1,6 +1,8 @@
 """Der einzige Einstiegspunkt der Code-Location (workspace.yaml lädt dieses Modul)."""
 
 
+import os
+
 import dagster as dg
 
 from pipelines.executor import lauf_executor
@@ -9,6 +11,24 @@ from pipelines.jobs import ASSETS, alles, alles_starten, berichte, stichtag_lauf
 from pipelines.resources import WarehouseResource
 from pipelines.sensors import alles_nach_start, build_eingang_sensor, entwuerfe_nach_lauf
 from pipelines.zeitplaene import ZEITPLAENE
+
+# Welcher Executor: ab Werk `lauf_executor`; im Kubernetes-Cluster setzt das Helm-Beispiel (deploy/kubernetes/values.yaml)
+# `SOZIAL_DWH_EXECUTOR=k8s` für Code-Server, Lauf- und Schritt-Pods gleich.
+EXECUTOR_WAHL = "SOZIAL_DWH_EXECUTOR"
+
+
+def executor_aus_umgebung() -> dg.ExecutorDefinition:
+    """`lauf_executor` (Variable leer oder `lokal`) oder `lauf_executor_k8s` (Variable `k8s`, pipelines/executor_k8s.py)."""
+    wahl = os.environ.get(EXECUTOR_WAHL, "").strip().lower()
+    if wahl in ("", "lokal"):
+        return lauf_executor
+    if wahl == "k8s":
+        from pipelines.executor_k8s import lauf_executor_k8s  # braucht dagster-k8s (pip install ".[k8s]")
+
+        return lauf_executor_k8s
+    raise ValueError(f"{EXECUTOR_WAHL}={wahl!r} kennt das Projekt nicht. Erlaubt sind `lokal` (ab Werk, auch leer) "
+                     "und `k8s` (Kubernetes, deploy/kubernetes/README.md); bitte die Variable richtigstellen.")
+
 
 defs = dg.Definitions(
     assets=ASSETS,
@@ -20,6 +40,7 @@ defs = dg.Definitions(
     # (ab Werk aus, siehe pipelines/fortschritt.py)
     loggers=LOGGERS,
     # Ab Werk alle Schritte nacheinander in einem Prozess; mit `prozesse: N` (Laufkonfiguration
-    # execution.config.prozesse) in mehreren Prozessen, Schreiber des Warehouse nie gleichzeitig (pipelines/executor.py)
-    executor=lauf_executor,
+    # execution.config.prozesse) in mehreren Prozessen, Schreiber des Warehouse nie gleichzeitig (pipelines/executor.py);
+    # mit SOZIAL_DWH_EXECUTOR=k8s ein Pod je Schritt im Kubernetes-Cluster (pipelines/executor_k8s.py)
+    executor=executor_aus_umgebung(),
 )

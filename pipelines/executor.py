@@ -16,6 +16,9 @@ Warehouse braucht:
 Mehrere Prozesse brauchen eine Dagster-Instanz auf der Platte (nicht `DagsterInstance.ephemeral()`) und einen Job,
 der sich aus dem Modul rekonstruieren lässt – so startet ihn die Oberfläche und `sozial-dwh run`
 (`pipelines.ausfuehren.lauf_starten`).
+
+Im Kubernetes-Cluster (`deploy/kubernetes/`) wählt `SOZIAL_DWH_EXECUTOR=k8s` statt dessen
+`pipelines.executor_k8s.lauf_executor_k8s`: derselbe `LaufExecutor` um Dagsters `k8s_job_executor` (ein Pod je Schritt).
 """
 
 
