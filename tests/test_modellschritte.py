@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from sozial_dwh.models import discover
 from sozial_dwh.modellschritte import abhaengigkeiten, modellschritte
+from sozial_dwh.models import discover
 from sozial_dwh.validation.regeln import regeln_fuer
 
 

@@ -146,21 +146,24 @@ def _schritt_definition(schritt: Modellschritt) -> dg.AssetsDefinition:
             stichtage = [stichtag_aus_key(k) for k in context.partition_keys]
         ausgewaehlt = [m for m in schritt.modelle if dg.AssetKey(list(m.key)) in context.selected_asset_keys]
         checks = context.selected_asset_check_keys
-        for nummer, model in enumerate(ausgewaehlt):
-            ergebnisse = yield from _modell(context, warehouse_db, model, regeln[model.key], stichtage, checks)
-            gescheitert = [e.regel.id for e in ergebnisse if e.regel.blockierend and not e.erfolgreich]
-            if gescheitert:
-                rest = [tabellenname(m) for m in ausgewaehlt[nummer + 1:]]
-                if rest:  # alle übrigen Modelle des Schritts hängen von diesem ab (sozial_dwh.modellschritte)
-                    context.log.warning(
-                        f"Blockierende Prüfung {', '.join(gescheitert)} auf {tabellenname(model)} gescheitert: "
-                        f"{', '.join(rest)} werden in diesem Lauf nicht berechnet und bleiben im vorherigen Stand.")
-                return
+        with warehouse_db.connect() as con:  # eine Verbindung zur Arbeitskopie für den ganzen Schritt
+            for nummer, model in enumerate(ausgewaehlt):
+                ergebnisse = yield from _modell(context, warehouse_db, con, model, regeln[model.key], stichtage,
+                                                checks)
+                gescheitert = [e.regel.id for e in ergebnisse if e.regel.blockierend and not e.erfolgreich]
+                if gescheitert:
+                    rest = [tabellenname(m) for m in ausgewaehlt[nummer + 1:]]
+                    if rest:  # alle übrigen Modelle des Schritts hängen von diesem ab (sozial_dwh.modellschritte)
+                        context.log.warning(
+                            f"Blockierende Prüfung {', '.join(gescheitert)} auf {tabellenname(model)} gescheitert: "
+                            f"{', '.join(rest)} werden in diesem Lauf nicht berechnet und bleiben im vorherigen "
+                            "Stand.")
+                    return
 
     return _modelle
 
 
-def _modell(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource, model: SqlModel,
+def _modell(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource, con, model: SqlModel,
             regeln: list[Regel], stichtage: list | None, checks):
     """Rechnet und prüft ein Modell; liefert Materialisierung und Prüfergebnisse, gibt die Ergebnisse zurück."""
     table = tabellenname(model)
@@ -168,34 +171,33 @@ def _modell(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource, 
     ergebnisse = []
     bericht = ""
     try:
-        with warehouse_db.connect() as con:
-            if stichtage is None:
-                warehouse.run_sql_file(con, model.path)
-            else:
-                warehouse.run_sql_partition(con, model.path, stichtage)
-            if regeln:
-                pruef_start = time.perf_counter()
-                from sozial_dwh.validation.bericht import schreibe_bericht
-                from sozial_dwh.validation.pruefen import (
-                    entferne_alte_quarantaene,
-                    lade_parameter,
-                    pruefe_tabelle,
-                )
+        if stichtage is None:
+            warehouse.run_sql_file(con, model.path)
+        else:
+            warehouse.run_sql_partition(con, model.path, stichtage)
+        if regeln:
+            pruef_start = time.perf_counter()
+            from sozial_dwh.validation.bericht import schreibe_bericht
+            from sozial_dwh.validation.pruefen import (
+                entferne_alte_quarantaene,
+                lade_parameter,
+                pruefe_tabelle,
+            )
 
-                entferne_alte_quarantaene(con, table, stichtage)
-                ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
-                                            lauf_id=context.run_id, stichtage=stichtage)
-                bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
-                pruefdauer = time.perf_counter() - pruef_start
-                for e in ergebnisse:
-                    if not e.erfolgreich:
-                        context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
-            rows = warehouse.table_row_count(con, model.schema, model.name)
-            preview = _preview(con, model)
-            dateien = _dateien(con, quelle, stichtage) if quelle else None
-            je_stichtag = (con.execute(f'select stichtag, count(*) from "{model.schema}"."{model.name}" '
-                                       "group by stichtag order by stichtag").fetchall()
-                           if model.partitioniert and stichtage is None else [])
+            entferne_alte_quarantaene(con, table, stichtage)
+            ergebnisse = pruefe_tabelle(con, table, lade_parameter(warehouse_db.paths().reference),
+                                        lauf_id=context.run_id, stichtage=stichtage)
+            bericht = str(schreibe_bericht(con, warehouse_db.paths(), context.run_id))
+            pruefdauer = time.perf_counter() - pruef_start
+            for e in ergebnisse:
+                if not e.erfolgreich:
+                    context.log.warning(f"Prüfung {e.regel.id} ({e.regel.schwere}): {e.beobachtet}")
+        rows = warehouse.table_row_count(con, model.schema, model.name)
+        preview = _preview(con, model)
+        dateien = _dateien(con, quelle, stichtage) if quelle else None
+        je_stichtag = (con.execute(f'select stichtag, count(*) from "{model.schema}"."{model.name}" '
+                                   "group by stichtag order by stichtag").fetchall()
+                       if model.partitioniert and stichtage is None else [])
     except Exception as exc:
         if _transient(exc):
             raise dg.RetryRequested(max_retries=2, seconds_to_wait=3) from exc
