@@ -62,9 +62,10 @@ _log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 SPEICHER_ENV = "SOZIAL_DWH_DUCKDB_SPEICHER"
-# ein ganzer Lauf mit einer Lieferung von 2 Mio. Zeilen bleibt so unter 1 GiB (Benchmark `--lange-csv`);
-# `fact_bevoelkerung` braucht bei 50 Gemeinden gut 400 MB, die DuckDB nicht auslagern kann
-SPEICHER_STANDARD = "448MB"
+# DuckDB belegt bis zur Grenze, was es bekommt: die Grenze ist der Speicher der Modelle bei vielen Gemeinden
+# (Issue 17: höchstens 5 MB je weiterer Gemeinde). `fact_bevoelkerung` lagert aus (Stufen „not materialized“) und
+# kommt bei 50 Gemeinden mit 128 MB aus; `groessen_bevoelkerung` (rekursiv, nicht auslagerbar) braucht dort gut 200 MB
+SPEICHER_STANDARD = "256MB"
 
 RUN_PREFIX = ".lauf-"
 LOCK_NAME = ".lauf.lock"

@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -259,10 +259,7 @@ def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe
                      for r, n in zip(zeilen["raum_id"], zeilen["raum"], strict=True)]
     gemeinden = werte[werte["ebene"] == "gemeinde"].drop_duplicates("raum_id").sort_values("raum_id")
 
-    # einmal in Datensätze (je Gruppe to_dict wäre das Langsamste am Atlas), nach Raum geordnet
-    nach: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    for zeile in werte.sort_values(["indikator_id", "tag", "ebene", "raum_id"], kind="stable").to_dict("records"):
-        nach.setdefault((zeile["indikator_id"], zeile["tag"], zeile["ebene"]), []).append(zeile)
+    nach = _Gruppen(werte)
     werte_json: dict[str, Any] = {}
     klassen_json: dict[str, Any] = {}
     gemeinde_json: dict[str, Any] = {}
@@ -305,6 +302,8 @@ def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe
                         if v["wert"] is not None:
                             v["klasse"] = klassen.klasse(v["wert"])
                 werte_json[i][tag][e] = eintraege
+        # gleich als JSON-Text: je Eintrag ein paar Dutzend Byte statt eines dict (wächst mit den Gemeinden)
+        werte_json[i] = JsonText(json_fuer_html(werte_json[i]))
 
     return {
         "ausgabe": {"id": ausgabe.bericht_id, "titel": ausgabe.titel, "stichtag": ausgabe.stichtag.isoformat(),
@@ -322,9 +321,60 @@ def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe
     }
 
 
+class _Gruppen:
+    """Die Zeilen je (Indikator, Stichtag, Ebene), nach Raum geordnet – als Datensätze erst, wenn eine Gruppe gebraucht
+    wird: Datensätze aller Zeilen auf einmal (je Zeile ein dict) wüchsen mit der Zahl der Gemeinden (Issue 17)."""
+
+    def __init__(self, werte: pd.DataFrame) -> None:
+        self.werte = werte.sort_values(["indikator_id", "tag", "ebene", "raum_id"], kind="stable").reset_index(drop=True)
+        schluessel = list(zip(self.werte["indikator_id"], self.werte["tag"], self.werte["ebene"], strict=True))
+        self.bereiche: dict[tuple[str, str, str], tuple[int, int]] = {}
+        for nummer, key in enumerate(schluessel):
+            von, _ = self.bereiche.get(key, (nummer, nummer))
+            self.bereiche[key] = (von, nummer + 1)
+
+    def get(self, key: tuple[str, str, str]) -> list[dict[str, Any]] | None:
+        bereich = self.bereiche.get(key)
+        if bereich is None:
+            return None
+        return self.werte.iloc[bereich[0]:bereich[1]].to_dict("records")
+
+
+class JsonText(str):
+    """Schon geschriebenes JSON (aus `json_fuer_html`), das `json_fuer_html` unverändert einsetzt."""
+
+
 def json_fuer_html(objekt: Any) -> str:
     """JSON, das in `<script type="application/json">` stehen kann: `<`, `>` und `&` als \\u-Folgen, so dass
     kein Text das Element schließen oder einen Kommentar öffnen kann."""
+    return "".join(_json_stuecke(objekt, 0))
+
+
+def _json_stuecke(objekt: Any, tiefe: int) -> Iterator[str]:
+    """Wie `json_fuer_html`, aber in Stücken: in Objekten bis `tiefe` Ebenen tief je Eintrag ein Stück. Aneinander
+    ergeben sie denselben Text (die Ersetzungen gelten je Zeichen), ohne dass der ganze Text auf einmal im Speicher
+    steht – beim Atlas wächst er mit der Zahl der Gemeinden (Issue 17)."""
+    if isinstance(objekt, JsonText):
+        yield str(objekt)
+    elif isinstance(objekt, dict) and (tiefe > 0 or _mit_json_text(objekt)) \
+            and all(isinstance(k, str) for k in objekt):
+        yield "{"
+        for nummer, (key, wert) in enumerate(objekt.items()):
+            yield ("," if nummer else "") + _json_text(key) + ":"
+            yield from _json_stuecke(wert, max(tiefe - 1, 0))
+        yield "}"
+    else:
+        yield _json_text(objekt)
+
+
+def _mit_json_text(objekt: Any) -> bool:
+    """Steckt in `objekt` (in Objekten, auch verschachtelt) schon geschriebenes JSON (`JsonText`)?"""
+    if isinstance(objekt, JsonText):
+        return True
+    return isinstance(objekt, dict) and any(_mit_json_text(wert) for wert in objekt.values())
+
+
+def _json_text(objekt: Any) -> str:
     text = json.dumps(objekt, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -415,21 +465,40 @@ def atlas_der_ausgabe(con, ausgabe, ordner: Path, quellen_namen: Mapping[str, st
     mit_form = {e: {k for k, _, _ in karte_.ebenen.get(e, [])} for e in ebenen} if karte_ else {}
     inhalt = daten(werte, indikatoren, ausgabe, quellen_namen, mit_form)
     hinweise = [] if karte_ else ["Der Atlas zeigt keine Karte: keine verwendbare Geometrie (siehe „Geometrie“)."]
-    html = seite(inhalt, karte_)
     ziel = ordner / ORDNER / DATEI
     ziel.parent.mkdir(parents=True, exist_ok=True)
-    ziel.write_text(html, encoding="utf-8", newline="\n")
+    with ziel.open("w", encoding="utf-8", newline="\n") as handle:
+        handle.writelines(_seite_stuecke(inhalt, karte_))
     return AtlasErgebnis([ziel], hinweise, len(inhalt["indikatoren"]), [s["text"] for s in inhalt["stichtage"]],
                          [e["name"] for e in inhalt["ebenen"]])
 
 
 def seite(inhalt: Mapping[str, Any], karte_: Karte | None) -> str:
     """Das HTML der Seite (Vorlage `vorlagen/atlas.html.j2`)."""
+    return "".join(_seite_stuecke(inhalt, karte_))
+
+
+# steht an der Stelle der Daten in der Vorlage, bis sie Stück für Stück geschrieben werden (kein JSON enthält ihn:
+# `json_fuer_html` schreibt „<“ als \\u003c)
+_PLATZHALTER = "<!--atlas-daten-->"
+# Tiefe, bis zu der die Daten in Stücken geschrieben werden: Eintrag „werte“ -> Indikator -> Stichtag
+_JSON_TIEFE = 3
+
+
+def _seite_stuecke(inhalt: Mapping[str, Any], karte_: Karte | None) -> Iterator[str]:
+    """Das HTML der Seite in Stücken: die Vorlage mit einem Platzhalter für die Daten, dann die Daten als JSON
+    Stück für Stück (`_json_stuecke`) – dasselbe HTML wie in einem Stück, ohne es ganz im Speicher zu halten."""
     import jinja2
 
     umgebung = jinja2.Environment(loader=jinja2.FileSystemLoader(VORLAGEN), autoescape=True,
                                   undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
                                   trim_blocks=True, lstrip_blocks=True)
-    return umgebung.get_template(VORLAGE).render(
-        daten=inhalt, daten_json=json_fuer_html(inhalt), karte=karte_,
+    html = umgebung.get_template(VORLAGE).render(
+        daten=inhalt, daten_json=_PLATZHALTER, karte=karte_,
         ebenen_namen={e["id"]: e["name"] for e in inhalt["ebenen"]})
+    vorher, platzhalter, nachher = html.partition(_PLATZHALTER)
+    if not platzhalter or _PLATZHALTER in nachher:
+        raise RuntimeError(f"Die Vorlage {VORLAGE} enthält die Daten nicht genau einmal.")
+    yield vorher
+    yield from _json_stuecke(dict(inhalt), _JSON_TIEFE)
+    yield nachher

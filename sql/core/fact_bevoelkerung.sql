@@ -4,10 +4,12 @@
 -- Fehlt in der Quelle eine Randsumme („insgesamt“), wird sie aus vollständigen Teilen gebildet
 -- (m + w [+ d]; deutsch + nichtdeutsch; ja + nein) und als abgeleitet markiert.
 -- Ein gesperrter Teil (NULL) macht die Summe NULL: nie als 0 gezählt.
+-- Die mehrfach gelesenen Stufen sind „not materialized“: materialisiert hielte DuckDB sie ganz im Speicher, ohne
+-- auslagern zu können (Speicher wüchse mit der Zahl der Gemeinden über die Grenze des Warehouse, Issue 17).
 create or replace table core.fact_bevoelkerung as
 with
 
-quelle as (
+quelle as not materialized (
     select
         stichtag,
         gebiet_id,
@@ -37,7 +39,7 @@ summe_geschlecht as (
     having count(*) filter (where geschlecht = 'm') > 0 and count(*) filter (where geschlecht = 'w') > 0
 ),
 
-stufe_1 as (
+stufe_1 as not materialized (
     select * from quelle
     union all by name
     select neu.*
@@ -65,7 +67,7 @@ summe_staatsangehoerigkeit as (
         and count(*) filter (where staatsangehoerigkeit = 'nichtdeutsch') > 0
 ),
 
-stufe_2 as (
+stufe_2 as not materialized (
     select * from stufe_1
     union all by name
     select neu.*
