@@ -63,9 +63,10 @@ T = TypeVar("T")
 
 SPEICHER_ENV = "SOZIAL_DWH_DUCKDB_SPEICHER"
 # DuckDB belegt bis zur Grenze, was es bekommt: die Grenze ist der Speicher der Modelle bei vielen Gemeinden
-# (Issue 17: höchstens 5 MB je weiterer Gemeinde). `fact_bevoelkerung` lagert aus (Stufen „not materialized“) und
-# kommt bei 50 Gemeinden mit 128 MB aus; `groessen_bevoelkerung` (rekursiv, nicht auslagerbar) braucht dort gut 200 MB
-SPEICHER_STANDARD = "256MB"
+# (Issue 17: er wächst nicht mit ihrer Zahl). `fact_bevoelkerung` lagert aus (Stufen „not materialized“) und kommt
+# bei 50 Gemeinden mit 128 MB aus; `groessen_bevoelkerung` (rekursiv, nicht auslagerbar) braucht dort gut 200 MB,
+# die lange CSV mit 2 Mio. Zeilen mehr – deshalb bleibt die Grenze bei 448 MB (ein Lauf bleibt unter 1 GiB)
+SPEICHER_STANDARD = "448MB"
 
 RUN_PREFIX = ".lauf-"
 LOCK_NAME = ".lauf.lock"
