@@ -80,8 +80,8 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
     Mit `ausgabe` (Kommandozeile): Fortschritt je Schritt auf Deutsch, Dagsters Protokoll in ihre Datei.
     Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
     Oberfläche liest: „Overview“ und „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“,
-    sofern `tags` nichts anderes sagt. `prozesse`: so viele Schritte gleichzeitig in eigenen Prozessen (Vorgabe
-    des Executors: einer)."""
+    sofern `tags` nichts anderes sagt. `prozesse`: die Lesestränge in so vielen Prozessen nebeneinander, 1: alles in
+    diesem Prozess (ohne Angabe: der Executor entscheidet, pipelines/executor.py `prozesse_automatisch`)."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
     tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
@@ -96,11 +96,11 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                 f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
-        if prozesse is not None:  # Schritte in so vielen Prozessen (pipelines/executor.py)
+        if prozesse is not None:  # Schritte in so vielen Prozessen (pipelines/executor.py; ohne Angabe: automatisch)
             run_config = {**(run_config or {}), "execution": {"config": {"prozesse": prozesse}}}
-            if prozesse > 1:  # die Schritte bekommen die Pfade dieses Prozesses, nicht die Umgebung ihres Startprozesses
-                run_config["resources"] = {"warehouse_db": {"config": {"home": str(paths.home),
-                                                                       "reference": str(paths.reference)}}}
+        # Schritte in anderen Prozessen bekommen die Pfade dieses Prozesses, nicht die Umgebung ihres Startprozesses
+        run_config = {**(run_config or {}), "resources": {"warehouse_db": {"config": {
+            "home": str(paths.home), "reference": str(paths.reference)}}}}
         ergebnis = lauf_starten(instance, "alles", tags={**tags, **bereich_tags(keys)}, run_config=run_config,
                                 asset_selection=auswahl, raise_on_error=raise_on_error)
         verwaiste_stichtage_abmelden(instance, paths)

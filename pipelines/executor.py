@@ -23,18 +23,24 @@ Im Kubernetes-Cluster (`deploy/kubernetes/`) wählt `SOZIAL_DWH_EXECUTOR=k8s` st
 
 
 import multiprocessing
+import os
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import (
     check_cross_process_constraints,
     multiple_process_executor_requirements,
 )
+from dagster._core.errors import DagsterUnmetExecutorRequirementsError
+from dagster._core.execution.api import ExecuteRunWithPlanIterable
+from dagster._core.execution.context_creation_job import PlanExecutionContextManager
 from dagster._core.execution.retries import RetryMode
 from dagster._core.executor.base import Executor
-from dagster._core.executor.in_process import InProcessExecutor
+from dagster._core.executor.in_process import InProcessExecutor, inprocess_execution_iterator
 from dagster._core.executor.multiprocess import MultiprocessExecutor
+from dagster._core.system_config.objects import ResolvedRunConfig
 
 from pipelines.constants import SCHREIBT, SCHREIBT_WAREHOUSE
+from pipelines.fortschritt import fremder_schritt
 from pipelines.resources import lauf_abschliessen
 from sozial_dwh import warehouse
 from sozial_dwh.config import Paths
@@ -45,9 +51,10 @@ VORLADEN = ["pipelines.definitions"]
 class LaufExecutor(Executor):
     """Führt den Plan mit `innen` aus; bei mehreren Prozessen mit Sperre und Entscheidung im steuernden Prozess."""
 
-    def __init__(self, innen: Executor, prozesse: int) -> None:
+    def __init__(self, innen: Executor, prozesse: int, schreiber_im_prozess: bool = False) -> None:
         self.innen = innen
         self.prozesse = prozesse
+        self.schreiber_im_prozess = schreiber_im_prozess
 
     @property
     def retries(self) -> RetryMode:
@@ -62,7 +69,22 @@ class LaufExecutor(Executor):
         kopie = warehouse.RunCopy(paths, run_id, log=plan_context.log.info, besitzer=True)
         kopie.sperren()
         try:
-            yield from self.innen.execute(plan_context, execution_plan)
+            lesen, schreiben = _teilen(execution_plan)
+            if lesen and schreiben and self.schreiber_im_prozess:
+                # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander
+                ereignisse = []
+                for ereignis in self.innen.execute(plan_context, _teilplan(plan_context, execution_plan, lesen)):
+                    ereignisse.append(ereignis)
+                    if ereignis.step_key and ereignis.pid != os.getpid():
+                        fremder_schritt(run_id, ereignis)
+                    yield ereignis
+                if any(e.is_step_failure for e in ereignisse):
+                    plan_context.log.warning("Ein Lesestrang ist gescheitert: die übrigen Schritte laufen nicht; "
+                                             "die Arbeitskopie wird verworfen, die Dateien bleiben im Eingang.")
+                else:
+                    yield from _im_prozess(plan_context, _teilplan(plan_context, execution_plan, schreiben))
+            else:
+                yield from self.innen.execute(plan_context, execution_plan)
             lauf_abschliessen(kopie, plan_context.instance, run_id, plan_context.log, paths)
         except BaseException:
             if kopie.pending:  # abgebrochen oder Fehler im steuernden Prozess: nichts übernehmen
@@ -72,18 +94,80 @@ class LaufExecutor(Executor):
             kopie.release()
 
 
+def _schreibt(step) -> bool:
+    return step.tags.get(SCHREIBT) == SCHREIBT_WAREHOUSE
+
+
+def _teilen(execution_plan) -> tuple[list[str], list[str]]:
+    """Schritte, die nicht schreiben und nur von ebensolchen abhängen (die Lesestränge), und alle übrigen."""
+    lesen: list[str] = []
+    schreiben: list[str] = []
+    deps = execution_plan.get_executable_step_deps()
+    for step in execution_plan.get_steps_to_execute_in_topo_order():
+        if not _schreibt(step) and not (deps.get(step.key, set()) & set(schreiben)):
+            lesen.append(step.key)
+        else:
+            schreiben.append(step.key)
+    return lesen, schreiben
+
+
+def _teilplan(plan_context, execution_plan, schritte: list[str]):
+    job = plan_context.job.get_definition()
+    return execution_plan.build_subset_plan(schritte, job, ResolvedRunConfig.build(job, plan_context.run_config))
+
+
+def _im_prozess(plan_context, teilplan):
+    """Die Schritte von `teilplan` nacheinander in diesem Prozess – wie Dagsters In-Process-Executor, aber für einen
+    Teil des Plans (der In-Process-Executor führt immer den ganzen Plan des Laufs aus)."""
+    yield from ExecuteRunWithPlanIterable(
+        execution_plan=teilplan,
+        iterator=inprocess_execution_iterator,
+        execution_context_manager=PlanExecutionContextManager(
+            job=plan_context.job,
+            retry_mode=plan_context.retry_mode,
+            execution_plan=teilplan,
+            run_config=plan_context.run_config,
+            dagster_run=plan_context.dagster_run,
+            instance=plan_context.instance,
+            raise_on_error=plan_context.raise_on_error,
+            output_capture=plan_context.output_capture,
+        ),
+    )
+
+
+def prozesse_automatisch(init_context: dg.InitExecutorContext) -> int:
+    """Ab Werk: so viele Prozesse zum Lesen, wie es Kerne gibt (höchstens so viele, wie es Lesestränge gibt), wenn
+    die Instanz es erlaubt – Instanz auf der Platte und ein Job, der sich aus dem Modul rekonstruieren lässt (so
+    starten ihn `sozial-dwh run` und die Oberfläche). Sonst (z. B. `execute_in_process`, flüchtige Instanz) einer."""
+    from pipelines.assets.lesen import STRAENGE
+
+    kerne = min(os.cpu_count() or 1, STRAENGE)
+    if kerne < 2:
+        return 1
+    try:
+        check_cross_process_constraints(init_context)
+    except DagsterUnmetExecutorRequirementsError:
+        return 1
+    return kerne
+
+
 @dg.executor(
     name="sozial_dwh",
     config_schema={
-        "prozesse": dg.Field(int, default_value=1, description=(
-            "1: alle Schritte nacheinander in einem Prozess; mehr: so viele Schritte gleichzeitig in eigenen "
-            "Prozessen (Schritte, die das Warehouse schreiben, nie gleichzeitig).")),
+        "prozesse": dg.Field(int, default_value=0, description=(
+            "0 (ab Werk): automatisch – Lesen in so vielen Prozessen wie Kerne, wenn die Instanz es erlaubt, sonst "
+            "alles in einem Prozess; 1: alle Schritte nacheinander in einem Prozess; N: die Lesestränge in bis zu N "
+            "Prozessen nebeneinander, die Schritte, die das Warehouse schreiben, danach nacheinander im steuernden "
+            "Prozess.")),
     },
-    # mehrere Prozesse: rekonstruierbarer Job und eine Instanz auf der Platte (Dagster prüft beides)
-    requirements=lambda config: multiple_process_executor_requirements() if config.get("prozesse", 1) > 1 else [],
+    # mehrere Prozesse verlangt: rekonstruierbarer Job und eine Instanz auf der Platte (Dagster prüft beides);
+    # automatisch (0) prüft `prozesse_automatisch` selbst und nimmt sonst einen Prozess
+    requirements=lambda config: multiple_process_executor_requirements() if config.get("prozesse", 0) > 1 else [],
 )
 def lauf_executor(init_context: dg.InitExecutorContext) -> Executor:
     prozesse = init_context.executor_config["prozesse"]
+    if prozesse == 0:
+        prozesse = prozesse_automatisch(init_context)
     retries = RetryMode.DISABLED
     if prozesse <= 1:
         return LaufExecutor(InProcessExecutor(retries=retries), 1)
@@ -94,4 +178,4 @@ def lauf_executor(init_context: dg.InitExecutorContext) -> Executor:
         tag_concurrency_limits=[{"key": SCHREIBT, "value": SCHREIBT_WAREHOUSE, "limit": 1}],
         start_method="forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None,
         explicit_forkserver_preload=VORLADEN,
-    ), prozesse)
+    ), prozesse, schreiber_im_prozess=True)

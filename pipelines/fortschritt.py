@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import multiprocessing
 import re
 import shutil
 import sys
@@ -89,6 +90,24 @@ class _Stand:
 
 
 _STAENDE: dict[str, _Stand] = {}
+_HANDLER: dict = {}  # Lauf -> Fortschritt im steuernden Prozess (für Schritte in anderen Prozessen)
+
+
+
+def _im_kindprozess() -> bool:
+    """Ein Schritt in einem Prozess, den Dagsters Multiprozess-Executor gestartet hat (pipelines/executor.py)? Seinen
+    Fortschritt schreibt der steuernde Prozess (`fremder_schritt`), damit die Zeilen eine Nummerfolge haben."""
+    return multiprocessing.parent_process() is not None
+
+
+def fremder_schritt(run_id: str, event: dg.DagsterEvent) -> None:
+    """Ein Ereignis eines Schritts, der in einem anderen Prozess lief: Fortschritt wie für einen Schritt hier."""
+    handler = _HANDLER.get(run_id)
+    if handler is not None and event.step_key:
+        try:
+            handler.ereignis(event)
+        except Exception:  # der Fortschritt darf nie einen Lauf stören
+            pass
 
 
 class _Fortschritt(logging.Handler):
@@ -101,6 +120,8 @@ class _Fortschritt(logging.Handler):
         self.terminal = hasattr(stream, "isatty") and stream.isatty()
         self.run_id = run_id or ""
         self.stand = _STAENDE.setdefault(self.run_id, _Stand())
+        if not _im_kindprozess():
+            _HANDLER[self.run_id] = self
 
     def _stelle(self, nummer: int) -> str:
         if not self.schritte:
@@ -118,6 +139,8 @@ class _Fortschritt(logging.Handler):
         self.stream.flush()
 
     def emit(self, record: logging.LogRecord) -> None:
+        if _im_kindprozess():  # die Zeilen dieses Schritts schreibt der steuernde Prozess (fremder_schritt)
+            return
         try:
             self._melden(record)
         except Exception:  # der Fortschritt darf nie einen Lauf stören
@@ -134,6 +157,9 @@ class _Fortschritt(logging.Handler):
                 self._zeile(f"{self._stelle(nummer)} {schritt_name(step)}: Datei {treffer[1]} von {treffer[2]} "
                             f"({treffer[3]}) …", bleibt=False)
             return
+        self.ereignis(event)
+
+    def ereignis(self, event: dg.DagsterEvent) -> None:
         art = event.event_type
         stand = self.stand
         if art == dg.DagsterEventType.STEP_START:
@@ -157,6 +183,7 @@ class _Fortschritt(logging.Handler):
         elif art == dg.DagsterEventType.STEP_SKIPPED:
             stand.uebersprungen.append(event.step_key)
         elif art in (dg.DagsterEventType.RUN_SUCCESS, dg.DagsterEventType.RUN_FAILURE):
+            _HANDLER.pop(self.run_id, None)
             if stand.uebersprungen:
                 self._zeile(f"{len(stand.uebersprungen)} Schritte übersprungen (ihre Vorstufen haben nichts geliefert "
                             "oder wurden angehalten)")

@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="alle Assets materialisieren (wie in der Dagster-Oberfläche)")
     run.add_argument("--prozesse", type=int, default=None, metavar="N",
-                     help="Schritte in N eigenen Prozessen (Vorgabe: SOZIAL_DWH_PROZESSE, sonst 1; Schritte, die das "
-                          "Warehouse schreiben, nie gleichzeitig)")
+                     help="die Dateien in bis zu N Prozessen nebeneinander lesen, 1: alles in einem Prozess "
+                          "(Vorgabe: SOZIAL_DWH_PROZESSE, sonst so viele wie Kerne, höchstens 4); Schritte, die das "
+                          "Warehouse schreiben, laufen danach nacheinander")
 
     bench = commands.add_parser("bench", help="Benchmark: Lesen, Prüfen, Modelle, Export für N Gemeinden messen")
     was = bench.add_mutually_exclusive_group(required=True)

@@ -93,6 +93,10 @@ telemetry:
 concurrency:
   runs:
     max_concurrent_runs: 1
+# Dagsters eigene Konsolenzeilen ab INFO: die Leseprozesse eines Laufs in mehreren Prozessen schrieben sonst je
+# Schritt eine englische DEBUG-Zeile zwischen den Fortschritt der Kommandozeile (das Protokoll enthält alles).
+python_logs:
+  python_log_level: INFO
 """
 
 
