@@ -1,29 +1,36 @@
-"""Der Executor der Code-Location: ein Lauf in einem Prozess oder in mehreren (architektur.md §11.1).
+"""Der Executor der Code-Location: ein Lauf in einem Prozess oder mit Lesen in mehreren (architektur.md §11.1).
 
 `lauf_executor` nimmt Dagsters eigene Executoren und ergänzt, was ein Lauf über mehrere Prozesse für das eine
 Warehouse braucht:
 
-- `prozesse: 1` (ab Werk): alle Schritte nacheinander in einem Prozess (Dagsters In-Process-Executor); Sperre,
-  Arbeitskopie und die Entscheidung am Ende liegen bei der Ressource (`pipelines.resources`), wie bisher.
-- `prozesse: N > 1`: jeder Schritt in einem eigenen Prozess (Dagsters Multiprozess-Executor, `forkserver` mit
-  vorgeladenem `pipelines.definitions`: ein Schritt startet ohne erneuten Import). Der steuernde Prozess hält die
-  Sperre des Warehouse für den ganzen Lauf; die Schritte schließen sich der Arbeitskopie an. Schritte, die DuckDB
-  schreiben (Tag `sozial_dwh/schreibt` = `warehouse`), laufen nie gleichzeitig – DuckDB hat je Datei einen
-  schreibenden Prozess; alle übrigen Schritte laufen nebeneinander. Am Ende entscheidet der steuernde Prozess wie
-  sonst der Abbau der Ressource: übernehmen (auch nach einer blockierenden Prüfung) oder verwerfen. Stirbt er
-  (`kill -9`), gibt das Betriebssystem die Sperre frei; der nächste Lauf verwirft die Arbeitskopie.
+- `prozesse: 0` (ab Werk): automatisch (`prozesse_automatisch`) – so viele Prozesse wie Kerne (höchstens so viele
+  wie Lesestränge), wenn die Instanz es erlaubt; sonst einer.
+- `prozesse: 1`: alle Schritte nacheinander in einem Prozess (Dagsters In-Process-Executor); Sperre, Arbeitskopie
+  und die Entscheidung am Ende liegen bei der Ressource (`pipelines.resources`).
+- `prozesse: N > 1`: der Plan wird geteilt. Zuerst die Schritte, die das Warehouse nicht schreiben (die
+  Lesestränge, ohne Tag `sozial_dwh/schreibt`), nebeneinander in bis zu N eigenen Prozessen (Dagsters
+  Multiprozess-Executor, `forkserver` mit vorgeladenem `pipelines.definitions`); sie legen ihr Gelesenes unter
+  `lauf/<Lauf>/` ab. Danach alle übrigen Schritte nacheinander im steuernden Prozess (wie Dagsters
+  In-Process-Executor, für diesen Teil des Plans): DuckDB hat je Datei einen schreibenden Prozess, und ein Prozess je
+  Modellschritt kostete mehr (Start, Import, Verbindung), als er bringt. Während die Stränge lesen, lädt der
+  steuernde Prozess Great Expectations für die Prüfungen. Der steuernde Prozess hält die Sperre des Warehouse für den
+  ganzen Lauf; die Ressource in den Schritten schließt sich der Arbeitskopie an. Am Ende entscheidet er wie sonst
+  der Abbau der Ressource: übernehmen (auch nach einer blockierenden Prüfung) oder verwerfen. Stirbt er (`kill -9`),
+  gibt das Betriebssystem die Sperre frei; der nächste Lauf verwirft die Arbeitskopie.
 
 Mehrere Prozesse brauchen eine Dagster-Instanz auf der Platte (nicht `DagsterInstance.ephemeral()`) und einen Job,
 der sich aus dem Modul rekonstruieren lässt – so startet ihn die Oberfläche und `sozial-dwh run`
 (`pipelines.ausfuehren.lauf_starten`).
 
 Im Kubernetes-Cluster (`deploy/kubernetes/`) wählt `SOZIAL_DWH_EXECUTOR=k8s` statt dessen
-`pipelines.executor_k8s.lauf_executor_k8s`: derselbe `LaufExecutor` um Dagsters `k8s_job_executor` (ein Pod je Schritt).
+`pipelines.executor_k8s.lauf_executor_k8s`: derselbe `LaufExecutor` um Dagsters `k8s_job_executor` (ein Pod je
+Schritt; die Schreiber nacheinander über `tag_concurrency_limits`).
 """
 
 
 import multiprocessing
 import os
+import threading
 
 import dagster as dg
 from dagster._core.definitions.executor_definition import (
@@ -71,7 +78,9 @@ class LaufExecutor(Executor):
         try:
             lesen, schreiben = _teilen(execution_plan)
             if lesen and schreiben and self.schreiber_im_prozess:
-                # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander
+                # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander. Solange dieser
+                # Prozess auf die Lesestränge wartet, lädt er Great Expectations für die Prüfungen danach.
+                threading.Thread(target=_pruefungen_vorbereiten, name="gx-vorladen", daemon=True).start()
                 ereignisse = []
                 for ereignis in self.innen.execute(plan_context, _teilplan(plan_context, execution_plan, lesen)):
                     ereignisse.append(ereignis)
@@ -92,6 +101,15 @@ class LaufExecutor(Executor):
             raise
         finally:
             kopie.release()
+
+
+def _pruefungen_vorbereiten() -> None:
+    try:
+        from sozial_dwh.validation.pruefen import vorbereiten
+
+        vorbereiten()
+    except Exception:  # dann lädt die erste Prüfung selbst und meldet, was fehlt
+        pass
 
 
 def _schreibt(step) -> bool:

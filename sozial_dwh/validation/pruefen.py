@@ -62,6 +62,12 @@ def abfrage_sql(name: str) -> str:
     return (PRUEF_SQL / f"{name}.sql").read_text(encoding="utf-8")
 
 
+def vorbereiten() -> None:
+    """Great Expectations laden und den Kontext anlegen (einige Sekunden Import), z. B. in einem Hintergrund-Thread,
+    solange andere Prozesse lesen; die erste Prüfung findet ihn dann fertig vor."""
+    _context()
+
+
 def _context():
     global _CONTEXT
     if _CONTEXT is None:
