@@ -77,21 +77,25 @@ class LaufExecutor(Executor):
         kopie.sperren()
         try:
             lesen, schreiben = _teilen(execution_plan)
-            if lesen and schreiben and self.schreiber_im_prozess:
-                # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander. Solange dieser
-                # Prozess auf die Lesestränge wartet, lädt er Great Expectations für die Prüfungen danach.
-                threading.Thread(target=_pruefungen_vorbereiten, name="gx-vorladen", daemon=True).start()
-                ereignisse = []
-                for ereignis in self.innen.execute(plan_context, _teilplan(plan_context, execution_plan, lesen)):
-                    ereignisse.append(ereignis)
-                    if ereignis.step_key and ereignis.pid != os.getpid():
-                        fremder_schritt(run_id, ereignis)
-                    yield ereignis
-                if any(e.is_step_failure for e in ereignisse):
+            if self.schreiber_im_prozess:
+                gescheitert = False
+                if lesen:
+                    # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander. Solange
+                    # dieser Prozess auf die Lesestränge wartet, lädt er Great Expectations für die Prüfungen danach.
+                    if schreiben:
+                        threading.Thread(target=_pruefungen_vorbereiten, name="gx-vorladen", daemon=True).start()
+                    teil = _teilplan(plan_context, execution_plan, lesen) if schreiben else execution_plan
+                    for ereignis in self.innen.execute(plan_context, teil):
+                        gescheitert = gescheitert or ereignis.is_step_failure
+                        if ereignis.step_key and ereignis.pid != os.getpid():
+                            fremder_schritt(run_id, ereignis)
+                        yield ereignis
+                if schreiben and gescheitert:
                     plan_context.log.warning("Ein Lesestrang ist gescheitert: die übrigen Schritte laufen nicht; "
                                              "die Arbeitskopie wird verworfen, die Dateien bleiben im Eingang.")
-                else:
-                    yield from _im_prozess(plan_context, _teilplan(plan_context, execution_plan, schreiben))
+                elif schreiben:
+                    teil = _teilplan(plan_context, execution_plan, schreiben) if lesen else execution_plan
+                    yield from _im_prozess(plan_context, teil)
             else:
                 yield from self.innen.execute(plan_context, execution_plan)
             lauf_abschliessen(kopie, plan_context.instance, run_id, plan_context.log, paths)
