@@ -37,7 +37,7 @@ from dagster._core.definitions.executor_definition import (
     check_cross_process_constraints,
     multiple_process_executor_requirements,
 )
-from dagster._core.errors import DagsterUnmetExecutorRequirementsError
+from dagster._core.definitions.reconstruct import ReconstructableJob
 from dagster._core.execution.api import ExecuteRunWithPlanIterable
 from dagster._core.execution.context_creation_job import PlanExecutionContextManager
 from dagster._core.execution.retries import RetryMode
@@ -166,9 +166,7 @@ def prozesse_automatisch(init_context: dg.InitExecutorContext) -> int:
     kerne = min(os.cpu_count() or 1, STRAENGE)
     if kerne < 2:
         return 1
-    try:
-        check_cross_process_constraints(init_context)
-    except DagsterUnmetExecutorRequirementsError:
+    if init_context.instance.is_ephemeral or not isinstance(init_context.job, ReconstructableJob):
         return 1
     return kerne
 
