@@ -122,6 +122,41 @@ def veroeffentlichen(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
     return ergebnis
 
 
+# temporäre Tabellen (nur in der Verbindung des Exports, nie im gespeicherten Warehouse)
+TABELLE_WERTE = "temp.atlas_werte"
+TABELLE_VEROEFFENTLICHT = "temp.atlas_veroeffentlicht"
+
+
+def _veroeffentlichen_je_gemeinde(con, ausgabe) -> Veroeffentlicht:
+    """Die Werte aller Stichtage (sql/bericht/atlas_werte.sql) in eine temporäre Tabelle, dann je Gemeinde gesperrt
+    (`veroeffentlichen`) in die Tabelle der veröffentlichten Werte. Jede Summengruppe der Geheimhaltung liegt in
+    einer Gemeinde (Gebiete, Sozialräume und Stadtbezirke einer Gemeinde und ihre Summe), und Zellen mit denselben
+    Gebieten gehören zu einer Gemeinde: je Gemeinde gesperrt ist dasselbe wie alle auf einmal, aber der Speicher
+    wächst nur mit der größten Gemeinde (Issue 17)."""
+    con.execute(f"create or replace temp table {TABELLE_WERTE} as {SQL_WERTE.read_text(encoding='utf-8')}",
+                {"stichtag": ausgabe.stichtag})
+    con.execute(f"create or replace temp table {TABELLE_VEROEFFENTLICHT} as select *, "
+                f"cast(null as varchar) as zustand, false as gesperrt from {TABELLE_WERTE} limit 0")
+    # Zähler und Nenner: gesperrt leer; als Zahl mit Nachkommastellen, wie `_zahl` sie liest
+    for spalte in ("wert", "zaehler", "nenner"):
+        con.execute(f"alter table {TABELLE_VEROEFFENTLICHT} alter {spalte} type double")
+    gemeinden = [r[0] for r in con.execute(f"select distinct gemeinde_id from {TABELLE_WERTE}").fetchall()]
+    for gemeinde in gemeinden:
+        teil = con.execute(
+            f"select * from {TABELLE_WERTE} where gemeinde_id is not distinct from ? "
+            "order by stichtag, indikator_id, gemeinde_id, raum_id, ebene", [gemeinde]).df()
+        veroeffentlicht = veroeffentlichen(teil, ausgabe.geheimhaltung_max)
+        for spalte in SPERR_SPALTEN:  # gesperrt: None; als Zahl (NaN), damit DuckDB den Typ nicht raten muss
+            veroeffentlicht[spalte] = pd.to_numeric(veroeffentlicht[spalte], errors="coerce").astype("float64")
+        con.register("atlas_teil_df", veroeffentlicht)
+        try:
+            con.execute(f"insert into {TABELLE_VEROEFFENTLICHT} by name select * from atlas_teil_df")
+        finally:
+            con.unregister("atlas_teil_df")
+        del teil, veroeffentlicht
+    return Veroeffentlicht(con)
+
+
 def sperren_je_stichtag(werte: pd.DataFrame, max_anzahl: int) -> pd.DataFrame:
     """Sperrmaske (Index wie `werte`, Spalten wert, zaehler, nenner) für alle Stichtage."""
     from sozial_dwh.bericht.geheimhaltung import sperren
@@ -241,30 +276,67 @@ def _steckbrief(zeile: Mapping[str, Any], quellen_namen: Mapping[str, str]) -> d
     }
 
 
-def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe, quellen_namen: Mapping[str, str],
+class Veroeffentlicht:
+    """Die veröffentlichten Werte des Atlas in einer temporären Tabelle des Warehouse (`TABELLE_VEROEFFENTLICHT`),
+    gelesen je Indikator: alle Zeilen auf einmal als Datenrahmen wüchsen mit der Zahl der Gemeinden (Issue 17)."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def _spalte(self, sql: str, *werte: object) -> list[Any]:
+        return [r[0] for r in self.con.execute(sql, list(werte)).fetchall()]
+
+    def leer(self) -> bool:
+        return not self._spalte(f"select 1 from {TABELLE_VEROEFFENTLICHT} limit 1")
+
+    def stichtage(self) -> list[Any]:
+        return sorted({pd.Timestamp(d).date() for d in self._spalte(
+            f"select distinct stichtag from {TABELLE_VEROEFFENTLICHT}")})
+
+    def ebenen(self) -> set[str]:
+        return set(self._spalte(f"select distinct ebene from {TABELLE_VEROEFFENTLICHT}"))
+
+    def indikatoren(self) -> set[str]:
+        return set(self._spalte(f"select distinct indikator_id from {TABELLE_VEROEFFENTLICHT}"))
+
+    def raeume(self, ebene: str) -> list[tuple[str, str]]:
+        """(Kennung, Name) je Raum der Ebene, nach Kennung; der Name aus der ersten Zeile in der Folge von
+        sql/bericht/atlas_werte.sql."""
+        zeilen = self.con.execute(
+            f"select raum_id, first(raum order by stichtag, indikator_id, gemeinde_id, raum_id, ebene) "
+            f"from {TABELLE_VEROEFFENTLICHT} where ebene = ? group by raum_id", [ebene]).fetchall()
+        return sorted(((r, n) for r, n in zeilen), key=lambda z: z[0])
+
+    def je_indikator(self, indikator_id: str) -> pd.DataFrame:
+        return self.con.execute(
+            f"select * from {TABELLE_VEROEFFENTLICHT} where indikator_id = ? "
+            "order by stichtag, indikator_id, gemeinde_id, raum_id, ebene", [indikator_id]).df()
+
+
+def daten(werte: Veroeffentlicht, indikatoren: Sequence[Mapping[str, Any]], ausgabe, quellen_namen: Mapping[str, str],
           mit_form: Mapping[str, set[str]]) -> dict[str, Any]:
-    """Alles, was die Seite zeigt, als ein JSON-Objekt. `werte`: veröffentlichte Werte (`veroeffentlichen`)."""
-    stichtage = sorted(werte["stichtag"].map(lambda d: pd.Timestamp(d).date()).unique())
+    """Alles, was die Seite zeigt, als ein JSON-Objekt. `werte`: veröffentlichte Werte (`veroeffentlichen`), je
+    Indikator gelesen; die Werte eines Indikators stehen gleich als JSON-Text im Ergebnis."""
+    stichtage = werte.stichtage()
     schluessel = {s: s.isoformat() for s in stichtage}
-    werte = werte.assign(tag=werte["stichtag"].map(lambda d: schluessel[pd.Timestamp(d).date()]))
-    vorhanden = set(werte["ebene"])
+    vorhanden = werte.ebenen()
     ebenen = [(e, mehr, ein) for e, mehr, ein in EBENEN if e in vorhanden]
-    mit_werten = set(werte["indikator_id"])
+    mit_werten = werte.indikatoren()
     steckbriefe = [_steckbrief(z, quellen_namen) for z in indikatoren if z["indikator_id"] in mit_werten]
 
     raeume: dict[str, list[dict[str, Any]]] = {}
     for e, _, _ in ebenen:
-        zeilen = werte[werte["ebene"] == e].drop_duplicates("raum_id").sort_values(["raum_id"], kind="stable")
-        raeume[e] = [{"id": r, "name": n, "form": r in mit_form.get(e, set())}
-                     for r, n in zip(zeilen["raum_id"], zeilen["raum"], strict=True)]
-    gemeinden = werte[werte["ebene"] == "gemeinde"].drop_duplicates("raum_id").sort_values("raum_id")
+        raeume[e] = [{"id": r, "name": n, "form": r in mit_form.get(e, set())} for r, n in werte.raeume(e)]
+    gemeinden = werte.raeume("gemeinde")
 
-    nach = _Gruppen(werte)
     werte_json: dict[str, Any] = {}
     klassen_json: dict[str, Any] = {}
     gemeinde_json: dict[str, Any] = {}
     for s in steckbriefe:
         i = s["id"]
+        teil = werte.je_indikator(i)
+        nach = _Gruppen(teil.assign(tag=teil["stichtag"].map(lambda d: schluessel[pd.Timestamp(d).date()])))
+        del teil
         werte_json[i], klassen_json[i], gemeinde_json[i] = {}, {}, {}
         for tag in schluessel.values():
             werte_json[i][tag], klassen_json[i][tag] = {}, {}
@@ -311,7 +383,7 @@ def daten(werte: pd.DataFrame, indikatoren: Sequence[Mapping[str, Any]], ausgabe
         "stichtage": [{"id": schluessel[s], "text": _datum(s)} for s in stichtage],
         "ebenen": [{"id": e, "name": mehr, "einzahl": ein} for e, mehr, ein in ebenen],
         "raeume": raeume,
-        "gemeinden": [{"id": r, "name": n} for r, n in zip(gemeinden["raum_id"], gemeinden["raum"], strict=True)],
+        "gemeinden": [{"id": r, "name": n} for r, n in gemeinden],
         "indikatoren": steckbriefe,
         "zustaende": {k: v[0] for k, v in karten.ZUSTAENDE.items()},
         "farbe_kein_wert": karten.FARBE_KEIN_WERT,
@@ -453,17 +525,22 @@ def karte(con, ebenen: Sequence[str]) -> Karte | None:
 
 def atlas_der_ausgabe(con, ausgabe, ordner: Path, quellen_namen: Mapping[str, str]) -> AtlasErgebnis:
     """Schreibt `ordner/atlas/index.html` und gibt das Ergebnis zurück."""
-    werte = veroeffentlichen(werte_lesen(con, ausgabe.stichtag), ausgabe.geheimhaltung_max)
-    if werte.empty:
-        return AtlasErgebnis(hinweise=[f"Kein Atlas: bis zum {_datum(ausgabe.stichtag)} gibt es keine "
-                                       "Indikatorwerte."])
-    cursor = con.execute(SQL_INDIKATOREN.read_text(encoding="utf-8"))
-    spalten = [d[0] for d in cursor.description]
-    indikatoren = [dict(zip(spalten, zeile, strict=True)) for zeile in cursor.fetchall()]
-    ebenen = [e for e, _, _ in EBENEN if (werte["ebene"] == e).any()]
-    karte_ = karte(con, ebenen)
-    mit_form = {e: {k for k, _, _ in karte_.ebenen.get(e, [])} for e in ebenen} if karte_ else {}
-    inhalt = daten(werte, indikatoren, ausgabe, quellen_namen, mit_form)
+    try:
+        werte = _veroeffentlichen_je_gemeinde(con, ausgabe)
+        if werte.leer():
+            return AtlasErgebnis(hinweise=[f"Kein Atlas: bis zum {_datum(ausgabe.stichtag)} gibt es keine "
+                                           "Indikatorwerte."])
+        cursor = con.execute(SQL_INDIKATOREN.read_text(encoding="utf-8"))
+        spalten = [d[0] for d in cursor.description]
+        indikatoren = [dict(zip(spalten, zeile, strict=True)) for zeile in cursor.fetchall()]
+        vorhanden = werte.ebenen()
+        ebenen = [e for e, _, _ in EBENEN if e in vorhanden]
+        karte_ = karte(con, ebenen)
+        mit_form = {e: {k for k, _, _ in karte_.ebenen.get(e, [])} for e in ebenen} if karte_ else {}
+        inhalt = daten(werte, indikatoren, ausgabe, quellen_namen, mit_form)
+    finally:
+        for name in (TABELLE_WERTE, TABELLE_VEROEFFENTLICHT):
+            con.execute(f"drop table if exists {name}")
     hinweise = [] if karte_ else ["Der Atlas zeigt keine Karte: keine verwendbare Geometrie (siehe „Geometrie“)."]
     ziel = ordner / ORDNER / DATEI
     ziel.parent.mkdir(parents=True, exist_ok=True)

@@ -29,6 +29,7 @@ from sozial_dwh.bericht.modell import Tabelle
 from sozial_dwh.bericht.tabellen import TABELLEN
 from sozial_dwh.config import SQL_DIR, Paths
 from sozial_dwh.quellen import QUELLEN
+from sozial_dwh.speicher import freigeben
 
 BERICHT_SQL = SQL_DIR / "bericht"
 MANIFEST = "manifest.json"
@@ -145,14 +146,19 @@ def baue(con: duckdb.DuckDBPyConnection, paths: Paths, bericht_id: str, neu: boo
         neu_ordner.mkdir()
         csvs = [dateien.schreibe_csv(frame, maske, t, neu_ordner / f"{t.name}.csv") for t, frame, maske in tabellen]
         pruefsumme = _pruefsumme(csvs)
+        # nach jedem großen Schritt freien Speicher zurückgeben: sonst addieren sich die Spitzen der Schritte
         grafiken = _grafiken(con, ausgabe, tabellen, neu_ordner)
+        freigeben()
         untertitel = _untertitel(ausgabe)
         geladen = {r[0] for r in _quellen_rows(con, ausgabe)}
         namen = _quellen_namen(con, ausgabe)
         karten = karten_mod.zeichnen(con, ausgabe.stichtag, tabellen, neu_ordner, namen, melde)
+        freigeben()
         profile = sozialraumprofile.zeichnen(con, ausgabe, tabellen, neu_ordner, {q: namen.get(q, q) for q in geladen},
                                              melde, karten.geometrie)
+        freigeben()
         atlas = atlas_mod.erstellen(con, ausgabe, neu_ordner, namen, melde)
+        freigeben()
         quellen = {t.name: _quelle_text(t, geladen, jetzt, namen) for t, _, _ in tabellen}
         mappe = dateien.schreibe_arbeitsmappe(
             neu_ordner / f"sozialbericht_{bericht_id}.xlsx", tabellen,

@@ -11,10 +11,11 @@ negative („-1,5“ in einer Spalte der Veränderungen).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -26,7 +27,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from sozial_dwh.bericht import druck
 from sozial_dwh.bericht.modell import Spalte, Tabelle
-from sozial_dwh.xlsx import save_reproducible
+from sozial_dwh.xlsx import Blatt, save_reproducible
 
 GESPERRT = "*"
 FUSSNOTE_GESPERRT = "* gesperrt (statistische Geheimhaltung, siehe Blatt „Methodik“)"
@@ -224,8 +225,13 @@ def _textzeile(ws: Worksheet, row: int, text: str, spalten: int, font: Font | No
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=spalten)
 
 
+STUECK_ZEILEN = 500  # so viele Tabellenzeilen stehen beim Schreiben der Arbeitsmappe höchstens im Speicher
+
+
 def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, untertitel: str,
-                   quelle: str, kopfzeile: str) -> None:
+                   quelle: str, kopfzeile: str) -> Blatt:
+    """Das Blatt einer Tabelle: angelegt mit Titel und Kopf, die Zeilen und Fußnoten in Stücken von
+    `STUECK_ZEILEN` (`sozial_dwh.xlsx.Blatt`), je Stück mit Zeilenhöhen."""
     ws = wb.create_sheet(tabelle.blatt[:31])
     spalten = tabelle.sichtbare
     breiten = _spaltenbreiten(frame, maske, spalten)
@@ -240,34 +246,49 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
         cell.font = _KOPF
         cell.fill = _KOPF_FUELLUNG
         cell.alignment = _ausrichtung(s, einzug, kopf=True)
-    ausrichtungen = [_ausrichtung(s, einzug) for s, einzug in zip(spalten, einzuege, strict=True)]
-    summe = tabelle.summe_spalte
-    r = kopf
-    for r, index in enumerate(frame.index, start=kopf + 1):
-        ist_summe = summe is not None and summe in frame.columns and frame.at[index, summe] == tabelle.summe_wert
-        for c, s in enumerate(spalten, start=1):
-            if bool(maske.at[index, s.name]):
-                cell = _zelle(ws, r, c, GESPERRT)
-                cell.alignment = Alignment(horizontal="right", vertical="top")
-            else:
-                cell = _zelle(ws, r, c, zellwert(s, frame.at[index, s.name]))
-                fmt = zahlenformat(s)
-                if fmt:
-                    cell.number_format = fmt
-                cell.alignment = ausrichtungen[c - 1]
-            if ist_summe:
-                cell.font = _SUMME
-                cell.border = _LINIE
-    fuss = r + 2
+    letzte_zeile = kopf + len(frame)
     # „*“ erklärt genau eine Fußnote, und nur, wenn etwas gesperrt ist
-    for text in (FUSSNOTE_GESPERRT if maske.to_numpy().any() else "", tabelle.beschreibung, quelle):
-        if text:
-            _textzeile(ws, fuss, text, len(spalten))
-            fuss += 1
-    ws.freeze_panes = ws.cell(row=kopf + 1, column=1)
-    ws.auto_filter.ref = f"A{kopf}:{get_column_letter(len(spalten))}{max(r, kopf)}"
-    druck.zeilenhoehen(ws)
+    fussnoten = [t for t in (FUSSNOTE_GESPERRT if maske.to_numpy().any() else "", tabelle.beschreibung, quelle) if t]
+    ws.freeze_panes = f"A{kopf + 1}"
+    ws.auto_filter.ref = f"A{kopf}:{get_column_letter(len(spalten))}{letzte_zeile}"
     druck.einrichten(ws, kopfzeile, titelzeilen=f"{kopf}:{kopf}", titelspalten=_kopfspalten(spalten))
+    druck.zeilenhoehen(ws, 1, kopf, len(spalten))
+    # die letzte Zeile des Blatts: Fußnoten nach einer Leerzeile, sonst die erste Zeile unter dem Kopf (dort
+    # steht die Fixierung)
+    ende = letzte_zeile + 1 + len(fussnoten) if fussnoten else max(letzte_zeile, kopf + 1)
+
+    def stuecke() -> Iterator[None]:
+        ausrichtungen = [_ausrichtung(s, einzug) for s, einzug in zip(spalten, einzuege, strict=True)]
+        formate = [zahlenformat(s) for s in spalten]
+        summe = tabelle.summe_spalte
+        for von in range(0, len(frame), STUECK_ZEILEN):
+            indizes = frame.index[von:von + STUECK_ZEILEN]
+            for r, index in enumerate(indizes, start=kopf + 1 + von):
+                ist_summe = summe is not None and summe in frame.columns and frame.at[index, summe] == tabelle.summe_wert
+                for c, s in enumerate(spalten, start=1):
+                    if bool(maske.at[index, s.name]):
+                        cell = _zelle(ws, r, c, GESPERRT)
+                        cell.alignment = Alignment(horizontal="right", vertical="top")
+                    else:
+                        cell = _zelle(ws, r, c, zellwert(s, frame.at[index, s.name]))
+                        fmt = formate[c - 1]
+                        if fmt:
+                            cell.number_format = fmt
+                        cell.alignment = ausrichtungen[c - 1]
+                    if ist_summe:
+                        cell.font = _SUMME
+                        cell.border = _LINIE
+            druck.zeilenhoehen(ws, kopf + 1 + von, kopf + von + len(indizes), len(spalten))
+            yield None
+        if ende > letzte_zeile:
+            fuss = letzte_zeile + 2
+            for text in fussnoten:
+                _textzeile(ws, fuss, text, len(spalten))
+                fuss += 1
+            druck.zeilenhoehen(ws, letzte_zeile + 1, ende, len(spalten))
+            yield None
+
+    return Blatt(ws, stuecke(), f"A1:{get_column_letter(len(spalten))}{ende}")
 
 
 def _format_frei(cell, value: object) -> None:
@@ -329,7 +350,7 @@ def _breiten_schluessel_wert(zeilen: Sequence[tuple[str, object]],
 
 def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str, object]],
                            tabellen: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]],
-                           kopfzeile: str = "") -> None:
+                           kopfzeile: str = "") -> Worksheet:
     ws = wb.create_sheet(titel)
     breiten = _breiten_schluessel_wert(zeilen, tabellen)
     letzte = len(breiten)
@@ -365,6 +386,7 @@ def _blatt_schluessel_wert(wb: Workbook, titel: str, zeilen: Sequence[tuple[str,
         r += 1
     druck.zeilenhoehen(ws)
     druck.einrichten(ws, kopfzeile)
+    return ws
 
 
 def schreibe_arbeitsmappe(
@@ -383,8 +405,11 @@ def schreibe_arbeitsmappe(
     kopfzeile = untertitel.split(";")[0].strip()
     wb = Workbook()
     wb.remove(wb.active)
-    _blatt_schluessel_wert(wb, "Info", info, info_tabellen, kopfzeile)
-    for tabelle, frame, maske in tabellen:
-        _blatt_tabelle(wb, frame, maske, tabelle, untertitel, quellen.get(tabelle.name, ""), kopfzeile)
-    _blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen, kopfzeile)
-    return save_reproducible(wb, pfad, zeitpunkt)
+    # Blatt für Blatt beim Speichern angelegt und geschrieben (nie alle Zellen der Mappe auf einmal im Speicher)
+    blaetter = [
+        lambda: Blatt(_blatt_schluessel_wert(wb, "Info", info, info_tabellen, kopfzeile)),
+        *(functools.partial(_blatt_tabelle, wb, frame, maske, tabelle, untertitel, quellen.get(tabelle.name, ""),
+                            kopfzeile) for tabelle, frame, maske in tabellen),
+        lambda: Blatt(_blatt_schluessel_wert(wb, "Methodik", methodik, methodik_tabellen, kopfzeile)),
+    ]
+    return save_reproducible(wb, pfad, zeitpunkt, blaetter)

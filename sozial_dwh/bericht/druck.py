@@ -151,9 +151,11 @@ def hoechstbreite() -> float:
     return QUER_BREITE_PX / MIN_MASSSTAB / PX_JE_EINHEIT
 
 
-def zeilenhoehen(ws: Worksheet) -> None:
+def zeilenhoehen(ws: Worksheet, von: int | None = None, bis: int | None = None, spalten: int | None = None) -> None:
     """Setzt die Höhe jeder Zeile mit umbrochenem Text (oder größerer Schrift) auf das, was ihr Text braucht;
-    verbundene Zellen zählen mit der Breite aller ihrer Spalten."""
+    verbundene Zellen zählen mit der Breite aller ihrer Spalten. Mit `von`, `bis` und `spalten` nur für diese
+    Zeilen und Spalten 1 bis `spalten` (ein Stück eines Blatts, das in Stücken geschrieben wird); wie beim ganzen
+    Blatt entstehen dabei leere Zellen an jeder Stelle des Bereichs."""
     verbunden = {}
     for bereich in ws.merged_cells.ranges:
         verbunden[(bereich.min_row, bereich.min_col)] = range(bereich.min_col, bereich.max_col + 1)
@@ -165,7 +167,8 @@ def zeilenhoehen(ws: Worksheet) -> None:
             breiten[spalte] = dim.width if dim is not None and dim.width else 8.43  # Vorgabe von Excel
         return breiten[spalte]
 
-    for zeile in ws.iter_rows():
+    bereich = {} if von is None else {"min_row": von, "max_row": bis, "min_col": 1, "max_col": spalten}
+    for zeile in ws.iter_rows(**bereich):
         hoehe = 0.0
         for zelle in zeile:
             if zelle.value is None or not hasattr(zelle, "column"):
