@@ -485,10 +485,13 @@ def _median(values) -> float:
 
 
 def _stufen(voll: dict) -> dict[str, float]:
-    schritte = voll["schritte"]
-    # Lesen: die Lesestränge (ops__lesen_*) und der Eingang, der lädt und liest, was sie nicht gelesen haben
-    parse = schritte.get("eingang", 0.0) + sum(v for k, v in schritte.items() if k.startswith("ops__lesen_"))
-    summe = sum(schritte.values())
+    schritte = dict(voll["schritte"])
+    # Lesen: die Lesestränge (ops__lesen_*, nebeneinander: ihre Wandzeit `lesen_wand`) und der Eingang, der lädt und
+    # liest, was sie nicht gelesen haben
+    straenge = {k: schritte.pop(k) for k in list(schritte) if k.startswith("ops__lesen_")}
+    lesen = schritte.pop("lesen_wand", sum(straenge.values()))
+    parse = schritte.get("eingang", 0.0) + lesen
+    summe = sum(schritte.values()) + lesen
     validate = voll["validate_s"]
     return {
         "parse": parse,
@@ -607,8 +610,9 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
             "lesen_prozesse_s": {str(n): round(_median(p[f"lesen_{n}_prozesse_s"] for p in parse_laeufe), 3)
                                  for n in (1, 2)},
             "peak_rss_mb_eine_gemeinde": eins["voll"]["peak_rss_mb"] if eins else None,
-            "parallel_im_lauf": ("nein: der Lauf liest noch in einem Schritt (In-Process-Executor); "
-                                 "parallel_speedup misst den Leser in Prozessen"),
+            # Prozesse, in denen die Schritte des ganzen Aufbaus liefen (ab Werk: Lesestränge auf Dagsters
+            # Multiprozess-Executor, die Schreiber im steuernden Prozess; pipelines/executor.py)
+            "prozesse_im_lauf": letzter["voll"].get("prozesse"),
             "zuwachs_s": round(zuwachs_s, 3),
             "zuwachs_stichtag": NEUER_STICHTAG.isoformat(),
             "zuwachs_dateien": len(daten["neu"]),

@@ -32,4 +32,7 @@ left join raumnamen as r
     on r.zeilenart = m.zeilenart and r.konferenz_id = m.konferenz_id
     and r.massnahme_id is not distinct from m.massnahme_id and r.ergebnis_ids = m.ergebnis_ids
 where k.datum <= $stichtag
-order by m.zeilenart, try_cast(m.nr as integer), m.nr, m.prioritaet
+-- eindeutig bis zum Ende: gleiche Nummern gibt es in mehreren Konferenzen und Gemeinden (sonst wechselte die Reihenfolge
+-- von Lauf zu Lauf, und eine Ausgabe wäre nicht byte-gleich wiederholbar)
+order by m.zeilenart, try_cast(m.nr as integer), m.nr, m.prioritaet, m.konferenz_id, m.massnahme_id nulls first,
+    m.ergebnis_ids
