@@ -36,6 +36,7 @@ from dagster._core.remote_origin import (
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from pipelines.definitions import defs
+from pipelines.executor import mehrere_prozesse, schrittprozesse_vorbereiten
 from pipelines.fortschritt import Ausgabe, dauer, schritte
 from pipelines.jobs import ANLASS_TAG, KOMMANDOZEILE, assets_ohne_stichtage
 from pipelines.partitions import bekannte_stichtage, bereich_tags, verwaiste_stichtage_abmelden
@@ -96,6 +97,8 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
                 f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
+        if mehrere_prozesse(instance, paths, prozesse):
+            schrittprozesse_vorbereiten()  # Lesen in mehreren Prozessen: ihr Forkserver startet, während der Lauf entsteht
         if prozesse is not None:  # Schritte in so vielen Prozessen (pipelines/executor.py; ohne Angabe: automatisch)
             run_config = {**(run_config or {}), "execution": {"config": {"prozesse": prozesse}}}
         # Schritte in anderen Prozessen bekommen die Pfade dieses Prozesses, nicht die Umgebung ihres Startprozesses

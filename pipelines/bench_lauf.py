@@ -96,8 +96,12 @@ class _SpeicherVerlauf:
     def _abtasten(self) -> None:
         seite = os.sysconf("SC_PAGE_SIZE") / 2**20
         while not self._ende:
-            # dieser Prozess und alle, die von ihm abstammen (Forkserver und Leseprozesse des Laufs), zusammen
-            self.proben.append((time.time(), sum(_rss_seiten(pid) for pid in _mit_nachkommen(os.getpid())) * seite))
+            # dieser Prozess und alle, die von ihm abstammen (Forkserver und Leseprozesse des Laufs), zusammen – als
+            # PSS (geteilte Seiten anteilig: Kindprozesse aus dem Forkserver teilen sich dessen Speicher)
+            prozesse = _mit_nachkommen(os.getpid())
+            mb = (sum(_pss_kib(pid) for pid in prozesse) / 1024 if len(prozesse) > 1
+                  else _rss_seiten(os.getpid()) * seite)
+            self.proben.append((time.time(), mb))
             time.sleep(0.1)
 
     def spitze(self, instance: dg.DagsterInstance) -> dict | None:
@@ -126,6 +130,18 @@ def _mit_nachkommen(wurzel: int) -> list[int]:
         neu = [pid for pid, vater in eltern.items() if vater in neu and pid not in gefunden]
         gefunden.update(neu)
     return sorted(gefunden)
+
+
+def _pss_kib(pid: int) -> int:
+    """Proportional Set Size eines Prozesses in KiB (/proc/<pid>/smaps_rollup); 0, wenn er nicht mehr läuft."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+            for zeile in handle:
+                if zeile.startswith("Pss:"):
+                    return int(zeile.split()[1])
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0
 
 
 def _rss_seiten(pid: int) -> int:

@@ -54,6 +54,11 @@ from sozial_dwh.config import Paths
 
 VORLADEN = ["pipelines.definitions"]
 
+# Gemessen (sozial-dwh bench, 2 Kerne): Prozesse starten kostet einen Lauf rund 2 s (Forkserver mit den Definitions,
+# je Leseprozess Plan und Instanz), zwei Prozesse sparen beim Lesen rund 0,3 s je MB. Darunter liest ein Prozess.
+PROZESSE_AB_MB = 8.0
+PROZESSE_AB_MB_ENV = "SOZIAL_DWH_PROZESSE_AB_MB"
+
 
 class LaufExecutor(Executor):
     """Führt den Plan mit `innen` aus; bei mehreren Prozessen mit Sperre und Entscheidung im steuernden Prozess."""
@@ -157,6 +162,24 @@ def _im_prozess(plan_context, teilplan):
     )
 
 
+def _forkserver() -> bool:
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def schrittprozesse_vorbereiten() -> None:
+    """Den Forkserver der Schrittprozesse schon jetzt im Hintergrund starten (er lädt `VORLADEN`, gut eine Sekunde),
+    während dieser Prozess den Lauf anlegt; der Multiprozess-Executor findet ihn dann fertig vor. Für Läufe, die
+    mehrere Prozesse nehmen werden (`pipelines.ausfuehren.alles_ausfuehren`)."""
+    if not _forkserver():
+        return
+    kontext = multiprocessing.get_context("forkserver")
+    # wie Dagsters Multiprozess-Executor: sein Modul zuerst, dann die Definitions
+    kontext.set_forkserver_preload(["dagster._core.executor.multiprocess", *VORLADEN])
+    from multiprocessing import forkserver
+
+    threading.Thread(target=forkserver.ensure_running, name="forkserver-vorstarten", daemon=True).start()
+
+
 def prozesse_automatisch(init_context: dg.InitExecutorContext) -> int:
     """Ab Werk: so viele Prozesse zum Lesen, wie es Kerne gibt (höchstens so viele, wie es Lesestränge gibt), wenn
     die Instanz es erlaubt – Instanz auf der Platte und ein Job, der sich aus dem Modul rekonstruieren lässt (so
@@ -168,7 +191,33 @@ def prozesse_automatisch(init_context: dg.InitExecutorContext) -> int:
         return 1
     if init_context.instance.is_ephemeral or not isinstance(init_context.job, ReconstructableJob):
         return 1
+    if _eingang_mb(Paths.from_env()) < ab_mb():
+        return 1  # kleine Lieferung: Prozesse zu starten kostet mehr, als sie beim Lesen sparen
     return kerne
+
+
+def ab_mb() -> float:
+    """Ab so vielen MB im Eingang liest ein Lauf ab Werk in mehreren Prozessen (`SOZIAL_DWH_PROZESSE_AB_MB`)."""
+    wert = os.environ.get(PROZESSE_AB_MB_ENV, "").strip()
+    try:
+        return float(wert) if wert else PROZESSE_AB_MB
+    except ValueError as exc:
+        raise ValueError(f"{PROZESSE_AB_MB_ENV}={wert!r} ist keine Zahl (MB, z. B. 8).") from exc
+
+
+def mehrere_prozesse(instance: dg.DagsterInstance, paths: Paths, prozesse: int | None) -> bool:
+    """Wird ein Lauf mit `prozesse` (None: ab Werk) in mehreren Prozessen lesen? (für `schrittprozesse_vorbereiten`;
+    die Entscheidung selbst trifft `lauf_executor`)."""
+    if prozesse is not None:
+        return prozesse > 1
+    return (not instance.is_ephemeral and min(os.cpu_count() or 1, 2) > 1 and _eingang_mb(paths) >= ab_mb())
+
+
+def _eingang_mb(paths: Paths) -> float:
+    try:
+        return sum(p.stat().st_size for p in paths.inbox.rglob("*") if p.is_file()) / 1e6
+    except OSError:
+        return 0.0
 
 
 @dg.executor(
@@ -196,6 +245,6 @@ def lauf_executor(init_context: dg.InitExecutorContext) -> Executor:
         retries=retries,
         max_concurrent=prozesse,
         tag_concurrency_limits=[{"key": SCHREIBT, "value": SCHREIBT_WAREHOUSE, "limit": 1}],
-        start_method="forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None,
+        start_method="forkserver" if _forkserver() else None,
         explicit_forkserver_preload=VORLADEN,
     ), prozesse, schreiber_im_prozess=True)
