@@ -127,8 +127,13 @@ def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None
         eins = None
         if scale > 1:  # für die Steigung des Speichers: derselbe Aufbau mit einer Gemeinde
             progress("Zum Vergleich: ganzer Aufbau mit einer Gemeinde (Steigung des Speicherbedarfs) …")
+            # in derselben Art wie der Aufbau mit N Gemeinden (mehrere Prozesse oder einer), sonst maße die Steigung
+            # den Wechsel der Art mit (ab Werk liest eine Gemeinde, 2 MB, in einem Prozess)
+            from pipelines.executor import PROZESSE_AB_MB_ENV
+
+            mehrere = lauf_laeufe[-1]["voll"].get("prozesse", 1) > 1
             eins = _pipeline_durchgang(root / "eine_gemeinde", _daten_erzeugen(root / "n1", 1, progress), progress,
-                                       protokoll, zuwachs=False)
+                                       protokoll, zuwachs=False, umgebung={PROZESSE_AB_MB_ENV: "0"} if mehrere else None)
         lang = lange_csv_messen(root / "lange_csv", lange_csv, progress) if lange_csv else None
         ergebnis = _auswerten(scale, wiederholungen, daten, parse_laeufe, lauf_laeufe, time.monotonic() - started,
                               lang, eins)
@@ -325,7 +330,7 @@ def _parallel_lesen(dateien: list[Path], referenz: Path, prozesse: int) -> float
 
 
 def _pipeline_durchgang(ordner: Path, daten: dict, progress: Callable[[str], None] = print,
-                        protokoll: Path | None = None, zuwachs: bool = True) -> dict:
+                        protokoll: Path | None = None, zuwachs: bool = True, umgebung: dict | None = None) -> dict:
     """Ganzer Aufbau + Berichtsausgabe, danach ein weiterer Stichtag – je in einem eigenen Python-Prozess
     (`zuwachs=False`: nur der ganze Aufbau)."""
     home = ordner / "home"
@@ -334,7 +339,7 @@ def _pipeline_durchgang(ordner: Path, daten: dict, progress: Callable[[str], Non
     for path in daten["dateien"]:
         shutil.copy2(path, home / "inbox" / path.name)
     voll = _im_prozess(ordner, home, daten["referenz"], {"art": "voll", "bericht": _letzte_ausgabe(daten["referenz"])},
-                       progress, protokoll)
+                       progress, protokoll, umgebung)
     if not zuwachs:
         shutil.rmtree(ordner, ignore_errors=True)
         return {"voll": voll}
@@ -353,7 +358,7 @@ def _letzte_ausgabe(referenz: Path) -> str:
 
 
 def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict, progress: Callable[[str], None] = print,
-                protokoll: Path | None = None) -> dict:
+                protokoll: Path | None = None, umgebung: dict | None = None) -> dict:
     """Ein Messlauf (`pipelines.bench_lauf`) in eigenem Prozess; seine Fortschrittszeilen gehen eingerückt an
     `progress`, sobald sie kommen."""
     ziel = ordner / f"ergebnis_{auftrag['art']}.json"
@@ -361,7 +366,7 @@ def _im_prozess(ordner: Path, home: Path, referenz: Path, auftrag: dict, progres
     env = {**os.environ, "SOZIAL_DWH_HOME": str(home), "SOZIAL_DWH_REFERENCE": str(referenz),
            "DAGSTER_HOME": str(home / "dagster"),
            # die Dateien sind fertig geschrieben: keine zweite Größenprüfung nach einer Pause
-           "SOZIAL_DWH_SCHREIBPAUSE_S": "0"}
+           "SOZIAL_DWH_SCHREIBPAUSE_S": "0", **(umgebung or {})}
     config.dagster_instanz_anlegen(home / "dagster")
     letzte: collections.deque[str] = collections.deque(maxlen=15)
     with subprocess.Popen([sys.executable, "-m", "pipelines.bench_lauf", json.dumps(auftrag)], env=env,

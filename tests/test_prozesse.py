@@ -72,7 +72,9 @@ def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch:
 
     zwei = setup_home(tmp_path / "zwei", monkeypatch)
     basis.write_statistics(zwei.inbox)
-    mehrere = min(os.cpu_count() or 1, STRAENGE) >= 2  # so entscheidet pipelines/executor.py `prozesse_automatisch`
+    # so entscheidet pipelines/executor.py `prozesse_automatisch`; die Testdaten sind klein, die Schwelle daher 0 MB
+    monkeypatch.setenv("SOZIAL_DWH_PROZESSE_AB_MB", "0")
+    mehrere = min(os.cpu_count() or 1, STRAENGE) >= 2
     proc = _cli(zwei, "run", *([] if mehrere else ["--prozesse", "2"]))
     ausgabe, _ = proc.communicate(timeout=900)
     assert proc.returncode == 0, ausgabe[-3000:]
