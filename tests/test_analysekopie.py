@@ -105,7 +105,7 @@ def test_run_and_ui_jobs_use_the_project_executor():
     assert "alles" in {job.name for job in jobs}
     assert {job.name: job.executor_def.name for job in jobs} == {job.name: "sozial_dwh" for job in jobs}
     feld = jobs[0].executor_def.config_schema.as_field().config_type.fields["prozesse"]
-    assert feld.default_value == 1  # ab Werk alle Schritte in einem Prozess
+    assert feld.default_value == 0  # ab Werk automatisch: mehrere Prozesse, wo Instanz und Eingang es lohnen
 
 
 def test_reader_holding_analysis_copy_does_not_block_run(home: Paths):
