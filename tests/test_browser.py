@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from sozial_dwh import config
 from sozial_dwh.config import REPO_ROOT
 
 CHROMIUM = Path(os.environ.get("SOZIAL_DWH_CHROMIUM", "/usr/bin/chromium"))
@@ -149,12 +150,9 @@ def _beenden(prozess: subprocess.Popen) -> None:
 def oberflaeche(tmp_path_factory: pytest.TempPathFactory):
     _voraussetzungen()
     basis = tmp_path_factory.mktemp("browser")
-    dagster_home = basis / "dagster"
-    dagster_home.mkdir()
-    # lokale Standardinstanz wie bei `sozial-dwh run` (ein Lauf zugleich); Telemetrie aus, damit der Test nichts
-    # nach außen meldet
-    (dagster_home / "dagster.yaml").write_text(
-        "telemetry:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n", encoding="utf-8")
+    # die Instanz des Projekts wie bei `sozial-dwh run` (ein Lauf zugleich, Telemetrie aus, sein Ereignisprotokoll
+    # pipelines/instanz.py – die Oberfläche liest es)
+    dagster_home = config.dagster_instanz_anlegen(basis / "dagster")
     env = {k: v for k, v in os.environ.items() if k != "SOZIAL_DWH_REFERENCE"}
     env.update(SOZIAL_DWH_HOME=str(basis / "home"), DAGSTER_HOME=str(dagster_home), SOZIAL_DWH_SCHREIBPAUSE_S="0",
                PYTHONUNBUFFERED="1")

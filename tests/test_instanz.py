@@ -1,0 +1,116 @@
+"""Dagsters Ereignisprotokoll mit offen gehaltenen Verbindungen (`pipelines/instanz.py`, Issue 17).
+
+Echte Dagster-Instanzen auf der Platte (angelegt wie von `sozial-dwh`), echte Läufe, echte SQLite-Dateien:
+- die Instanz des Projekts nimmt das Protokoll ab Werk; ein Lauf landet vollständig darin und ist aus einer zweiten
+  Instanz (wie der Oberfläche) lesbar, samt der letzten Materialisierung im Index;
+- wer einen Lauf verfolgt (die Oberfläche über `watch`), erfährt von neuen Ereignissen, obwohl der schreibende
+  Prozess seine Verbindung offen hält;
+- höchstens `OFFENE_DATEIEN` Dateien offen; `wipe` löscht die Dateien der Läufe und das Protokoll schreibt danach weiter.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.instanz import OFFENE_DATEIEN, SqliteEreignisprotokoll
+from sozial_dwh import config
+
+
+@dg.asset
+def zahl() -> int:
+    return 7
+
+
+@dg.asset
+def doppelt(zahl: int) -> int:
+    return 2 * zahl
+
+
+@pytest.fixture()
+def instanz_ordner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    ordner = config.dagster_instanz_anlegen(tmp_path / "dagster")
+    monkeypatch.setenv("DAGSTER_HOME", str(ordner))
+    return ordner
+
+
+def _lauf(instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    return dg.materialize([zahl, doppelt], instance=instance)
+
+
+def test_instanz_des_projekts_speichert_den_lauf_vollstaendig(instanz_ordner: Path) -> None:
+    with dg.DagsterInstance.from_config(str(instanz_ordner)) as instance:
+        assert type(instance.event_log_storage) is SqliteEreignisprotokoll
+        result = _lauf(instance)
+        assert result.success
+        arten = [e.dagster_event.event_type for e in instance.all_logs(result.run_id) if e.is_dagster_event]
+    # eine zweite Instanz auf denselben Dateien (wie die Oberfläche, die den Lauf danach zeigt)
+    with dg.DagsterInstance.from_config(str(instanz_ordner)) as zweite:
+        gelesen = [e.dagster_event.event_type for e in zweite.all_logs(result.run_id) if e.is_dagster_event]
+        assert gelesen == arten
+        # zwei Assets: je „geplant“ und „materialisiert“, zwei Schritte mit Start und Erfolg, Lauf Start und Erfolg
+        for art, anzahl in ((dg.DagsterEventType.ASSET_MATERIALIZATION_PLANNED, 2),
+                            (dg.DagsterEventType.ASSET_MATERIALIZATION, 2), (dg.DagsterEventType.STEP_START, 2),
+                            (dg.DagsterEventType.STEP_SUCCESS, 2), (dg.DagsterEventType.RUN_SUCCESS, 1)):
+            assert gelesen.count(art) == anzahl, art
+        letzte = zweite.get_latest_materialization_event(dg.AssetKey("doppelt"))  # aus dem Index
+        assert letzte is not None and letzte.run_id == result.run_id
+    assert (instanz_ordner / "history" / "runs" / f"{result.run_id}.db").exists()
+
+
+def test_wer_den_lauf_verfolgt_erfaehrt_neue_ereignisse(instanz_ordner: Path) -> None:
+    with dg.DagsterInstance.from_config(str(instanz_ordner)) as schreiber, \
+            dg.DagsterInstance.from_config(str(instanz_ordner)) as oberflaeche:
+        run = schreiber.create_run_for_job(dg.define_asset_job("j", [zahl]).resolve(
+            asset_graph=dg.Definitions(assets=[zahl]).resolve_asset_graph()))
+        schreiber.report_engine_event("erste Zeile", run)  # die Datei des Laufs gibt es, die Verbindung bleibt offen
+        angekommen: list[str] = []
+        neu = threading.Event()
+
+        def rueckruf(eintrag, _cursor):
+            angekommen.append(eintrag.message)
+            if eintrag.message == "zweite Zeile":
+                neu.set()
+
+        cursor = oberflaeche.event_log_storage.get_records_for_run(run.run_id).cursor
+        oberflaeche.event_log_storage.watch(run.run_id, cursor, rueckruf)
+        try:
+            schreiber.report_engine_event("zweite Zeile", run)
+            assert neu.wait(timeout=20), f"keine Nachricht an den Beobachter, angekommen: {angekommen}"
+        finally:
+            oberflaeche.event_log_storage.end_watch(run.run_id, rueckruf)
+        assert "erste Zeile" not in angekommen  # ab dem Cursor, nicht von vorn
+
+
+def test_offene_dateien_begrenzt_und_wipe(instanz_ordner: Path) -> None:
+    with dg.DagsterInstance.from_config(str(instanz_ordner)) as instance:
+        laeufe = [_lauf(instance).run_id for _ in range(OFFENE_DATEIEN + 2)]
+        protokoll = instance.event_log_storage
+        assert isinstance(protokoll, SqliteEreignisprotokoll)
+        assert len(protokoll._engines) <= OFFENE_DATEIEN
+        # der älteste Lauf ist nicht mehr offen, lässt sich aber weiter lesen
+        assert any(e.is_dagster_event for e in instance.all_logs(laeufe[0]))
+        protokoll.wipe()
+        assert not list((instanz_ordner / "history" / "runs").glob(f"{laeufe[-1]}.db"))
+        neu = _lauf(instance)
+        assert neu.success and instance.all_logs(neu.run_id)
+
+
+def test_fruehere_vorgabe_wird_ersetzt_geaenderte_bleibt(tmp_path: Path) -> None:
+    # die dagster.yaml, die die Fassung vor dem eigenen Ereignisprotokoll ab Werk schrieb (Commit 8bb6aca)
+    frueher = ("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.\n"
+               "telemetry:\n  enabled: false\n")
+    alt = tmp_path / "alt"
+    alt.mkdir()
+    (alt / "dagster.yaml").write_text(config.DAGSTER_YAML.split("event_log_storage:")[0].rsplit("# Dagsters Protokoll", 1)[0],
+                                      encoding="utf-8")
+    config.dagster_instanz_anlegen(alt)
+    assert (alt / "dagster.yaml").read_text(encoding="utf-8") == config.DAGSTER_YAML
+    eigen = tmp_path / "eigen"
+    eigen.mkdir()
+    (eigen / "dagster.yaml").write_text(frueher + "# von Hand ergänzt\n", encoding="utf-8")
+    config.dagster_instanz_anlegen(eigen)
+    assert (eigen / "dagster.yaml").read_text(encoding="utf-8") == frueher + "# von Hand ergänzt\n"
