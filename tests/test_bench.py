@@ -230,3 +230,15 @@ def test_lange_csv_gueltig_und_gemessen(example_home: Paths, tmp_path: Path):
     assert not (tmp_path / "lang").exists()
     assert _lange_csv_schluessel(2_000_000) == "peak_rss_mb_lange_csv_2mio"
     assert main(["bench", "--scale", "1", "--lange-csv", "0"]) == 2
+
+
+def test_stichprobe_des_lesevergleichs() -> None:
+    from pipelines.bench import VERGLEICH_HOECHSTENS, _stichprobe
+
+    wenige = [Path(f"d{i}.xlsx") for i in range(28)]
+    assert _stichprobe(wenige) == wenige  # bis VERGLEICH_HOECHSTENS: alle
+    viele = [Path(f"d{i:04d}.xlsx") for i in range(5600)]  # N = 200: 28 Dateien je Gemeinde
+    probe = _stichprobe(viele)
+    # jede 19. Datei (5600 / 300 = 18,7, aufgerundet): 0, 19, …, 5586 – 295 Dateien
+    assert len(probe) == 295 and len(probe) <= VERGLEICH_HOECHSTENS
+    assert probe[0] == viele[0] and probe[1] == viele[19] and probe[-1] == viele[5586]
