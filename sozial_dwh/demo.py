@@ -27,10 +27,14 @@ sechsten Stichtag. Umfang 1 ohne diese Schalter bleibt bytegleich das Beispiel.
 
 from __future__ import annotations
 
+import concurrent.futures
 import csv
 import datetime as dt
+import functools
 import io
 import math
+import multiprocessing
+import os
 import shutil
 import tempfile
 import zlib
@@ -160,6 +164,9 @@ class Truth:
 # --------------------------------------------------------------------------- public API
 
 
+PARALLEL_AB_GEMEINDEN = 8  # darunter lohnt der Start weiterer Prozesse (je rund 1 s) nicht
+
+
 def write_demo(inbox: Path, reference: Path | None = None, scale: int = 1,
                sgb2_personen: bool | None = None) -> list[Path]:
     """Writes the example files into `inbox` (created if missing) and returns their paths.
@@ -184,11 +191,7 @@ def write_demo(inbox: Path, reference: Path | None = None, scale: int = 1,
         return paths
     sources = tuple(_write_sgb2_personen if source is _write_sgb2 else source for source in _SOURCES) \
         if personen else _SOURCES
-    paths = []
-    for rows, profile in _gemeinden(reference, scale):
-        world = _World(_population(_areas_from_rows(rows), profile))
-        paths.extend(_write_with_suffix(inbox, f"_{rows[0]['gemeinde_ags']}", world, sources))
-    return paths
+    return _je_gemeinde(inbox, _gemeinden(reference, scale), STICHTAGE, sources)
 
 
 def write_stichtag(inbox: Path, day: dt.date, reference: Path | None = None, scale: int = 1) -> list[Path]:
@@ -199,19 +202,33 @@ def write_stichtag(inbox: Path, day: dt.date, reference: Path | None = None, sca
         raise ValueError(f"Der Stichtag {day} liegt nicht nach {STICHTAGE[-1]}.")
     stichtage = (*STICHTAGE, day)
 
-    def sources(inbox: Path, world: _World) -> list[Path]:
-        return [
-            _bevoelkerung_wide_xlsx(inbox / f"bevoelkerung_{day.isoformat()}.xlsx", world.truth, day),
-            _sgb2_persons_xlsx(inbox / f"sgb2_{day.isoformat()}.xlsx", world, day),
-        ]
-
     inbox = Path(inbox)
     inbox.mkdir(parents=True, exist_ok=True)
-    paths: list[Path] = []
-    for rows, profile in _gemeinden(reference, scale):
-        world = _World(_population(_areas_from_rows(rows), profile, stichtage))
-        paths.extend(_write_with_suffix(inbox, f"_{rows[0]['gemeinde_ags']}", world, (sources,)))
-    return paths
+    return _je_gemeinde(inbox, _gemeinden(reference, scale), stichtage, (functools.partial(_stichtag_quellen, day),))
+
+
+def _stichtag_quellen(day: dt.date, inbox: Path, world: _World) -> list[Path]:
+    return [
+        _bevoelkerung_wide_xlsx(inbox / f"bevoelkerung_{day.isoformat()}.xlsx", world.truth, day),
+        _sgb2_persons_xlsx(inbox / f"sgb2_{day.isoformat()}.xlsx", world, day),
+    ]
+
+
+def _eine_gemeinde(auftrag: tuple) -> list[Path]:
+    inbox, rows, profile, stichtage, sources = auftrag
+    world = _World(_population(_areas_from_rows(rows), profile, stichtage))
+    return _write_with_suffix(inbox, f"_{rows[0]['gemeinde_ags']}", world, sources)
+
+
+def _je_gemeinde(inbox: Path, gemeinden: list, stichtage: Sequence[dt.date], sources: Sequence) -> list[Path]:
+    """Die Dateien jeder Gemeinde; ab `PARALLEL_AB_GEMEINDEN` in so vielen Prozessen, wie es Kerne gibt (höchstens
+    4) – jede Gemeinde hängt nur von ihren Zeilen ab, das Ergebnis ist dasselbe (Reihenfolge wie `gemeinden`)."""
+    auftraege = [(inbox, rows, profile, tuple(stichtage), tuple(sources)) for rows, profile in gemeinden]
+    prozesse = min(os.cpu_count() or 1, 4)
+    if len(auftraege) < PARALLEL_AB_GEMEINDEN or prozesse < 2:
+        return [path for auftrag in auftraege for path in _eine_gemeinde(auftrag)]
+    with concurrent.futures.ProcessPoolExecutor(prozesse, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return [path for paths in pool.map(_eine_gemeinde, auftraege) for path in paths]
 
 
 def write_reference(target: Path, scale: int, reference: Path | None = None) -> Path:

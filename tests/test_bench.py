@@ -16,6 +16,7 @@ import pytest
 
 from pipelines.assets.lesen import STRAENGE
 from pipelines.executor import PROZESSE_AB_MB
+from sozial_dwh import demo
 from sozial_dwh.cli import main
 from sozial_dwh.config import Paths
 from sozial_dwh.ingest import inspect_file
@@ -33,7 +34,7 @@ def example_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Paths:
     return Paths.from_env()
 
 
-def test_demo_scale_2_writes_two_municipalities_with_their_geography(example_home: Paths, capsys):
+def test_demo_scale_2_writes_two_municipalities_with_their_geography(example_home: Paths, capsys, monkeypatch):
     referenz = example_home.home / "referenz"
     assert main(["demo", "--scale", "2", "--referenz", str(referenz)]) == 0
     assert f"SOZIAL_DWH_REFERENCE={referenz}" in capsys.readouterr().out
@@ -71,6 +72,12 @@ def test_demo_scale_2_writes_two_municipalities_with_their_geography(example_hom
             assert 6_000 <= zeilen <= 10_000, (path.name, zeilen)
     assert gemeinden == AGS
     assert len([p for p in files if p.name.startswith("sgb2_")]) == 2 * 5
+
+    # dieselben Dateien, wenn die Gemeinden in eigenen Prozessen entstehen (so bei `bench` ab 8 Gemeinden)
+    monkeypatch.setattr(demo, "PARALLEL_AB_GEMEINDEN", 2)
+    parallel = demo.write_demo(example_home.home / "parallel", scale=2)
+    assert sorted(p.name for p in parallel) == [p.name for p in files]
+    assert all((example_home.home / "parallel" / p.name).read_bytes() == p.read_bytes() for p in files)
 
 
 def test_demo_and_bench_usage_errors(example_home: Paths):
