@@ -74,7 +74,12 @@ class LaufExecutor(Executor):
 
     def execute(self, plan_context, execution_plan):
         if self.prozesse <= 1:
-            yield from self.innen.execute(plan_context, execution_plan)
+            global _IN_EINEM_PROZESS
+            _IN_EINEM_PROZESS += 1
+            try:
+                yield from self.innen.execute(plan_context, execution_plan)
+            finally:
+                _IN_EINEM_PROZESS -= 1
             return
         run_id = plan_context.dagster_run.run_id
         paths = Paths.from_env()
@@ -110,6 +115,16 @@ class LaufExecutor(Executor):
             raise
         finally:
             kopie.release()
+
+
+_IN_EINEM_PROZESS = 0  # > 0, solange dieser Prozess einen Lauf ganz in sich ausführt (`LaufExecutor`, prozesse ≤ 1)
+
+
+def alles_in_diesem_prozess() -> bool:
+    """Führt dieser Prozess gerade einen ganzen Lauf in sich aus? Dann legen die Lesestränge nichts ab: der Eingang
+    liest im selben Prozess ohnehin jede Datei, und Parquet schreiben und wieder lesen kostete nur (beim Beispiel
+    rund 1 s). Schritte in anderen Prozessen (Multiprozess-Executor, Kubernetes) sehen hier False und lesen."""
+    return _IN_EINEM_PROZESS > 0
 
 
 def _pruefungen_vorbereiten() -> None:

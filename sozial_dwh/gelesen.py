@@ -28,6 +28,7 @@ Manifest (`FORMAT` 1)::
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
 import os
 import re
@@ -391,7 +392,13 @@ def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress
     matcher = GebietMatcher(load_gebiete(paths.reference))
     profile = lieferprofile(paths.reference)
     ziel = lauf_ordner(paths, lauf_id)
-    ziel.mkdir(parents=True, exist_ok=True)
+    try:
+        ziel.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        # ohne Verkettung: die Konsole nennt sonst die englische Meldung des Betriebssystems (pipelines/runner.py)
+        raise RuntimeError(f"Der Lesestrang kann das Gelesene nicht unter {ziel} ablegen: {_os_grund(exc)} "
+                           f"(Fehlernummer {exc.errno}). Bitte prüfen, ob {paths.lauf_dir} ein beschreibbarer Ordner "
+                           "mit freiem Platz ist; danach den Lauf neu starten.") from None
     try:
         for nummer, path in enumerate(dateien, start=1):
             if progress:
@@ -406,6 +413,15 @@ def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress
     finally:
         zellen.release()
     return ergebnis
+
+
+def _os_grund(exc: OSError) -> str:
+    """Der Grund eines Fehlers des Betriebssystems auf Deutsch (sonst seine eigene Meldung)."""
+    gruende = {errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
+               errno.EEXIST: "dort liegt schon eine Datei", errno.EACCES: "keine Schreibrechte",
+               errno.EPERM: "keine Schreibrechte", errno.ENOSPC: "die Platte ist voll",
+               errno.EDQUOT: "das Kontingent auf der Platte ist erschöpft", errno.EROFS: "die Platte ist schreibgeschützt"}
+    return gruende.get(exc.errno, exc.strerror or str(exc))
 
 
 def vorab_aus(ordner: Path):

@@ -26,6 +26,7 @@ import pytest
 from pipelines.assets.lesen import STRAENGE
 from pipelines.ausfuehren import alles_ausfuehren
 from pipelines.constants import SCHREIBT
+from pipelines.fortschritt import PROTOKOLL_ORDNER
 from sozial_dwh import config
 from sozial_dwh.config import Paths
 from sozial_dwh.warehouse import LOCK_NAME, RUN_PREFIX
@@ -142,6 +143,49 @@ def test_kill_9_an_den_steuernden_prozess(tmp_path: Path, monkeypatch: pytest.Mo
     nachher = _werte(paths)
     assert [w for w in nachher if str(w[0]) != str(D23)] == werte
     assert any(str(w[0]) == str(D23) for w in nachher)
+
+
+def test_gescheiterter_lesestrang_aendert_nichts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # Ein Strang kann sein Gelesenes nicht ablegen (unter `lauf` liegt eine Datei statt eines Ordners – wie eine volle
+    # oder schreibgeschützte Platte, aber ohne Mock): der Lauf endet mit Exit-Code 1 und einer deutschen Meldung, die
+    # Schritt und Ursache nennt; Warehouse, Analysekopie, Register und Eingang bleiben, wie sie waren.
+    paths = setup_home(tmp_path / "lauf", monkeypatch)
+    basis.write_statistics(paths.inbox)
+    assert alles_ausfuehren(dg.DagsterInstance.get(), paths, prozesse=1).success
+    vorher = {p: _sha(p) for p in (paths.warehouse, paths.analyse)}
+    register = _dateien(paths)
+    from tests.test_partitionen import D23, write_population
+
+    write_population(paths.inbox, D23)
+    neu = sorted(p.name for p in paths.inbox.iterdir())
+    if paths.lauf_dir.exists():
+        paths.lauf_dir.rmdir()  # leer nach dem ersten Lauf
+    paths.lauf_dir.write_text("kein Ordner\n", encoding="utf-8")
+
+    proc = _cli(paths, "run", "--prozesse", "2")
+    ausgabe, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 1, ausgabe[-3000:]
+    assert "FEHLER in Schritt „Dateien lesen (Strang" in ausgabe, ausgabe[-3000:]
+    assert "kann das Gelesene nicht unter" in ausgabe and "ein Teil des Pfads ist eine Datei, kein Ordner" in ausgabe
+    assert "Warehouse und Analysekopie bleiben im vorherigen Stand" in ausgabe
+    assert "Ein Lesestrang ist gescheitert" in _protokoll(paths), ausgabe[-3000:]
+    assert {p: _sha(p) for p in vorher} == vorher
+    assert _dateien(paths) == register
+    assert sorted(p.name for p in paths.inbox.iterdir()) == neu
+    assert _reste(paths) == [] and (paths.warehouse_dir / LOCK_NAME).read_text(encoding="utf-8") == ""
+
+    # Ursache behoben: der nächste Lauf lädt die Lieferung
+    paths.lauf_dir.unlink()
+    proc = _cli(paths, "run", "--prozesse", "2")
+    ausgabe, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, ausgabe[-3000:]
+    assert not any(paths.inbox.iterdir()) and any(str(w[0]) == str(D23) for w in _werte(paths))
+
+
+def _protokoll(paths: Paths) -> str:
+    """Alle Protokolldateien der Kommandozeile (`logs/lauf_<Zeit>.log`)."""
+    dateien = sorted((paths.home / PROTOKOLL_ORDNER).glob("lauf_*.log"))
+    return "".join(p.read_text(encoding="utf-8", errors="replace") for p in dateien)
 
 
 def _lebt(pid: int) -> bool:

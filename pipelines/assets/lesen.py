@@ -5,7 +5,8 @@ das Ergebnis je Datei als Parquet und JSON unter `<home>/lauf/<lauf_id>/<sha256>
 fasst das Warehouse nicht an und trägt deshalb nicht den Tag der Schreiber: Im Lauf mit mehreren Prozessen lesen die
 Stränge nebeneinander, auch während ein anderer Schritt in das Warehouse schreibt. Der Eingang (`eingang`) lädt
 danach, was sie gelesen haben, und liest nur, was fehlt, selbst. Ablehnen, Registrieren und Archivieren bleiben
-beim Eingang: ein Strang lehnt nie etwas ab, ein Fehler beim Lesen wird dort gemeldet.
+beim Eingang: ein Strang lehnt nie etwas ab, ein Fehler beim Lesen wird dort gemeldet. Läuft der ganze Lauf in einem
+Prozess (`pipelines.executor.alles_in_diesem_prozess`), legen die Stränge nichts ab und der Eingang liest selbst.
 """
 
 
@@ -14,6 +15,7 @@ import time
 import dagster as dg
 
 from pipelines.constants import GROUP_INGEST
+from pipelines.executor import alles_in_diesem_prozess
 from pipelines.resources import WarehouseResource
 from sozial_dwh.gelesen import lies_strang
 
@@ -31,6 +33,12 @@ def _strang(nummer: int) -> dg.AssetsDefinition:
     )
     def lesen(context: dg.AssetExecutionContext, warehouse_db: WarehouseResource) -> dg.MaterializeResult:
         clock = time.monotonic()
+        if alles_in_diesem_prozess():
+            return dg.MaterializeResult(metadata={
+                "gelesen": 0, "beim_laden_zu_lesen": 0,
+                "dateien": dg.MetadataValue.md("keine: der Lauf rechnet in einem Prozess, der Eingang liest selbst"),
+                "sekunden": round(time.monotonic() - clock, 2),
+            })
         ergebnis = lies_strang(warehouse_db.paths(), context.run_id, nummer, STRAENGE, progress=context.log.info)
         for meldung in ergebnis.meldungen:
             context.log.warning(meldung)
