@@ -18,3 +18,7 @@ LAYER_GROUPS = {
 SCHREIBT = "sozial_dwh/schreibt"
 SCHREIBT_WAREHOUSE = "warehouse"
 SCHREIBER_TAGS = {SCHREIBT: SCHREIBT_WAREHOUSE}
+
+# Zahl der Lesestränge (pipelines/assets/lesen.py): fest; mehr Stränge als Prozesse kosten wenig, gleichen aber
+# ungleich große Dateien aus
+STRAENGE = 4

@@ -46,7 +46,7 @@ from dagster._core.executor.in_process import InProcessExecutor, inprocess_execu
 from dagster._core.executor.multiprocess import MultiprocessExecutor
 from dagster._core.system_config.objects import ResolvedRunConfig
 
-from pipelines.constants import SCHREIBT, SCHREIBT_WAREHOUSE
+from pipelines.constants import SCHREIBT, SCHREIBT_WAREHOUSE, STRAENGE
 from pipelines.fortschritt import fremder_schritt
 from pipelines.resources import lauf_abschliessen
 from sozial_dwh import warehouse
@@ -199,8 +199,6 @@ def prozesse_automatisch(init_context: dg.InitExecutorContext) -> int:
     """Ab Werk: so viele Prozesse zum Lesen, wie es Kerne gibt (höchstens so viele, wie es Lesestränge gibt), wenn
     die Instanz es erlaubt – Instanz auf der Platte und ein Job, der sich aus dem Modul rekonstruieren lässt (so
     starten ihn `sozial-dwh run` und die Oberfläche). Sonst (z. B. `execute_in_process`, flüchtige Instanz) einer."""
-    from pipelines.assets.lesen import STRAENGE
-
     kerne = min(os.cpu_count() or 1, STRAENGE)
     if kerne < 2:
         return 1

@@ -13,6 +13,7 @@ ein echter Dagster-Lauf oder `sozial-dwh run` im Unterprozess). Geprüft werden
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import json
@@ -428,7 +429,10 @@ def _make_special(path: Path, kind: str):
         return marked_fifo(path)
     if kind == "socket":
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        server.bind(str(path))
+        # relativ zum Ordner: ein Socket-Pfad darf höchstens 107 Bytes lang sein (unter pytest-xdist sind die
+        # temporären Ordner länger)
+        with contextlib.chdir(path.parent):
+            server.bind(path.name)
         return server
     if os.geteuid() != 0:
         pytest.skip("Gerätedateien kann nur root anlegen (mknod); Pipe und Socket prüfen denselben Weg")

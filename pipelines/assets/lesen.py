@@ -14,12 +14,10 @@ import time
 
 import dagster as dg
 
-from pipelines.constants import GROUP_INGEST
+from pipelines.constants import GROUP_INGEST, STRAENGE
 from pipelines.executor import alles_in_diesem_prozess
 from pipelines.resources import WarehouseResource
 from sozial_dwh.gelesen import lies_strang
-
-STRAENGE = 4  # feste Zahl: mehr Stränge als Prozesse kosten wenig, gleichen aber ungleich große Dateien aus
 
 
 def _strang(nummer: int) -> dg.AssetsDefinition:
