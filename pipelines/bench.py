@@ -115,11 +115,11 @@ def run_bench(scale: int, wiederholungen: int = 3, json_path: Path | None = None
     root = Path(tempfile.mkdtemp(prefix="sozial_dwh_bench_", dir=ordner))
     try:
         daten = _daten_erzeugen(root, scale, progress)
+        vergleich = daten["vergleich"] = _stichprobe(daten["dateien"])
+        umfang_text = (f"{len(vergleich)} Dateien" if len(vergleich) == len(daten["dateien"])
+                       else f"Stichprobe von {len(vergleich)} der {len(daten['dateien'])} Dateien")
         parse_laeufe, lauf_laeufe = [], []
         for nummer in range(1, wiederholungen + 1):
-            vergleich = _stichprobe(daten["dateien"])
-            umfang_text = (f"{len(vergleich)} Dateien" if len(vergleich) == len(daten["dateien"])
-                           else f"Stichprobe von {len(vergleich)} der {len(daten['dateien'])} Dateien")
             progress(f"Durchgang {nummer}/{wiederholungen}: Lesen im Vergleich ({umfang_text}) …")
             parse_laeufe.append(_parse_vergleich(vergleich, daten["referenz"]))
             progress(f"Durchgang {nummer}/{wiederholungen}: Boden (calamine + DuckDB) und Lesen mit 1 und 2 Prozessen …")
@@ -619,7 +619,7 @@ def _auswerten(scale: int, wiederholungen: int, daten: dict, parse_laeufe: list[
         "details": {
             "dateien": len(daten["dateien"]),
             "eingabe_mb": round(daten["bytes"] / 1e6, 1),
-            "vergleich_dateien": len(_stichprobe(daten["dateien"])),
+            "vergleich_dateien": len(daten["vergleich"]),
             "wuerfelzellen": parse_laeufe[-1]["wuerfelzellen"],
             "lesen_s": {k: round(_median(p[k] for p in parse_laeufe), 3) for k in
                         ("projekt_alle", "projekt_arbeitsmappen", "projekt_csv", "calamine", "openpyxl", "pandas_csv")},
@@ -674,7 +674,7 @@ def zusammenfassung(ergebnis: dict) -> str:
         f"{_de(d['rechner']['speicher_gib'] or 0, 0)} GiB",
         f"Eingabe: {d['dateien']} Dateien, {_de(d['eingabe_mb'], 1)} MB, {_de(ergebnis['rows'], 0)} Zeilen, "
         f"{_de(ergebnis['cells'], 0)} befüllte Zellen"
-        + (f", daraus {_de(d['wuerfelzellen'], 0)} Würfelzellen" if d.get("vergleich_dateien", d["dateien"]) == d["dateien"]
+        + (f", daraus {_de(d['wuerfelzellen'], 0)} Würfelzellen" if d["vergleich_dateien"] == d["dateien"]
            else f"; Lesevergleich auf einer Stichprobe von {d['vergleich_dateien']} Dateien"),
         "",
         f"{'Stufe':<46}{'Sekunden':>12}",

@@ -72,7 +72,7 @@ def _messen(auftrag: dict, speicher: "_SpeicherVerlauf", paths: Paths, instance:
         if code != 0:
             raise BenchFehler(f"Berichtsausgabe {auftrag['bericht']} gescheitert: " + " | ".join(meldungen[-3:]))
     ergebnis["rss_spitze"] = speicher.spitze(instance)
-    # höchster Speicher des Laufs: dieser Prozess allein (ru_maxrss) oder mit seinen Lese- und Forkserver-Prozessen
+    # höchster Speicher des Laufs: dieser Prozess allein (VmHWM) oder mit seinen Lese- und Forkserver-Prozessen
     # zusammen (abgetastet), je nachdem, was größer ist
     ergebnis["peak_rss_mb"] = max(_eigene_spitze_mb(), (ergebnis["rss_spitze"] or {}).get("mb", 0.0))
     ergebnis["prozesse"] = _prozesse_im_lauf(instance, result.run_id)
@@ -137,14 +137,19 @@ def _mit_nachkommen(wurzel: int) -> list[int]:
 
 def _pss_kib(pid: int) -> int:
     """Proportional Set Size eines Prozesses in KiB (/proc/<pid>/smaps_rollup); 0, wenn er nicht mehr läuft."""
+    return _proc_kib(f"/proc/{pid}/smaps_rollup", "Pss:") or 0
+
+
+def _proc_kib(pfad: str, feld: str) -> int | None:
+    """Der Wert in KiB der Zeile `feld` einer Datei unter /proc (z. B. „Pss:“); None, wenn es sie nicht gibt."""
     try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as handle:
+        with open(pfad, encoding="ascii") as handle:
             for zeile in handle:
-                if zeile.startswith("Pss:"):
+                if zeile.startswith(feld):
                     return int(zeile.split()[1])
     except (OSError, IndexError, ValueError):
-        pass
-    return 0
+        return None
+    return None
 
 
 def _rss_seiten(pid: int) -> int:
@@ -159,14 +164,8 @@ def _eigene_spitze_mb() -> float:
     """Höchster Speicher dieses Prozesses: unter Linux `VmHWM` aus /proc/self/status. Nicht `ru_maxrss`: Linux
     überträgt es über `execve` – ein Prozess, den `subprocess` aus dem Benchmark startet (vfork), begänne mit der
     Spitze des Benchmarks selbst (bei N = 200 rund 1,9 GB nach dem Laden des Bodens, gemessen 30.11.2026)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for zeile in handle:
-                if zeile.startswith("VmHWM:"):
-                    return int(zeile.split()[1]) / 1024
-    except (OSError, IndexError, ValueError):
-        pass
-    return _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    kib = _proc_kib("/proc/self/status", "VmHWM:")
+    return kib / 1024 if kib is not None else _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _maxrss_mb(value: int) -> float:

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, overload
 import pandas as pd
 
 from sozial_dwh.config import Paths
+from sozial_dwh.diskspace import is_disk_full
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources.base import QuarantineRow, ReadResult
 from sozial_dwh.sources.zellen import CHUNK_ROWS, CellStore, ParquetZeilen, _shared_database, unnest_select
@@ -395,6 +396,8 @@ def lies_strang(paths: Paths, lauf_id: str, strang: int, straenge: int, progress
     try:
         ziel.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        if is_disk_full(exc):  # volle Platte: meldet die Kommandozeile mit Ordnern und Platz (sozial_dwh.diskspace)
+            raise
         # ohne Verkettung: die Konsole nennt sonst die englische Meldung des Betriebssystems (pipelines/runner.py)
         raise RuntimeError(f"Der Lesestrang kann das Gelesene nicht unter {ziel} ablegen: {_os_grund(exc)} "
                            f"(Fehlernummer {exc.errno}). Bitte prüfen, ob {paths.lauf_dir} ein beschreibbarer Ordner "
@@ -419,8 +422,7 @@ def _os_grund(exc: OSError) -> str:
     """Der Grund eines Fehlers des Betriebssystems auf Deutsch (sonst seine eigene Meldung)."""
     gruende = {errno.ENOTDIR: "ein Teil des Pfads ist eine Datei, kein Ordner",
                errno.EEXIST: "dort liegt schon eine Datei", errno.EACCES: "keine Schreibrechte",
-               errno.EPERM: "keine Schreibrechte", errno.ENOSPC: "die Platte ist voll",
-               errno.EDQUOT: "das Kontingent auf der Platte ist erschöpft", errno.EROFS: "die Platte ist schreibgeschützt"}
+               errno.EPERM: "keine Schreibrechte", errno.EROFS: "die Platte ist schreibgeschützt"}
     return gruende.get(exc.errno, exc.strerror or str(exc))
 
 

@@ -100,15 +100,16 @@ def test_offene_dateien_begrenzt_und_wipe(instanz_ordner: Path) -> None:
 
 
 def test_fruehere_vorgabe_wird_ersetzt_geaenderte_bleibt(tmp_path: Path) -> None:
-    # die dagster.yaml, die die Fassung vor dem eigenen Ereignisprotokoll ab Werk schrieb (Commit 8bb6aca)
-    frueher = ("# Lokale Dagster-Instanz (Standard). Betrieb mit PostgreSQL: README, Abschnitt „Betrieb“.\n"
-               "telemetry:\n  enabled: false\n")
+    # die dagster.yaml, die die Fassung vor dem eigenen Ereignisprotokoll ab Werk schrieb (Commit 8bb6aca): die
+    # heutige ohne den letzten Block
+    frueher = config.DAGSTER_YAML.split("# Dagsters Protokoll der Läufe")[0]
+    assert "event_log_storage" not in frueher and "max_concurrent_runs: 1" in frueher
     alt = tmp_path / "alt"
     alt.mkdir()
-    (alt / "dagster.yaml").write_text(config.DAGSTER_YAML.split("event_log_storage:")[0].rsplit("# Dagsters Protokoll", 1)[0],
-                                      encoding="utf-8")
+    (alt / "dagster.yaml").write_text(frueher, encoding="utf-8")
     config.dagster_instanz_anlegen(alt)
     assert (alt / "dagster.yaml").read_text(encoding="utf-8") == config.DAGSTER_YAML
+    # von Hand geändert: bleibt, wie sie ist
     eigen = tmp_path / "eigen"
     eigen.mkdir()
     (eigen / "dagster.yaml").write_text(frueher + "# von Hand ergänzt\n", encoding="utf-8")
