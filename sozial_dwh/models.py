@@ -38,6 +38,17 @@ VEREINIGUNG = re.compile(r"^(?P<einzug>[ \t]*)--\s*@vereinigung\s+(?P<schema>[a-
 # Kopfzeile, mit der eine Modelldatei sich als nach Stichtag partitioniert kennzeichnet (Spalte `stichtag`).
 PARTITION_MARKER = re.compile(r"^--\s*Partition:\s*stichtag\s*$", re.MULTILINE | re.IGNORECASE)
 
+# Kopfzeile `-- Stücke: <schema>.<tabelle>`: das Modell lässt sich in Stücken rechnen (sozial_dwh.warehouse,
+# `STUECK_ZEILEN` Zeilen jener Tabelle je Stück). Dafür filtert sein SQL seine Eingabe selbst mit den Variablen, die
+# der Runner setzt: `getvariable('stuecke')` (Zahl der Stücke, ohne Runner NULL = alles auf einmal) und
+# `getvariable('stueck')` (Nummer 0 … stuecke-1), etwa `hash(gebiet_id) % getvariable('stuecke') =
+# getvariable('stueck')`. Das Ergebnis eines Stücks darf nur von dessen Eingabezeilen abhängen. Gedacht für Modelle,
+# deren Zwischenstände DuckDB nicht auslagern kann (rekursive Abfragen, core.groessen_bevoelkerung).
+STUECKE_MARKER = re.compile(r"^--\s*Stücke:\s*(?P<tabelle>\S+)\s*$", re.MULTILINE | re.IGNORECASE)
+_TABELLE = re.compile(r"^(" + "|".join(SCHEMAS) + r")\.[a-z_][a-z0-9_]*$")
+_STUECK_VARIABLEN = ("stueck", "stuecke")
+_KOPFZEILEN = (PARTITION_MARKER, STUECKE_MARKER)
+
 
 @dataclass(frozen=True)
 class SqlModel:
@@ -47,6 +58,7 @@ class SqlModel:
     deps: tuple[tuple[str, str], ...]
     description: str
     partitioniert: bool = False
+    stuecke_nach: str | None = None  # Kopfzeile `-- Stücke:` (siehe STUECKE_MARKER)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -62,7 +74,7 @@ def _description(sql: str) -> str:
     for line in sql.splitlines():
         if not line.startswith("--"):
             break
-        if not PARTITION_MARKER.match(line):
+        if not any(kopf.match(line) for kopf in _KOPFZEILEN):
             lines.append(line[2:].strip())
     return " ".join(lines)
 
@@ -93,8 +105,36 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
             key = (layer, path.stem)
             refs.discard(key)
             models.append(SqlModel(layer, path.stem, path, tuple(sorted(refs)), _description(sql),
-                                   bool(PARTITION_MARKER.search(sql.split("create", 1)[0]))))
+                                   bool(PARTITION_MARKER.search(sql.split("create", 1)[0])),
+                                   stuecke_nach(path, sql)))
     return models
+
+
+def stuecke_nach(path: Path, sql: str) -> str | None:
+    """Die Tabelle aus der Kopfzeile `-- Stücke:` (Zahl der Stücke = ihre Zeilen / STUECK_ZEILEN) oder None.
+
+    Eine Kopfzeile, deren SQL die Stücke nicht filtert, würde jedes Stück ganz rechnen und die Zeilen vervielfachen;
+    sie wird deshalb abgewiesen, ebenso eine Tabelle, die das Modell nicht liest.
+    """
+    kopf = STUECKE_MARKER.search(sql.split("create", 1)[0])
+    if kopf is None:
+        return None
+    tabelle = kopf["tabelle"].lower()
+    if not _TABELLE.match(tabelle):
+        raise ValueError(f"{path}: „-- Stücke: {kopf['tabelle']}“ nennt keine Tabelle <schema>.<tabelle>.")
+    if tuple(tabelle.split(".")) not in references(sql):
+        raise ValueError(f"{path}: „-- Stücke: {tabelle}“, aber das Modell liest {tabelle} nicht. Bitte die Tabelle "
+                         "nennen, deren Zeilen das Modell in Stücken rechnet.")
+    text = _COMMENT.sub(" ", sql).lower()
+    fehlen = [v for v in _STUECK_VARIABLEN if not re.search(rf"getvariable\(\s*'{v}'\s*\)", text)]
+    if fehlen:
+        raise ValueError(f"{path}: „-- Stücke: {tabelle}“, aber das SQL liest "
+                         + " und ".join(f"getvariable('{v}')" for v in fehlen)
+                         + " nicht. Ohne diesen Filter rechnete jedes Stück alles, und die Zeilen kämen mehrfach in "
+                         "die Tabelle. Bitte die Eingabe filtern (z. B. „where getvariable('stuecke') is null or "
+                         "hash(gebiet_id) % getvariable('stuecke') = getvariable('stueck')“) oder die Kopfzeile "
+                         "entfernen.")
+    return tabelle
 
 
 def creates_table(model: SqlModel) -> bool:

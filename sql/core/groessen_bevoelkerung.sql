@@ -1,4 +1,5 @@
 -- Partition: stichtag
+-- Stücke: core.fact_bevoelkerung
 -- Bevölkerungsgrößen, aus denen die Indikatoren gebildet werden: eine Zeile je Stichtag × Gebiet × Größe
 -- (z. B. bev_u18 = Einwohner von 0 bis 17 Jahren), erklärt in data/reference/groessen.csv. Eine Altersgrenze wird
 -- nur aus Altersbändern der Quelle gebildet, die sie lückenlos und ohne Überschneidung abdecken; sonst ist die Größe
@@ -39,9 +40,13 @@ groessen_hinweise as (
     from groessen
 ),
 
+-- Stückweise (Kopfzeile „-- Stücke:“, sozial_dwh.models): der Runner rechnet die Gebiete in `stuecke` Gruppen nach
+-- dem Hash der Gebietskennung und nur die Stichtage `stichtage` (Partition); ohne diese Variablen alles auf einmal
 zellen as (
     select stichtag, gebiet_id, alter_von, alter_bis, geschlecht, staatsangehoerigkeit, migrationshintergrund, anzahl
     from core.fact_bevoelkerung
+    where (getvariable('stuecke') is null or hash(gebiet_id) % getvariable('stuecke') = getvariable('stueck'))
+        and (getvariable('stichtage') is null or list_contains(getvariable('stichtage'), stichtag))
 ),
 
 -- Bänder der passenden Merkmalsschicht, die ganz innerhalb der Altersgrenzen der Größe liegen
