@@ -18,6 +18,9 @@ LAYER_GROUPS = {
 SCHREIBT = "sozial_dwh/schreibt"
 SCHREIBT_WAREHOUSE = "warehouse"
 SCHREIBER_TAGS = {SCHREIBT: SCHREIBT_WAREHOUSE}
+# Schritte, die mit Great Expectations prüfen: ein Lauf mit solchen Schritten startet zu Beginn den Prüfprozess
+# (sozial_dwh.validation.pruefen.pruefprozess_starten), der GX lädt, während dieser Prozess liest
+PRUEFT = "sozial_dwh/prueft"
 
 # Zahl der Lesestränge (pipelines/assets/lesen.py): fest; mehr Stränge als Prozesse kosten wenig, gleichen aber
 # ungleich große Dateien aus

@@ -46,7 +46,7 @@ from dagster._core.executor.in_process import InProcessExecutor, inprocess_execu
 from dagster._core.executor.multiprocess import MultiprocessExecutor
 from dagster._core.system_config.objects import ResolvedRunConfig
 
-from pipelines.constants import SCHREIBT, SCHREIBT_WAREHOUSE, STRAENGE
+from pipelines.constants import PRUEFT, SCHREIBT, SCHREIBT_WAREHOUSE, STRAENGE
 from pipelines.fortschritt import fremder_schritt
 from pipelines.resources import lauf_abschliessen
 from sozial_dwh import warehouse
@@ -73,6 +73,16 @@ class LaufExecutor(Executor):
         return self.innen.retries
 
     def execute(self, plan_context, execution_plan):
+        from sozial_dwh.validation.pruefen import pruefprozess_beenden, pruefprozess_starten
+
+        pruefprozess = _prueft(execution_plan) and pruefprozess_starten()
+        try:
+            yield from self._ausfuehren(plan_context, execution_plan)
+        finally:
+            if pruefprozess:
+                pruefprozess_beenden()
+
+    def _ausfuehren(self, plan_context, execution_plan):
         if self.prozesse <= 1:
             global _IN_EINEM_PROZESS
             _IN_EINEM_PROZESS += 1
@@ -90,10 +100,8 @@ class LaufExecutor(Executor):
             if self.schreiber_im_prozess:
                 gescheitert = False
                 if lesen:
-                    # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander. Solange
-                    # dieser Prozess auf die Lesestränge wartet, lädt er Great Expectations für die Prüfungen danach.
-                    if schreiben:
-                        threading.Thread(target=_pruefungen_vorbereiten, name="gx-vorladen", daemon=True).start()
+                    # Lesen nebeneinander in eigenen Prozessen, danach die Schreiber hier, nacheinander (Great
+                    # Expectations lädt derweil der Prüfprozess, siehe `execute`)
                     teil = _teilplan(plan_context, execution_plan, lesen) if schreiben else execution_plan
                     for ereignis in self.innen.execute(plan_context, teil):
                         gescheitert = gescheitert or ereignis.is_step_failure
@@ -127,13 +135,9 @@ def alles_in_diesem_prozess() -> bool:
     return _IN_EINEM_PROZESS > 0
 
 
-def _pruefungen_vorbereiten() -> None:
-    try:
-        from sozial_dwh.validation.pruefen import vorbereiten
-
-        vorbereiten()
-    except Exception:  # dann lädt die erste Prüfung selbst und meldet, was fehlt
-        pass
+def _prueft(execution_plan) -> bool:
+    """Prüft ein Schritt des Plans mit Great Expectations (Tag `PRUEFT`)?"""
+    return any(step.tags.get(PRUEFT) for step in execution_plan.get_steps_to_execute_in_topo_order())
 
 
 def _schreibt(step) -> bool:

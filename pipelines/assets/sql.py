@@ -17,7 +17,7 @@ import warnings
 import dagster as dg
 import duckdb
 
-from pipelines.constants import LAYER_GROUPS, SCHREIBER_TAGS
+from pipelines.constants import LAYER_GROUPS, PRUEFT, SCHREIBER_TAGS
 from pipelines.metadaten import frame_tabelle, tabelle
 from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
@@ -133,7 +133,7 @@ def _schritt_definition(schritt: Modellschritt) -> dg.AssetsDefinition:
         specs=specs,
         check_specs=[_check_spec(m, regel) for m in schritt.modelle for regel in regeln[m.key]],
         can_subset=True,
-        op_tags=SCHREIBER_TAGS,
+        op_tags={**SCHREIBER_TAGS, **({PRUEFT: "ja"} if any(regeln.values()) else {})},
         description=f"Schritt: {schritt.beschreibung()}.",
         partitions_def=STICHTAGE if schritt.partitioniert else None,
         # Mehrere Stichtage (Nachberechnung in der Oberfläche) in einem Lauf: es arbeitet immer nur ein Lauf

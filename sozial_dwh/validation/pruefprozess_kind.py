@@ -1,0 +1,40 @@
+"""Kind-Seite des Prüfprozesses (`python -m sozial_dwh.validation.pruefprozess_kind`): lädt Great Expectations und
+prüft, was der Lauf schickt, bis dessen Ende (sozial_dwh.validation.pruefprozess)."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import sys
+
+from sozial_dwh.validation import pruefen
+from sozial_dwh.validation.pruefprozess import empfangen, senden
+
+
+def main() -> None:
+    """Kind-Seite: GX laden, dann Aufträge (frame, regeln, parameter, name) bis zum Ende der Eingabe prüfen."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Strg+C entscheidet der Lauf
+    ein = sys.stdin.buffer
+    aus = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # was sonst auf stdout ginge, stört die Nachrichten nicht
+    pruefen.vorbereiten()
+    while True:
+        try:
+            auftrag = empfangen(ein)
+        except EOFError:
+            return
+        try:
+            antwort = (True, pruefen.validieren_hier(*auftrag))
+        except Exception as exc:  # zurück an den Lauf, der sie meldet wie eine Prüfung im eigenen Prozess
+            antwort = (False, exc)
+        try:
+            senden(aus, antwort)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            senden(aus, (False, RuntimeError(f"{type(antwort[1]).__name__}: {antwort[1]}")))
+        except BrokenPipeError:
+            return
+
+
+if __name__ == "__main__":
+    main()

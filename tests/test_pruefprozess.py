@@ -1,0 +1,116 @@
+"""Der Prüfprozess (sozial_dwh.validation.pruefprozess, Issue 17): Great Expectations lädt und prüft in einem eigenen
+Prozess. Geprüft: dieselben Ergebnisse wie im eigenen Prozess, Fehler kommen an, ein ausgefallenes Kind wird ersetzt
+durch die Prüfung im eigenen Prozess (mit Warnung), und stirbt der Lauf, endet auch das Kind."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sozial_dwh.config import REPO_ROOT
+from sozial_dwh.validation import pruefen
+from sozial_dwh.validation.pruefprozess import Pruefprozess, PruefprozessAusgefallen
+from sozial_dwh.validation.regeln import Regel
+
+REGELN = [
+    Regel("probe_nicht_negativ", "staging.probe", "probe", "ExpectColumnValuesToBeBetween",
+          {"column": "anzahl", "min_value": 0}, zeilenweise=True, spalte="anzahl"),
+    Regel("probe_eindeutig", "staging.probe", "probe", "ExpectCompoundColumnsToBeUnique",
+          {"column_list": ["gebiet_id", "stichtag"]}),
+]
+# 4 Zeilen: Anzahl -1 (Zeile 2) verletzt die erste Regel; G1/2022 kommt zweimal vor (Zeilen 1 und 3) – die zweite
+FRAME = pd.DataFrame({"zeilen_id": [1, 2, 3, 4], "gebiet_id": ["G1", "G2", "G1", "G3"],
+                      "stichtag": ["2022", "2022", "2022", "2022"], "anzahl": [4, -1, 0, 7]})
+
+
+def _kurz(ergebnis: dict) -> dict:
+    return {regel: (r["success"], r["result"].get("unexpected_count"),
+                    sorted(i["zeilen_id"] for i in r["result"].get("unexpected_index_list") or []))
+            for regel, r in ergebnis.items()}
+
+
+@pytest.fixture
+def prozess():
+    pruefprozess = Pruefprozess()
+    yield pruefprozess
+    pruefprozess.beenden()
+
+
+def test_gleiche_ergebnisse_wie_hier(prozess):
+    dort = _kurz(prozess.pruefen(FRAME, REGELN, {}, "probe"))
+    assert dort == _kurz(pruefen.validieren_hier(FRAME, REGELN, {}, "probe"))
+    assert dort == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (False, 2, [1, 3])}
+
+
+def test_fehler_im_kind_kommt_an(prozess):
+    falsch = [Regel("probe_unbekannt", "staging.probe", "probe", "ExpectGibtEsNicht", {"column": "anzahl"})]
+    with pytest.raises(AttributeError, match="ExpectGibtEsNicht"):
+        prozess.pruefen(FRAME, falsch, {}, "probe")
+    # danach prüft derselbe Prozess weiter
+    assert _kurz(prozess.pruefen(FRAME, REGELN[:1], {}, "probe")) == {"probe_nicht_negativ": (False, 1, [2])}
+
+
+def test_ausgefallenes_kind_pruefung_hier(monkeypatch, caplog):
+    monkeypatch.setattr(pruefen, "_kerne", lambda: 2)
+    monkeypatch.setattr(pruefen, "_CONTEXT", None)
+    assert pruefen.pruefprozess_starten()
+    try:
+        kind = pruefen._PRUEFPROZESS._proc
+        kind.kill()  # wie vom Betriebssystem beendet
+        kind.wait()
+        with caplog.at_level(logging.WARNING, logger="sozial_dwh.validation.pruefen"):
+            ergebnis = pruefen._validate(FRAME, REGELN, {}, "probe")
+        assert "Der Prüfprozess ist ausgefallen (beendet mit Exit-Code -9)" in caplog.text
+        assert _kurz(ergebnis) == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (False, 2, [1, 3])}
+        assert pruefen._PRUEFPROZESS is None
+    finally:
+        pruefen.pruefprozess_beenden()
+    with pytest.raises(PruefprozessAusgefallen):  # die Klasse selbst meldet den Ausfall
+        tot = Pruefprozess()
+        tot._proc.kill()
+        tot._proc.wait()
+        tot.pruefen(FRAME, REGELN, {}, "probe")
+
+
+ELTERN = """
+import json, sys, time
+from sozial_dwh.validation.pruefprozess import Pruefprozess
+p = Pruefprozess()
+print(json.dumps({"kind": p._proc.pid}), flush=True)
+time.sleep(600)
+"""
+
+
+def test_kind_endet_mit_dem_lauf():
+    eltern = subprocess.Popen([sys.executable, "-c", ELTERN], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    kind = json.loads(eltern.stdout.readline())["kind"]
+    os.kill(eltern.pid, signal.SIGKILL)
+    eltern.wait()
+    frist = time.monotonic() + 60  # das Kind lädt evtl. noch GX, dann liest es das Ende seiner Eingabe
+    while time.monotonic() < frist:
+        try:
+            os.kill(kind, 0)
+        except ProcessLookupError:
+            break
+        if _zombie(kind):
+            break
+        time.sleep(0.2)
+    else:
+        os.kill(kind, signal.SIGKILL)
+        pytest.fail("Der Prüfprozess lebt 60 s nach dem Tod des Laufs weiter.")
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as handle:
+            return handle.read().split(")")[-1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
