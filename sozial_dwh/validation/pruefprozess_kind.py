@@ -22,8 +22,9 @@ def main() -> None:
     while True:
         try:
             auftrag = empfangen(ein)
-        except EOFError:
-            return
+        except EOFError:  # der Lauf ist fertig (oder tot): sofort enden, ohne GX-Objekte einzeln abzuräumen (0,7 s)
+            aus.close()
+            os._exit(0)
         try:
             antwort = (True, pruefen.validieren_hier(*auftrag))
         except Exception as exc:  # zurück an den Lauf, der sie meldet wie eine Prüfung im eigenen Prozess
@@ -33,7 +34,7 @@ def main() -> None:
         except (pickle.PicklingError, TypeError, AttributeError):
             senden(aus, (False, RuntimeError(f"{type(antwort[1]).__name__}: {antwort[1]}")))
         except BrokenPipeError:
-            return
+            os._exit(0)
 
 
 if __name__ == "__main__":
