@@ -75,7 +75,11 @@ class LaufExecutor(Executor):
     def execute(self, plan_context, execution_plan):
         from sozial_dwh.validation.pruefen import pruefprozess_beenden, pruefprozess_starten
 
-        pruefprozess = _prueft(execution_plan) and pruefprozess_starten()
+        # nur, wo die Prüfungen in diesem Prozess laufen (nicht, wenn jeder Schritt einen eigenen Pod hat)
+        hier = self.prozesse <= 1 or self.schreiber_im_prozess
+        pruefprozess = pruefprozess_starten() if hier and _prueft(execution_plan) else None
+        if pruefprozess:
+            plan_context.log.info(f"Great Expectations lädt und prüft im Prüfprozess (PID {pruefprozess}).")
         try:
             yield from self._ausfuehren(plan_context, execution_plan)
         finally:

@@ -97,6 +97,10 @@ def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch:
     # in den Benchmark (parallel_speedup), nicht in einen Test
     instanz = dg.DagsterInstance.from_config(str(zwei.home.parent / "dagster"))
     [lauf] = [r for r in instanz.get_runs() if r.job_name == "alles"]
+    # Great Expectations lud und prüfte in einem eigenen Prozess (sozial_dwh.validation.pruefprozess), nicht in dem
+    # der Kommandozeile und keinem der Lesestränge
+    [pruefprozess] = [int(m[1]) for e in instanz.all_logs(lauf.run_id)
+                      if (m := re.search(r"im Prüfprozess \(PID (\d+)\)", e.message or ""))]
     pid = {e.step_key: e.dagster_event.pid for e in instanz.all_logs(lauf.run_id,
                                                                     of_type=dg.DagsterEventType.STEP_START)}
     tags = {s.key: s.tags for s in instanz.get_execution_plan_snapshot(lauf.execution_plan_snapshot_id).steps}
@@ -106,6 +110,7 @@ def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch:
     assert set(pid) == set(tags)
     assert len({pid[k] for k in lesen}) == STRAENGE and proc.pid not in {pid[k] for k in lesen}
     assert {pid[k] for k in pid if k not in lesen} == {proc.pid}
+    assert pruefprozess not in set(pid.values()) | {proc.pid}
 
 
 def test_kill_9_an_den_steuernden_prozess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -84,21 +84,21 @@ def _kerne() -> int:
         return os.cpu_count() or 1
 
 
-def pruefprozess_starten() -> bool:
+def pruefprozess_starten() -> int | None:
     """Die Prüfungen dieses Prozesses (`_validate`) ab jetzt im Prüfprozess ausführen
     (`sozial_dwh.validation.pruefprozess`), der Great Expectations sofort lädt – auf dem zweiten Kern, während
     dieser Prozess liest und lädt. Gemessen am Beispiel: der Import kostete den Lauf sonst 1,6 s Wandzeit. Nur mit
-    mindestens zwei Kernen und wenn GX hier nicht schon geladen ist. Gibt zurück, ob ein Prüfprozess läuft. Beenden
-    mit `pruefprozess_beenden`."""
+    mindestens zwei Kernen und wenn GX hier nicht schon geladen ist. Gibt die Prozessnummer des Prüfprozesses zurück
+    (None: die Prüfungen laufen hier). Beenden mit `pruefprozess_beenden`."""
     global _PRUEFPROZESS
     if _PRUEFPROZESS is not None:
-        return True
+        return _PRUEFPROZESS.pid
     if _CONTEXT is not None or _kerne() < 2:
-        return False
+        return None
     from sozial_dwh.validation.pruefprozess import Pruefprozess
 
     _PRUEFPROZESS = Pruefprozess()
-    return True
+    return _PRUEFPROZESS.pid
 
 
 def pruefprozess_beenden() -> None:

@@ -54,6 +54,10 @@ class Pruefprozess:
                                       stdout=subprocess.PIPE, env=os.environ.copy())
         self._sperre = threading.Lock()
 
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
     def pruefen(self, *auftrag: Any) -> Any:
         with self._sperre:
             try:
