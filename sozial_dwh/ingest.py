@@ -23,6 +23,7 @@ import errno
 import gc
 import getpass
 import hashlib
+import math
 import os
 import re
 import secrets
@@ -401,6 +402,8 @@ class IngestSummary:
     doppelt_meldungen: list[str] = field(default_factory=list)
     # in einem Lauf für einen anderen Stichtag nicht ausgewählt: bleibt unberührt im Eingang
     zurueckgestellt: list[str] = field(default_factory=list)
+    # Rohtabellen, die in diesem Lauf schon eine Spalte gebiet_id haben (`missing_areas`; einmal gefragt genügt)
+    mit_gebieten: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -494,6 +497,10 @@ def move_entry(path: Path, target: Path) -> None:
 Vorab = Callable[[Path, str], "Verdict | None"]
 
 
+FORTSCHRITT_JE_DATEI_BIS = 100
+FORTSCHRITT_ABSTAND_S = 1.0
+
+
 def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher,
                  progress=None, pause_s: float | None = None,
                  sleep: Callable[[float], None] = time.sleep, remove: RemoveFromInbox = _unlink,
@@ -536,9 +543,14 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
         files = kept
     todo = sorted([(path, "file") for path in files] + [(e.path, e.kind) for e in entries if e.kind != "file"],
                   key=lambda item: item[0].name)
+    gemeldet = -math.inf
     for number, (path, kind) in enumerate(todo, start=1):
-        if progress:
+        # je Datei eine Zeile; bei vielen Dateien höchstens eine je FORTSCHRITT_ABSTAND_S (jede Zeile ist ein
+        # Ereignis in Dagsters Protokoll, rund 2 ms) und die letzte
+        if progress and (len(todo) <= FORTSCHRITT_JE_DATEI_BIS or number == len(todo)
+                         or time.monotonic() - gemeldet >= FORTSCHRITT_ABSTAND_S):
             progress(f"[{number}/{len(todo)}] {display_name(path)}")
+            gemeldet = time.monotonic()
         try:
             if kind == "file":
                 ingest_file(paths, con, matcher, path, summary, remove=remove,
@@ -589,7 +601,7 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
         summary.zurueckgestellt.append(display_name(path))
         return
     if verdict.ok:
-        verdict.fehler += missing_areas(con, verdict, matcher)
+        verdict.fehler += missing_areas(con, verdict, matcher, summary.mit_gebieten)
     now = dt.datetime.now().replace(microsecond=0)
     size = path.stat().st_size
     if not verdict.ok:
@@ -659,15 +671,21 @@ def _lieferteil(quelle: str | None) -> tuple[str, str] | None:
     return (reader.raw_tables[0], column) if column else None
 
 
-def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher) -> list[str]:
+def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher,
+                  mit_gebieten: set[str] | None = None) -> list[str]:
     """Eine Lieferung, die eine frühere derselben Quelle, Gemeinde und desselben Stichtags ersetzt, muss mindestens
     deren Gebiete enthalten (architektur.md §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
     „Korrektur“ für 2 von 26 Gebieten). Teilen sich die Lieferungen einer Quelle (merkmale: je Merkmal), gilt das je
     Teil. Gibt die Meldungen zurück (leer: vollständig)."""
     reader = READERS[verdict.quelle]
     table = reader.raw_tables[0]
-    if verdict.result is None or not warehouse_table_has(con, table, "gebiet_id"):
+    if verdict.result is None:
         return []
+    if mit_gebieten is None or table not in mit_gebieten:
+        if not warehouse_table_has(con, table, "gebiet_id"):
+            return []
+        if mit_gebieten is not None:
+            mit_gebieten.add(table)
     teil = _lieferteil(verdict.quelle)
     if teil is None:
         lieferungen = {(stichtag, None): gebiete for stichtag, gebiete in verdict.result.gebiete_je_stichtag().items()}

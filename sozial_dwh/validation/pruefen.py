@@ -34,10 +34,11 @@ PARAMETER_FILE = "pruefparameter.csv"
 MAX_BEISPIELE = 20
 # Ab so vielen Prüfzeilen wird nach der Prüfung (eines Stücks) sofort aufgeräumt: GX-Objekte halten den
 # Datenrahmen in Referenzzyklen, ohne `gc.collect()` bliebe er belegt, bis Python von selbst aufräumt.
-GROSS_ZEILEN = 100_000
+GROSS_ZEILEN = 50_000
 # Größere Prüfdaten werden in Stücken dieser Größe geprüft (`_stuecke`): pandas und GX brauchen je Zeile rund
-# 600 Byte, ein Stück also gut 150 MB statt über 1 GB für 2 Mio. Zellen.
-PRUEF_STUECK = 250_000
+# 600 Byte, ein Stück also rund 60 MB statt über 1 GB für 2 Mio. Zellen. Mit Prüfprozess liegt ein Stück zweimal
+# im Speicher (hier und dort); 250.000 Zeilen je Stück ließen den Lauf mit 10 Gemeinden um rund 100 MB wachsen.
+PRUEF_STUECK = 100_000
 _CONTEXT = None
 _PRUEFPROZESS = None  # sozial_dwh.validation.pruefprozess.Pruefprozess, solange einer läuft
 _log = logging.getLogger(__name__)

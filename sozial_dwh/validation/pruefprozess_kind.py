@@ -3,6 +3,7 @@ prüft, was der Lauf schickt, bis dessen Ende (sozial_dwh.validation.pruefprozes
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -25,10 +26,14 @@ def main() -> None:
         except EOFError:  # der Lauf ist fertig (oder tot): sofort enden, ohne GX-Objekte einzeln abzuräumen (0,7 s)
             aus.close()
             os._exit(0)
+        gross = len(auftrag[0]) >= pruefen.GROSS_ZEILEN
         try:
             antwort = (True, pruefen.validieren_hier(*auftrag))
         except Exception as exc:  # zurück an den Lauf, der sie meldet wie eine Prüfung im eigenen Prozess
             antwort = (False, exc)
+        auftrag = None
+        if gross:
+            gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben (wie im Lauf)
         try:
             senden(aus, antwort)
         except (pickle.PicklingError, TypeError, AttributeError):
