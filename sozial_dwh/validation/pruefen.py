@@ -345,8 +345,8 @@ def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict
                 stand[regel.id].dazu(regel, resultate[regel.id], index, dateinamen, quarantaene, len(frame))
             groesse = len(frame)
             frame = index = resultate = None
-            if groesse >= GROSS_ZEILEN:
-                gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben
+            if groesse >= GROSS_ZEILEN and _PRUEFPROZESS is None:
+                gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben (mit Prüfprozess dort)
         if not zeilen:
             ergebnisse += [Ergebnis(r, True, 0, 0, "keine Zeilen zu prüfen") for r in gruppe]
             continue
