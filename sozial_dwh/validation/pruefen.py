@@ -170,11 +170,27 @@ def _validate(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, flo
         from sozial_dwh.validation.pruefprozess import PruefprozessAusgefallen
 
         try:
-            return _PRUEFPROZESS.pruefen(frame, regeln, parameter, name)
+            return _PRUEFPROZESS.pruefen(_nur_noetige_spalten(frame, regeln), regeln, parameter, name)
         except PruefprozessAusgefallen as exc:  # z. B. vom Betriebssystem beendet (Speicher): dieselbe Prüfung hier
             _log.warning(f"Der Prüfprozess ist ausgefallen ({exc}); die Prüfungen laufen in diesem Prozess weiter.")
             _PRUEFPROZESS = None
     return validieren_hier(frame, regeln, parameter, name)
+
+
+# Argumente einer Erwartung, die Spalten nennen; eine Regel mit anderen (etwa einer Bedingung über Zeilen) bekommt alle
+_SPALTEN_ARGUMENTE = {"column", "column_list", "column_A", "column_B"}
+_WERT_ARGUMENTE = {"value_set", "min_value", "max_value", "or_equal"}
+
+
+def _nur_noetige_spalten(frame: pd.DataFrame, regeln: list[Regel]) -> pd.DataFrame:
+    """Für den Prüfprozess nur die Spalten, die die Regeln prüfen, und `zeilen_id` (Blatt, Zeile, Datei bleiben hier
+    für Beispiele und Quarantäne): weniger zu übertragen und dort im Speicher."""
+    spalten = {"zeilen_id"}
+    for regel in regeln:
+        if not set(regel.argumente) <= _SPALTEN_ARGUMENTE | _WERT_ARGUMENTE:
+            return frame
+        spalten.update(_spalten(regel))
+    return frame[[c for c in frame.columns if c in spalten]]
 
 
 def validieren_hier(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float],
@@ -340,11 +356,11 @@ def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict
             if frame.empty:
                 continue
             resultate = _validate(frame, gruppe, parameter, abfrage)
-            index = frame.set_index("zeilen_id", drop=False)
+            frame.set_index("zeilen_id", drop=False, inplace=True)  # ohne zweite Kopie des Stücks
             for regel in gruppe:
-                stand[regel.id].dazu(regel, resultate[regel.id], index, dateinamen, quarantaene, len(frame))
+                stand[regel.id].dazu(regel, resultate[regel.id], frame, dateinamen, quarantaene, len(frame))
             groesse = len(frame)
-            frame = index = resultate = None
+            frame = resultate = None
             if groesse >= GROSS_ZEILEN and _PRUEFPROZESS is None:
                 gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben (mit Prüfprozess dort)
         if not zeilen:
