@@ -114,3 +114,16 @@ def _zombie(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] == "Z"
     except FileNotFoundError:
         return True
+
+
+def test_nur_die_geprueften_spalten_gehen_hin():
+    voll = FRAME.assign(datei_id=7, blatt="Tabelle1", zeile=[2, 3, 4, 5])
+    # die Regeln prüfen anzahl, gebiet_id und stichtag; Datei, Blatt und Zeile bleiben im Lauf (für Beispiele)
+    assert list(pruefen._nur_noetige_spalten(voll, REGELN).columns) == ["zeilen_id", "gebiet_id", "stichtag", "anzahl"]
+    # eine Regel mit einem anderen Argument (etwa einer Bedingung über Zeilen) bekommt alles
+    bedingt = Regel("probe_bedingt", "staging.probe", "probe", "ExpectColumnValuesToBeBetween",
+                    {"column": "anzahl", "min_value": 0, "row_condition": 'blatt=="Tabelle1"'})
+    assert list(pruefen._nur_noetige_spalten(voll, [bedingt]).columns) == list(voll.columns)
+    # und das Ergebnis ist dasselbe wie mit allen Spalten
+    assert _kurz(pruefen.validieren_hier(pruefen._nur_noetige_spalten(voll, REGELN), REGELN, {}, "p")) == \
+        _kurz(pruefen.validieren_hier(voll, REGELN, {}, "p"))
