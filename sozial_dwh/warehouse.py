@@ -64,8 +64,9 @@ T = TypeVar("T")
 SPEICHER_ENV = "SOZIAL_DWH_DUCKDB_SPEICHER"
 # DuckDB belegt bis zur Grenze, was es bekommt: die Grenze ist der Speicher der Modelle bei vielen Gemeinden
 # (Issue 17: er wächst nicht mit ihrer Zahl). `fact_bevoelkerung` lagert aus (Stufen „not materialized“) und kommt
-# bei 50 Gemeinden mit 128 MB aus; `groessen_bevoelkerung` (rekursiv, nicht auslagerbar) braucht dort gut 200 MB,
-# die lange CSV mit 2 Mio. Zeilen mehr – deshalb bleibt die Grenze bei 448 MB (ein Lauf bleibt unter 1 GiB)
+# bei 50 Gemeinden mit 128 MB aus; `groessen_bevoelkerung` (rekursiv, nicht auslagerbar) rechnet in Stücken
+# (`_stueckweise`, je Stück gut 200 MB), die lange CSV mit 2 Mio. Zeilen braucht mehr – deshalb bleibt die Grenze bei
+# 448 MB. Gemessen (Sitzung 9): mit 256 MB reicht sie `fact_bevoelkerung` bei 20 Gemeinden nicht mehr.
 SPEICHER_STANDARD = "448MB"
 
 RUN_PREFIX = ".lauf-"
