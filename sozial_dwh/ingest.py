@@ -672,20 +672,20 @@ def _lieferteil(quelle: str | None) -> tuple[str, str] | None:
 
 
 def missing_areas(con: duckdb.DuckDBPyConnection, verdict: Verdict, matcher: GebietMatcher,
-                  mit_gebieten: set[str] | None = None) -> list[str]:
+                  mit_gebieten: set[str]) -> list[str]:
     """Eine Lieferung, die eine frühere derselben Quelle, Gemeinde und desselben Stichtags ersetzt, muss mindestens
     deren Gebiete enthalten (architektur.md §5.1). Sonst schrumpfte die Gemeinde still auf die gelieferten Gebiete (eine
     „Korrektur“ für 2 von 26 Gebieten). Teilen sich die Lieferungen einer Quelle (merkmale: je Merkmal), gilt das je
-    Teil. Gibt die Meldungen zurück (leer: vollständig)."""
+    Teil. `mit_gebieten`: Rohtabellen, von denen in diesem Lauf schon feststeht, dass sie `gebiet_id` haben (wird
+    ergänzt). Gibt die Meldungen zurück (leer: vollständig)."""
     reader = READERS[verdict.quelle]
     table = reader.raw_tables[0]
     if verdict.result is None:
         return []
-    if mit_gebieten is None or table not in mit_gebieten:
+    if table not in mit_gebieten:
         if not warehouse_table_has(con, table, "gebiet_id"):
             return []
-        if mit_gebieten is not None:
-            mit_gebieten.add(table)
+        mit_gebieten.add(table)
     teil = _lieferteil(verdict.quelle)
     if teil is None:
         lieferungen = {(stichtag, None): gebiete for stichtag, gebiete in verdict.result.gebiete_je_stichtag().items()}

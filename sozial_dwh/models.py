@@ -58,7 +58,6 @@ class SqlModel:
     deps: tuple[tuple[str, str], ...]
     description: str
     partitioniert: bool = False
-    stuecke_nach: str | None = None  # Kopfzeile `-- Stücke:` (siehe STUECKE_MARKER)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -104,9 +103,9 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
             refs = references(sql)
             key = (layer, path.stem)
             refs.discard(key)
+            stuecke_nach(path, sql)  # eine falsche Kopfzeile `-- Stücke:` schon beim Laden melden, nicht erst im Lauf
             models.append(SqlModel(layer, path.stem, path, tuple(sorted(refs)), _description(sql),
-                                   bool(PARTITION_MARKER.search(sql.split("create", 1)[0])),
-                                   stuecke_nach(path, sql)))
+                                   bool(PARTITION_MARKER.search(sql.split("create", 1)[0]))))
     return models
 
 

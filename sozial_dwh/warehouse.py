@@ -128,7 +128,7 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     in Stücken (`_stueckweise`)."""
     sql = model_sql(path)
     if stuecke_nach(path, sql) is not None:
-        _stueckweise(con, path, None)
+        _stueckweise(con, path, sql, None)
         return
 
     def ausfuehren() -> None:
@@ -648,10 +648,10 @@ _LEADING_COMMENTS = re.compile(r"^(\s*--[^\n]*\n)+")
 STUECK_ZEILEN = 1_000_000
 
 
-def _zerlegen(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[str, str, list]:
-    """Tabelle und `select` des ersten Statements („create or replace table <schema>.<tabelle> as select …“) einer
-    Modelldatei, dazu alle Statements."""
-    statements = con.extract_statements(model_sql(path))
+def _zerlegen(con: duckdb.DuckDBPyConnection, path: Path, sql: str) -> tuple[str, str, list]:
+    """Tabelle und `select` des ersten Statements („create or replace table <schema>.<tabelle> as select …“) des
+    Textes `sql` der Modelldatei `path`, dazu alle Statements."""
+    statements = con.extract_statements(sql)
     query = _LEADING_COMMENTS.sub("", statements[0].query)
     match = _CREATE_AS.match(query)
     if not match:
@@ -669,15 +669,16 @@ def run_sql_partition(con: duckdb.DuckDBPyConnection, path: Path, stichtage: lis
     Die Stichtage stehen dem SQL dabei als `getvariable('stichtage')` zur Verfügung (sonst NULL): DuckDB schiebt den
     Filter nicht in jede Abfrage hinein (z. B. nicht in rekursive), ein Modell kann ihn so selbst früh anwenden.
     """
-    return _stueckweise(con, path, stichtage)
+    return _stueckweise(con, path, model_sql(path), stichtage)
 
 
-def _stueckweise(con: duckdb.DuckDBPyConnection, path: Path, stichtage: list | None) -> dict:
-    """Das `select` einer Modelldatei in eine Tabelle: ganz (`stichtage` None: Tabelle neu) oder für die Stichtage
-    (deren Zeilen ersetzt), und mit Kopfzeile `-- Stücke:` in Stücken zu etwa `STUECK_ZEILEN` Zeilen der dort
-    genannten Tabelle. Eine Transaktion. Gibt {stichtag: zeilen} der Stichtage zurück (ganz: {})."""
-    table, select, statements = _zerlegen(con, path)
-    nach = stuecke_nach(path, model_sql(path))
+def _stueckweise(con: duckdb.DuckDBPyConnection, path: Path, sql: str, stichtage: list | None) -> dict:
+    """Das `select` des Textes `sql` der Modelldatei `path` in eine Tabelle: ganz (`stichtage` None: Tabelle neu)
+    oder für die Stichtage (deren Zeilen ersetzt), und mit Kopfzeile `-- Stücke:` in Stücken zu etwa
+    `STUECK_ZEILEN` Zeilen der dort genannten Tabelle. Eine Transaktion. Gibt {stichtag: zeilen} der Stichtage zurück
+    (ganz: {})."""
+    table, select, statements = _zerlegen(con, path, sql)
+    nach = stuecke_nach(path, sql)
     nur_stichtage = " where stichtag in (select unnest(?))" if stichtage is not None else ""
     binden = [stichtage] if stichtage is not None else []
 
@@ -685,24 +686,23 @@ def _stueckweise(con: duckdb.DuckDBPyConnection, path: Path, stichtage: list | N
         # Tabellennamen aus der Modelldatei im Repository, nie aus Benutzereingaben; Stichtage gebunden.
         con.execute("begin transaction")
         try:
-            if stichtage is not None:
-                con.execute("set variable stichtage = ?", [stichtage])
             if stichtage is None:
                 con.execute(f"create or replace table {table} as select * from ({select}) where false")
             else:
+                con.execute("set variable stichtage = ?", [stichtage])
                 exists = con.execute("select count(*) from duckdb_tables() where schema_name || '.' || table_name = ?",
                                      [table]).fetchall()[0][0]
                 if not exists:
                     con.execute(f"create table {table} as select * from ({select}) where false")
                 con.execute(f"delete from {table}{nur_stichtage}", binden)
-            zeilen = con.execute(f"select count(*) from {nach}{nur_stichtage}", binden).fetchall()[0][0] if nach \
-                else 0
-            stuecke = max(1, -(-zeilen // STUECK_ZEILEN))
+            stuecke = 1
             if nach:
+                zeilen = con.execute(f"select count(*) from {nach}{nur_stichtage}", binden).fetchall()[0][0]
+                stuecke = max(1, -(-zeilen // STUECK_ZEILEN))
                 _log.info(f"{table}: {zeilen:,} Zeilen von {nach} in {stuecke} Stücken".replace(",", "."))
+                con.execute("set variable stuecke = ?", [stuecke])
             for stueck in range(stuecke):
                 if nach:
-                    con.execute("set variable stuecke = ?", [stuecke])
                     con.execute("set variable stueck = ?", [stueck])
                 con.execute(f"insert into {table} by name select * from ({select}){nur_stichtage}", binden)
             for statement in statements[1:]:

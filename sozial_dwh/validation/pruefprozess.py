@@ -12,6 +12,7 @@ und seinem Kind. Stirbt der Lauf (auch `kill -9`), liest das Kind das Ende seine
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import struct
@@ -74,10 +75,9 @@ class Pruefprozess:
     def beenden(self) -> None:
         """Eingabe schließen (das Kind endet dann von selbst); nach 5 s hart beenden."""
         for strom in (self._proc.stdin, self._proc.stdout):
-            try:
+            # ist das Kind schon weg, scheitert das Schließen der Pipe (gepufferte Reste); beendet wird es ohnehin
+            with contextlib.suppress(OSError):
                 strom.close()
-            except OSError:
-                pass
         try:
             self._proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
