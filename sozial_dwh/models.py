@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from sozial_dwh.config import SQL_DIR
 
@@ -38,13 +39,14 @@ VEREINIGUNG = re.compile(r"^(?P<einzug>[ \t]*)--\s*@vereinigung\s+(?P<schema>[a-
 # Kopfzeile, mit der eine Modelldatei sich als nach Stichtag partitioniert kennzeichnet (Spalte `stichtag`).
 PARTITION_MARKER = re.compile(r"^--\s*Partition:\s*stichtag\s*$", re.MULTILINE | re.IGNORECASE)
 
-# Kopfzeile `-- Stücke: <schema>.<tabelle>`: das Modell lässt sich in Stücken rechnen (sozial_dwh.warehouse,
-# `STUECK_ZEILEN` Zeilen jener Tabelle je Stück). Dafür filtert sein SQL seine Eingabe selbst mit den Variablen, die
+# Kopfzeile `-- Stücke: <schema>.<tabelle> [je <n> Zeilen]`: das Modell lässt sich in Stücken rechnen
+# (sozial_dwh.warehouse; je Stück n Zeilen jener Tabelle, ohne Angabe `STUECK_ZEILEN`). Dafür filtert sein SQL seine Eingabe selbst mit den Variablen, die
 # der Runner setzt: `getvariable('stuecke')` (Zahl der Stücke, ohne Runner NULL = alles auf einmal) und
 # `getvariable('stueck')` (Nummer 0 … stuecke-1), etwa `hash(gebiet_id) % getvariable('stuecke') =
 # getvariable('stueck')`. Das Ergebnis eines Stücks darf nur von dessen Eingabezeilen abhängen. Gedacht für Modelle,
 # deren Zwischenstände DuckDB nicht auslagern kann (rekursive Abfragen, core.groessen_bevoelkerung).
-STUECKE_MARKER = re.compile(r"^--\s*Stücke:\s*(?P<tabelle>\S+)\s*$", re.MULTILINE | re.IGNORECASE)
+STUECKE_MARKER = re.compile(r"^--\s*Stücke:\s*(?P<tabelle>\S+)(?:\s+je\s+(?P<zeilen>\d[\d.]*)\s+Zeilen)?\s*$",
+                            re.MULTILINE | re.IGNORECASE)
 _TABELLE = re.compile(r"^(" + "|".join(SCHEMAS) + r")\.[a-z_][a-z0-9_]*$")
 _STUECK_VARIABLEN = ("stueck", "stuecke")
 _KOPFZEILEN = (PARTITION_MARKER, STUECKE_MARKER)
@@ -109,8 +111,16 @@ def discover(sql_dir: Path = SQL_DIR) -> list[SqlModel]:
     return models
 
 
-def stuecke_nach(path: Path, sql: str) -> str | None:
-    """Die Tabelle aus der Kopfzeile `-- Stücke:` (Zahl der Stücke = ihre Zeilen / STUECK_ZEILEN) oder None.
+class Stuecke(NamedTuple):
+    """Kopfzeile `-- Stücke:`: nach den Zeilen welcher Tabelle gestückelt wird und wie viele je Stück (None: die
+    Vorgabe des Runners, `sozial_dwh.warehouse.STUECK_ZEILEN`)."""
+
+    tabelle: str
+    zeilen: int | None = None
+
+
+def stuecke_nach(path: Path, sql: str) -> Stuecke | None:
+    """Die Angaben der Kopfzeile `-- Stücke:` (Zahl der Stücke = Zeilen der Tabelle / Zeilen je Stück) oder None.
 
     Eine Kopfzeile, deren SQL die Stücke nicht filtert, würde jedes Stück ganz rechnen und die Zeilen vervielfachen;
     sie wird deshalb abgewiesen, ebenso eine Tabelle, die das Modell nicht liest.
@@ -133,7 +143,10 @@ def stuecke_nach(path: Path, sql: str) -> str | None:
                          "die Tabelle. Bitte die Eingabe filtern (z. B. „where getvariable('stuecke') is null or "
                          "hash(gebiet_id) % getvariable('stuecke') = getvariable('stueck')“) oder die Kopfzeile "
                          "entfernen.")
-    return tabelle
+    zeilen = int(kopf["zeilen"].replace(".", "")) if kopf["zeilen"] else None
+    if zeilen == 0:
+        raise ValueError(f"{path}: „-- Stücke: {tabelle} je 0 Zeilen“ – je Stück braucht es mindestens eine Zeile.")
+    return Stuecke(tabelle, zeilen)
 
 
 def creates_table(model: SqlModel) -> bool:

@@ -17,7 +17,7 @@ from sozial_dwh.validation.regeln import Regel
 regel = Regel("probe_nicht_negativ", "staging.probe", "probe", "ExpectColumnValuesToBeBetween",
               {"column": "anzahl", "min_value": 0}, zeilenweise=True, spalte="anzahl")
 frame = pd.DataFrame({"zeilen_id": [1, 2, 3], "anzahl": [4, -1, 0]})
-ergebnis = pruefen._validate(frame, [regel], {}, "probe")["probe_nicht_negativ"]
+ergebnis = pruefen.validieren_hier(frame, [regel], {}, "probe")["probe_nicht_negativ"]
 vorher = type(sys.modules["scipy.stats"]).__name__
 import scipy.stats
 wert = float(scipy.stats.norm.cdf(0.0))  # erster Gebrauch: jetzt wird das Modul ausgeführt

@@ -10,8 +10,11 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -44,10 +47,44 @@ def prozess():
     pruefprozess.beenden()
 
 
-def test_gleiche_ergebnisse_wie_hier(prozess):
+def _pruefdaten(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame) -> pruefen._Stueck:
+    """`frame` als Temp-Tabelle `pruefdaten` (wie `pruefen._stuecke` sie anlegt) und ein Stück über alle Zeilen."""
+    con.register("frame", frame)
+    con.execute("create or replace temp table pruefdaten as select * from frame")
+    con.unregister("frame")
+    return pruefen._Stueck("true", [], len(frame), list(frame.columns))
+
+
+def test_gleiche_ergebnisse_wie_hier(prozess, tmp_path: Path):
     dort = _kurz(prozess.pruefen(FRAME, REGELN, {}, "probe"))
     assert dort == _kurz(pruefen.validieren_hier(FRAME, REGELN, {}, "probe"))
     assert dort == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (False, 2, [1, 3])}
+    # so schickt der Lauf die Prüfdaten: als Parquet-Datei, die das Kind selbst liest
+    with duckdb.connect() as con:
+        _pruefdaten(con, FRAME)
+        con.execute(f"copy pruefdaten to '{tmp_path / 'stueck.parquet'}' (format parquet)")
+    assert _kurz(prozess.pruefen(tmp_path / "stueck.parquet", REGELN, {}, "probe")) == dort
+
+
+def test_lauf_legt_kein_dataframe_an_und_raeumt_auf(monkeypatch, tmp_path: Path):
+    """Mit Prüfprozess liest der Lauf die Prüfdaten nicht in pandas; die Datei des Stücks ist danach gelöscht."""
+    monkeypatch.setattr(pruefen, "_kerne", lambda: 2)
+    monkeypatch.setattr(pruefen, "_CONTEXT", None)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(duckdb.DuckDBPyConnection, "df", _kein_df, raising=False)
+    assert pruefen.pruefprozess_starten()
+    try:
+        with duckdb.connect() as con:
+            stueck = _pruefdaten(con, FRAME.assign(datei_id=7, blatt="Tabelle1", zeile=[2, 3, 4, 5]))
+            ergebnis = pruefen._validate(con, stueck, REGELN, {}, "probe")
+    finally:
+        pruefen.pruefprozess_beenden()
+    assert _kurz(ergebnis) == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (False, 2, [1, 3])}
+    assert list(tmp_path.iterdir()) == []
+
+
+def _kein_df(*_args, **_kwargs):
+    raise AssertionError("Der Lauf legt mit Prüfprozess kein DataFrame der Prüfdaten an.")
 
 
 def test_fehler_im_kind_kommt_an(prozess):
@@ -66,8 +103,8 @@ def test_ausgefallenes_kind_pruefung_hier(monkeypatch, caplog):
         kind = pruefen._PRUEFPROZESS._proc
         kind.kill()  # wie vom Betriebssystem beendet
         kind.wait()
-        with caplog.at_level(logging.WARNING, logger="sozial_dwh.validation.pruefen"):
-            ergebnis = pruefen._validate(FRAME, REGELN, {}, "probe")
+        with caplog.at_level(logging.WARNING, logger="sozial_dwh.validation.pruefen"), duckdb.connect() as con:
+            ergebnis = pruefen._validate(con, _pruefdaten(con, FRAME), REGELN, {}, "probe")
         assert "Der Prüfprozess ist ausgefallen (beendet mit Exit-Code -9)" in caplog.text
         assert _kurz(ergebnis) == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (False, 2, [1, 3])}
         assert pruefen._PRUEFPROZESS is None
@@ -118,12 +155,13 @@ def _zombie(pid: int) -> bool:
 
 def test_nur_die_geprueften_spalten_gehen_hin():
     voll = FRAME.assign(datei_id=7, blatt="Tabelle1", zeile=[2, 3, 4, 5])
+    spalten = list(voll.columns)
     # die Regeln prüfen anzahl, gebiet_id und stichtag; Datei, Blatt und Zeile bleiben im Lauf (für Beispiele)
-    assert list(pruefen._nur_noetige_spalten(voll, REGELN).columns) == ["zeilen_id", "gebiet_id", "stichtag", "anzahl"]
+    assert pruefen._noetige_spalten(spalten, REGELN) == ["zeilen_id", "gebiet_id", "stichtag", "anzahl"]
     # eine Regel mit einem anderen Argument (etwa einer Bedingung über Zeilen) bekommt alles
     bedingt = Regel("probe_bedingt", "staging.probe", "probe", "ExpectColumnValuesToBeBetween",
                     {"column": "anzahl", "min_value": 0, "row_condition": 'blatt=="Tabelle1"'})
-    assert list(pruefen._nur_noetige_spalten(voll, [bedingt]).columns) == list(voll.columns)
+    assert pruefen._noetige_spalten(spalten, [bedingt]) == spalten
     # und das Ergebnis ist dasselbe wie mit allen Spalten
-    assert _kurz(pruefen.validieren_hier(pruefen._nur_noetige_spalten(voll, REGELN), REGELN, {}, "p")) == \
+    assert _kurz(pruefen.validieren_hier(voll[pruefen._noetige_spalten(spalten, REGELN)], REGELN, {}, "p")) == \
         _kurz(pruefen.validieren_hier(voll, REGELN, {}, "p"))

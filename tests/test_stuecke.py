@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from pathlib import Path
 
 import duckdb
@@ -14,9 +15,11 @@ import pytest
 
 from sozial_dwh import warehouse
 from sozial_dwh.config import REPO_ROOT, SQL_DIR
-from sozial_dwh.models import model_sql, stuecke_nach
+from sozial_dwh.models import Stuecke, model_sql, stuecke_nach
 
 MODELL = SQL_DIR / "core" / "groessen_bevoelkerung.sql"
+FACT = SQL_DIR / "core" / "fact_bevoelkerung.sql"
+STAGING = SQL_DIR / "staging" / "stg_bevoelkerung.sql"
 STICHTAGE = [dt.date(2022, 12, 31), dt.date(2023, 12, 31)]
 GEBIETE = [f"G{n:02d}" for n in range(1, 31)]
 
@@ -66,8 +69,93 @@ def _auf_einmal(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return _alles(con)
 
 
-def test_kopfzeile_des_modells():
-    assert stuecke_nach(MODELL, model_sql(MODELL)) == "core.fact_bevoelkerung"
+def test_kopfzeilen_der_modelle():
+    # die rekursive Abfrage mit der Vorgabe des Runners, die beiden Stufen davor mit eigener Zahl je Stück
+    assert stuecke_nach(MODELL, model_sql(MODELL)) == Stuecke("core.fact_bevoelkerung", None)
+    assert stuecke_nach(FACT, model_sql(FACT)) == Stuecke("staging.stg_bevoelkerung", 100_000)
+    assert stuecke_nach(STAGING, model_sql(STAGING)) == Stuecke("raw.bevoelkerung", 250_000)
+
+
+def _mit_kleinen_stuecken(pfad: Path, ziel: Path, zeilen: int) -> Path:
+    """Die Modelldatei mit „je <zeilen> Zeilen“ in der Kopfzeile (so rechnen auch kleine Testdaten in Stücken)."""
+    sql = re.sub(r"je [\d.]+ Zeilen", f"je {zeilen} Zeilen", pfad.read_text(encoding="utf-8"), count=1)
+    assert f"je {zeilen} Zeilen" in sql
+    ziel.write_text(sql, encoding="utf-8")
+    return ziel
+
+
+def test_fact_bevoelkerung_in_stuecken(tmp_path: Path, caplog):
+    """Randsummen je Gebiet und Stichtag: in Stücken nach Gebiet dasselbe wie auf einmal."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema staging; create schema core")
+    # 40 Gebiete × 2 Altersjahre × m/w/(Gebiet 7: auch d), deutsch/nichtdeutsch, ohne Summen der Quelle:
+    # 40 × 2 × 2 × 2 = 320 Zeilen + 4 Zeilen „d“ in G07
+    con.execute("""
+        create table staging.stg_bevoelkerung as
+        select date '2022-12-31' as stichtag, 'G' || lpad(g::varchar, 2, '0') as gebiet_id, a as alter_von,
+               a as alter_bis, s as geschlecht, n as staatsangehoerigkeit, 'insgesamt' as migrationshintergrund,
+               (g + a + length(s) + length(n))::bigint as anzahl, 1 as datei_id
+        from range(1, 41) t(g), range(0, 2) u(a), (values ('m'), ('w')) v(s),
+             (values ('deutsch'), ('nichtdeutsch')) w(n)
+        union all
+        select date '2022-12-31', 'G07', a, a, 'd', n, 'insgesamt', 1, 1
+        from range(0, 2) u(a), (values ('deutsch'), ('nichtdeutsch')) w(n)
+    """)
+    con.execute(model_sql(FACT))
+    erwartet = con.execute("select * from core.fact_bevoelkerung order by all").fetchall()
+    datei = _mit_kleinen_stuecken(FACT, tmp_path / "fact_bevoelkerung.sql", 50)
+    with caplog.at_level(logging.INFO, logger="sozial_dwh.warehouse"):
+        warehouse.run_sql_file(con, datei)
+    assert "core.fact_bevoelkerung: 324 Zeilen von staging.stg_bevoelkerung in 7 Stücken" in caplog.text
+    assert con.execute("select * from core.fact_bevoelkerung order by all").fetchall() == erwartet
+    # je Gebiet und Alter: 4 gelieferte Zellen, 2 Summen über das Geschlecht (deutsch, nichtdeutsch), 3 über die
+    # Staatsangehörigkeit (m, w, insgesamt) = 9 Zellen; G07 dazu 2 gelieferte „d“ und deren Summe = 12;
+    # 39 × 2 × 9 + 2 × 12 = 726
+    assert len(erwartet) == 726
+    # Handrechnung G01, Alter 0, insgesamt/insgesamt: m-deutsch (1+0+1+7) + w-deutsch (1+0+1+7)
+    # + m-nichtdeutsch (1+0+1+12) + w-nichtdeutsch (1+0+1+12) = 9 + 9 + 14 + 14 = 46; in G07 zählt „d“ mit (+1 +1)
+    summe = ("select anzahl, abgeleitet from core.fact_bevoelkerung where gebiet_id = ? and alter_von = 0 "
+             "and geschlecht = 'insgesamt' and staatsangehoerigkeit = 'insgesamt'")
+    assert con.execute(summe, ["G01"]).fetchall() == [(46, True)]
+    assert con.execute(summe, ["G07"]).fetchall() == [(46 + 4 * 6 + 2, True)]
+    con.close()
+
+
+def test_stg_bevoelkerung_in_stuecken_nach_gemeinde(tmp_path: Path, caplog):
+    """Die jüngste Lieferung einer Gemeinde gilt für alle ihre Gebiete – auch in Stücken. Gestückelt würde nach Gemeinde,
+    nicht nach Gebiet: sonst behielte ein Gebiet, das nur die ältere Lieferung nennt, deren Zeilen."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("create schema raw; create schema core; create schema ops; create schema staging")
+    con.execute("create table ops.dateien as select * from (values (1, 'bevoelkerung', 'geladen'), "
+                "(2, 'bevoelkerung', 'geladen'), (3, 'bevoelkerung', 'geladen')) t(datei_id, quelle, status)")
+    # 12 Gemeinden (M01 … M12) mit je 3 Gebieten
+    con.execute("create table core.dim_gebiet as select 'M' || lpad(m::varchar, 2, '0') || '-' || g as gebiet_id, "
+                "'M' || lpad(m::varchar, 2, '0') as gemeinde_id, false as ist_pseudo, 'gebiet' as ebene "
+                "from range(1, 13) t(m), range(1, 4) u(g)")
+    # Datei 1: alle Gebiete aller Gemeinden (36 Zeilen); Datei 2: später, nur M01-1 und M01-2 (die Gemeinde M01 neu
+    # geliefert, ohne M01-3); Datei 3: später, alle Gebiete von M02
+    con.execute("""
+        create table raw.bevoelkerung as
+        select date '2022-12-31' as stichtag, gebiet_id, 0 as alter_von, null::integer as alter_bis,
+               'insgesamt' as geschlecht, 'insgesamt' as staatsangehoerigkeit, 'insgesamt' as migrationshintergrund,
+               (10 * datei_id)::bigint as anzahl, null::varchar as kennzeichen, datei_id, 'Tabelle1' as blatt,
+               row_number() over () as zeile, 'C' as spalte
+        from (select gebiet_id, 1 as datei_id from core.dim_gebiet
+              union all select gebiet_id, 2 from core.dim_gebiet where gebiet_id in ('M01-1', 'M01-2')
+              union all select gebiet_id, 3 from core.dim_gebiet where gemeinde_id = 'M02')
+    """)
+    con.execute(model_sql(STAGING))
+    erwartet = con.execute("select * from staging.stg_bevoelkerung order by all").fetchall()
+    datei = _mit_kleinen_stuecken(STAGING, tmp_path / "stg_bevoelkerung.sql", 10)
+    with caplog.at_level(logging.INFO, logger="sozial_dwh.warehouse"):
+        warehouse.run_sql_file(con, datei)
+    assert "staging.stg_bevoelkerung: 41 Zeilen von raw.bevoelkerung in 5 Stücken" in caplog.text
+    assert con.execute("select * from staging.stg_bevoelkerung order by all").fetchall() == erwartet
+    # Handrechnung: M01 nur aus Datei 2 (2 Gebiete, M01-3 fehlt), M02 aus Datei 3 (3), die übrigen 10 Gemeinden aus
+    # Datei 1 (30) = 35 Zeilen; Summe 2 × 20 + 3 × 30 + 30 × 10 = 430
+    assert con.execute("select count(*), sum(anzahl) from staging.stg_bevoelkerung").fetchall() == [(35, 430)]
+    assert con.execute("select count(*) from staging.stg_bevoelkerung where gebiet_id = 'M01-3'").fetchall() == [(0,)]
+    con.close()
 
 
 def test_in_stuecken_dasselbe_wie_auf_einmal(con, monkeypatch, caplog):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import decimal
 import gc
 import importlib.util
 import itertools
@@ -18,6 +19,7 @@ import logging
 import math
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -162,19 +164,38 @@ def _argumente(regel: Regel, parameter: dict[str, float]) -> dict:
     return args
 
 
-def _validate(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float], name: str) -> dict[str, dict]:
-    """Alle Regeln einer Abfrage in einer GX-Validierung; Ergebnis je Regel-id: success + result. Im Prüfprozess,
-    wenn einer läuft (`pruefprozess_starten`), sonst hier."""
+def _validate(con: duckdb.DuckDBPyConnection, stueck: _Stueck, regeln: list[Regel], parameter: dict[str, float],
+              name: str) -> dict[str, dict]:
+    """Alle Regeln einer Abfrage in einer GX-Validierung über die Zeilen eines Stücks der Prüfdaten (`_stuecke`);
+    Ergebnis je Regel-id: success + result.
+
+    Läuft ein Prüfprozess (`pruefprozess_starten`), schreibt DuckDB die geprüften Spalten des Stücks als Parquet-Datei
+    in einen eigenen Ordner unter dem Temp-Verzeichnis, und der Prüfprozess liest sie selbst: Dieser Prozess legt
+    kein DataFrame an (bei 50 Gemeinden wuchs er sonst mit jedem Stück um gut 200 MB, die Python nicht zurückgab),
+    und nichts wird in pickle verpackt. Die Datei ist nach der Prüfung gelöscht. Sonst prüft dieser Prozess selbst."""
     global _PRUEFPROZESS
+    spalten = ", ".join(f'"{spalte}"' for spalte in _noetige_spalten(stueck.spalten, regeln))
+    auswahl = f"select {spalten} from pruefdaten where {stueck.bedingung}"  # Spalten aus der Abfrage, Werte gebunden
     if _PRUEFPROZESS is not None:
         from sozial_dwh.validation.pruefprozess import PruefprozessAusgefallen
 
-        try:
-            return _PRUEFPROZESS.pruefen(_nur_noetige_spalten(frame, regeln), regeln, parameter, name)
-        except PruefprozessAusgefallen as exc:  # z. B. vom Betriebssystem beendet (Speicher): dieselbe Prüfung hier
-            _log.warning(f"Der Prüfprozess ist ausgefallen ({exc}); die Prüfungen laufen in diesem Prozess weiter.")
-            _PRUEFPROZESS = None
-    return validieren_hier(frame, regeln, parameter, name)
+        with tempfile.TemporaryDirectory(prefix="sozial_dwh_pruefung_") as ordner:
+            datei = Path(ordner) / "stueck.parquet"
+            con.execute(f"copy ({auswahl}) to '{datei}' (format parquet)", stueck.werte)
+            try:
+                return _PRUEFPROZESS.pruefen(datei, regeln, parameter, name)
+            except PruefprozessAusgefallen as exc:  # z. B. vom Betriebssystem beendet (Speicher): dieselbe Prüfung hier
+                _log.warning(f"Der Prüfprozess ist ausgefallen ({exc}); die Prüfungen laufen in diesem Prozess weiter.")
+                _PRUEFPROZESS = None
+    return validieren_hier(con.execute(auswahl, stueck.werte).df(), regeln, parameter, name)
+
+
+def pruefdaten_lesen(daten: pd.DataFrame | Path) -> pd.DataFrame:
+    """Prüfdaten als DataFrame: wie übergeben oder aus der Parquet-Datei eines Stücks (`_validate`)."""
+    if isinstance(daten, pd.DataFrame):
+        return daten
+    with duckdb.connect() as con:
+        return con.execute("select * from read_parquet(?)", [str(daten)]).df()
 
 
 # Argumente einer Erwartung, die Spalten nennen; eine Regel mit anderen (etwa einer Bedingung über Zeilen) bekommt alle
@@ -182,15 +203,15 @@ _SPALTEN_ARGUMENTE = {"column", "column_list", "column_A", "column_B"}
 _WERT_ARGUMENTE = {"value_set", "min_value", "max_value", "or_equal"}
 
 
-def _nur_noetige_spalten(frame: pd.DataFrame, regeln: list[Regel]) -> pd.DataFrame:
-    """Für den Prüfprozess nur die Spalten, die die Regeln prüfen, und `zeilen_id` (Blatt, Zeile, Datei bleiben hier
-    für Beispiele und Quarantäne): weniger zu übertragen und dort im Speicher."""
-    spalten = {"zeilen_id"}
+def _noetige_spalten(spalten: list[str], regeln: list[Regel]) -> list[str]:
+    """Die Spalten, die die Regeln prüfen, und `zeilen_id` (Blatt, Zeile, Datei holt der Lauf nur für die verletzenden
+    Zeilen, `_fehlzeilen`); eine Regel mit anderen Argumenten (etwa einer Bedingung über Zeilen) bekommt alle."""
+    noetig = {"zeilen_id"}
     for regel in regeln:
         if not set(regel.argumente) <= _SPALTEN_ARGUMENTE | _WERT_ARGUMENTE:
-            return frame
-        spalten.update(_spalten(regel))
-    return frame[[c for c in frame.columns if c in spalten]]
+            return spalten
+        noetig.update(_spalten(regel))
+    return [spalte for spalte in spalten if spalte in noetig]
 
 
 def validieren_hier(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float],
@@ -236,6 +257,8 @@ def _plain(value: object) -> object:
         return None
     if hasattr(value, "item"):
         return value.item()
+    if isinstance(value, decimal.Decimal):  # wie pandas aus DuckDB: Dezimalzahlen als float
+        return float(value)
     if isinstance(value, dt.date | pd.Timestamp):
         return str(value)[:10]
     return value
@@ -252,23 +275,21 @@ class _Stand:
     beobachtet: str | None = None  # Ausnahme oder beobachteter Wert (Regeln ohne Zeilenzählung)
     beispiele: list[dict] = field(default_factory=list)
 
-    def dazu(self, regel: Regel, res: dict, index: pd.DataFrame, dateinamen: dict,
+    def dazu(self, regel: Regel, res: dict, fehlzeilen: dict[int, dict], dateinamen: dict,
              quarantaene: dict[int, tuple[Regel, dict]], zeilen: int) -> None:
-        """Das Ergebnis eines Stücks aufnehmen; Beispiele und Quarantänezeilen aus dessen Zeilen."""
+        """Das Ergebnis eines Stücks aufnehmen; Beispiele und Quarantänezeilen aus dessen verletzenden Zeilen
+        (`fehlzeilen`: zeilen_id -> Zeile der Prüfdaten, `_fehlzeilen`)."""
         result = res["result"] or {}
-        fehl_ids = [int(_plain(item["zeilen_id"])) for item in result.get("unexpected_index_list") or []
-                    if item.get("zeilen_id") is not None and not pd.isna(item.get("zeilen_id"))]
-        fehl_ids = list(dict.fromkeys(fehl_ids))
+        fehl_ids = _fehl_ids(res)
         for zeilen_id in fehl_ids:
             if len(self.beispiele) >= MAX_BEISPIELE and not regel.zeilenweise:
                 break
-            row = index.loc[zeilen_id]
-            row = row.iloc[0] if isinstance(row, pd.DataFrame) else row
-            datei_id = None if pd.isna(row["datei_id"]) else int(row["datei_id"])
+            row = fehlzeilen[zeilen_id]
+            datei_id = None if row.get("datei_id") is None else int(row["datei_id"])
             beispiel = {"datei": dateinamen.get(datei_id), "datei_id": datei_id,
                         "blatt": _plain(row.get("blatt")), "zeile": _plain(row.get("zeile"))}
             beispiel.update({spalte: _plain(row.get(spalte)) for spalte in ("stichtag", "gebiet_id")
-                             if spalte in row.index})
+                             if spalte in row})
             beispiel.update({spalte: _plain(row.get(spalte)) for spalte in _spalten(regel)})
             if len(self.beispiele) < MAX_BEISPIELE:
                 self.beispiele.append(beispiel)
@@ -296,33 +317,74 @@ class _Stand:
         return Ergebnis(regel, self.erfolgreich, zeilen, fehlzeilen, beobachtet, self.beispiele)
 
 
+def _fehl_ids(res: dict) -> list[int]:
+    """Die zeilen_id der Zeilen, die eine Regel verletzen (je einmal, in der Reihenfolge von GX)."""
+    result = res["result"] or {}
+    fehl_ids = [int(_plain(item["zeilen_id"])) for item in result.get("unexpected_index_list") or []
+                if item.get("zeilen_id") is not None and not pd.isna(item.get("zeilen_id"))]
+    return list(dict.fromkeys(fehl_ids))
+
+
+def _fehlzeilen(con: duckdb.DuckDBPyConnection, gruppe: list[Regel], resultate: dict[str, dict]) -> dict[int, dict]:
+    """Die Zeilen der Prüfdaten, die `_Stand.dazu` braucht: je zeilenweiser Regel alle verletzenden (Quarantäne),
+    sonst die ersten `MAX_BEISPIELE` (Beispiele) – aus DuckDB, nicht aus einem DataFrame des ganzen Stücks."""
+    ids: set[int] = set()
+    for regel in gruppe:
+        fehl = _fehl_ids(resultate[regel.id])
+        ids.update(fehl if regel.zeilenweise else fehl[:MAX_BEISPIELE])
+    if not ids:
+        return {}
+    cursor = con.execute("select * from pruefdaten where zeilen_id in (select unnest(?))", [sorted(ids)])
+    namen = [spalte[0] for spalte in cursor.description]  # mit Streuwert (stört nicht: nur benannte Spalten zählen)
+    zeilen: dict[int, dict] = {}
+    for werte in cursor.fetchall():
+        zeile = dict(zip(namen, werte, strict=True))
+        zeilen.setdefault(int(zeile["zeilen_id"]), zeile)  # eine Abfrage kann eine Zeile mehrfach liefern: die erste
+    return zeilen
+
+
+STREUWERT = "pruef_streuwert"  # Spalte der Prüfdaten in Stücken (`_stuecke`), nie geprüft
+
+
+@dataclass(frozen=True)
+class _Stueck:
+    """Ein Stück der Prüfdaten (Temp-Tabelle `pruefdaten`): Bedingung mit gebundenen Werten, Zeilen, Spalten."""
+
+    bedingung: str
+    werte: list
+    zeilen: int
+    spalten: list[str]
+
+
 def _stuecke(con: duckdb.DuckDBPyConnection, sql: str, params: list | None,
-             gruppe: list[Regel]) -> Iterator[pd.DataFrame]:
-    """Die Prüfdaten einer Abfrage als DataFrames: bis `PRUEF_STUECK` Zeilen in einem, sonst in Stücken.
+             gruppe: list[Regel]) -> Iterator[_Stueck]:
+    """Die Prüfdaten einer Abfrage (Temp-Tabelle `pruefdaten`, solange der Aufrufer iteriert): bis `PRUEF_STUECK`
+    Zeilen in einem Stück, sonst in Stücken.
 
     Ein Stück sind die Zeilen eines Bereichs von Streuwerten (`hash`) der `gebiet_id`: jedes Stück enthält seine
     Gebiete ganz. Eine Eindeutigkeitsregel, deren Schlüssel `gebiet_id` enthält, sieht so alle Zeilen eines
     Schlüssels; Zeilenregeln gelten je Zeile. So hält pandas nie eine ganze große Tabelle (bei 2 Mio. Zellen über
     1 GB). Abfragen ohne `gebiet_id` oder mit einer Eindeutigkeitsregel ohne diese Spalte bleiben in einem Stück.
     """
-    con.execute(f"create or replace temp table pruefdaten as {sql}", params)
+    spalten = [spalte[0] for spalte in con.execute(f"select * from ({sql}) limit 0", params).description]
+    teilbar = "gebiet_id" in spalten and all(
+        "gebiet_id" in regel.argumente.get("column_list", ["gebiet_id"]) for regel in gruppe
+        if regel.erwartung == "ExpectCompoundColumnsToBeUnique")
+    # eine Kopie der Prüfdaten, gleich mit Streuwert (nicht sortiert: ein Stück liest die Tabelle mit Filter ganz,
+    # das kostet bei 1 Mio. Zeilen Millisekunden; eine sortierte zweite Kopie kostete Speicher)
+    streuwert = f", hash(gebiet_id) as {STREUWERT}" if teilbar else ""
+    con.execute(f"create or replace temp table pruefdaten as select *{streuwert} from ({sql})", params)
     try:
         zeilen = con.execute("select count(*) from pruefdaten").fetchall()[0][0]
-        spalten = {name for (name,) in con.execute("select column_name from (describe pruefdaten)").fetchall()}
-        teilbar = "gebiet_id" in spalten and all(
-            "gebiet_id" in regel.argumente.get("column_list", ["gebiet_id"]) for regel in gruppe
-            if regel.erwartung == "ExpectCompoundColumnsToBeUnique")
         if zeilen <= PRUEF_STUECK or not teilbar:
-            yield con.execute("select * from pruefdaten").df()
+            yield _Stueck("true", [], zeilen, spalten)
             return
-        # nach Streuwert geordnet: ein Bereich von Streuwerten liegt beisammen und ist schnell gelesen
-        con.execute("create or replace temp table pruefdaten as "
-                    "select *, hash(gebiet_id) as pruef_streuwert from pruefdaten order by pruef_streuwert")
         stuecke = math.ceil(zeilen / PRUEF_STUECK)
         grenzen = [stueck * 2**64 // stuecke for stueck in range(stuecke + 1)]  # hash() ist ein UBIGINT
+        bedingung = f"{STREUWERT} >= ? and {STREUWERT} < ?"
         for von, bis in itertools.pairwise(grenzen):
-            yield con.execute("select * exclude (pruef_streuwert) from pruefdaten "
-                              "where pruef_streuwert >= ? and pruef_streuwert < ?", [von, bis]).df()
+            anzahl = con.execute(f"select count(*) from pruefdaten where {bedingung}", [von, bis]).fetchall()[0][0]
+            yield _Stueck(bedingung, [von, bis], anzahl, spalten)
     finally:
         con.execute("drop table if exists temp.pruefdaten")
 
@@ -351,17 +413,16 @@ def pruefe_tabelle(con: duckdb.DuckDBPyConnection, tabelle: str, parameter: dict
             sql, params = f"select * from ({sql}) where stichtag in (select unnest(?))", [stichtage]
         stand = {regel.id: _Stand() for regel in gruppe}
         zeilen = 0
-        for frame in _stuecke(con, sql, params, gruppe):
-            zeilen += len(frame)
-            if frame.empty:
+        for stueck in _stuecke(con, sql, params, gruppe):
+            zeilen += stueck.zeilen
+            if not stueck.zeilen:
                 continue
-            resultate = _validate(frame, gruppe, parameter, abfrage)
-            frame.set_index("zeilen_id", drop=False, inplace=True)  # ohne zweite Kopie des Stücks
+            resultate = _validate(con, stueck, gruppe, parameter, abfrage)
+            fehlzeilen = _fehlzeilen(con, gruppe, resultate)
             for regel in gruppe:
-                stand[regel.id].dazu(regel, resultate[regel.id], frame, dateinamen, quarantaene, len(frame))
-            groesse = len(frame)
-            frame = resultate = None
-            if groesse >= GROSS_ZEILEN and _PRUEFPROZESS is None:
+                stand[regel.id].dazu(regel, resultate[regel.id], fehlzeilen, dateinamen, quarantaene, stueck.zeilen)
+            resultate = fehlzeilen = None
+            if stueck.zeilen >= GROSS_ZEILEN and _PRUEFPROZESS is None:
                 gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben (mit Prüfprozess dort)
         if not zeilen:
             ergebnisse += [Ergebnis(r, True, 0, 0, "keine Zeilen zu prüfen") for r in gruppe]

@@ -1,8 +1,9 @@
 """Der Prüfprozess: Great Expectations in einem eigenen Python-Prozess, der es lädt, während der Lauf liest.
 
 Ein Lauf startet ihn zu Beginn (`sozial_dwh.validation.pruefen.pruefprozess_starten`); der Import von GX (gut eine
-Sekunde) läuft dann auf dem zweiten Kern statt im Lauf. Danach schickt der Lauf je Prüfung die Prüfdaten (ein
-DataFrame) mit den Regeln und bekommt die Ergebnisse zurück; Quarantäne und Protokoll schreibt weiter der Lauf.
+Sekunde) läuft dann auf dem zweiten Kern statt im Lauf. Danach schickt der Lauf je Prüfung den Pfad einer
+Parquet-Datei mit den Prüfdaten (oder ein DataFrame) mit den Regeln und bekommt die Ergebnisse zurück; Quarantäne
+und Protokoll schreibt weiter der Lauf.
 
 Ein eigener Interpreter (`python -m sozial_dwh.validation.pruefprozess_kind`) statt `multiprocessing`: der startet das
 Hauptmodul des Aufrufers neu (ein Skript ohne `if __name__ == "__main__"` liefe im Kind ein zweites Mal, eines von

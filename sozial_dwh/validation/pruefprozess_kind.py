@@ -14,7 +14,8 @@ from sozial_dwh.validation.pruefprozess import empfangen, senden
 
 
 def main() -> None:
-    """Kind-Seite: GX laden, dann Aufträge (frame, regeln, parameter, name) bis zum Ende der Eingabe prüfen."""
+    """Kind-Seite: GX laden, dann Aufträge (Parquet-Datei oder DataFrame, regeln, parameter, name) bis zum Ende der
+    Eingabe prüfen."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Strg+C entscheidet der Lauf
     ein = sys.stdin.buffer
     aus = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
@@ -30,12 +31,15 @@ def main() -> None:
         except EOFError:  # der Lauf ist fertig (oder tot): sofort enden, ohne GX-Objekte einzeln abzuräumen (0,7 s)
             aus.close()
             os._exit(0)
-        gross = len(auftrag[0]) >= pruefen.GROSS_ZEILEN
+        gross = False
         try:
-            antwort = (True, pruefen.validieren_hier(*auftrag))
+            daten, *rest = auftrag
+            frame = pruefen.pruefdaten_lesen(daten)  # die Parquet-Datei eines Stücks (oder ein DataFrame)
+            gross = len(frame) >= pruefen.GROSS_ZEILEN
+            antwort = (True, pruefen.validieren_hier(frame, *rest))
         except Exception as exc:  # zurück an den Lauf, der sie meldet wie eine Prüfung im eigenen Prozess
             antwort = (False, exc)
-        auftrag = None
+        auftrag = daten = frame = None
         if gross:
             gc.collect()  # GX hält das Stück in Referenzzyklen: vor dem nächsten freigeben (wie im Lauf)
         try:

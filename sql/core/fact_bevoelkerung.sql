@@ -1,11 +1,14 @@
 -- Partition: stichtag
+-- Stücke: staging.stg_bevoelkerung je 100.000 Zeilen
 -- Bevölkerungswürfel mit expliziten Randsummen: eine Zeile je Stichtag × Gebiet × Altersband ×
 -- Geschlecht × Staatsangehörigkeit × Migrationshintergrund; „insgesamt“ ist ein Wert.
 -- Fehlt in der Quelle eine Randsumme („insgesamt“), wird sie aus vollständigen Teilen gebildet
 -- (m + w [+ d]; deutsch + nichtdeutsch; ja + nein) und als abgeleitet markiert.
 -- Ein gesperrter Teil (NULL) macht die Summe NULL: nie als 0 gezählt.
 -- Die mehrfach gelesenen Stufen sind „not materialized“: materialisiert hielte DuckDB sie ganz im Speicher, ohne
--- auslagern zu können (Speicher wüchse mit der Zahl der Gemeinden über die Grenze des Warehouse, Issue 17).
+-- auslagern zu können. Jede Summe hängt nur von Zeilen desselben Stichtags und Gebiets ab; deshalb rechnet der
+-- Runner in Stücken nach Gebiet (und bei einem Lauf für Stichtage nur deren Zeilen): der Speicher wächst nicht mit
+-- der Zahl der Gemeinden (Issue 17).
 create or replace table core.fact_bevoelkerung as
 with
 
@@ -22,6 +25,8 @@ quelle as not materialized (
         datei_id,
         false as abgeleitet,
     from staging.stg_bevoelkerung
+    where (getvariable('stuecke') is null or hash(gebiet_id) % getvariable('stuecke') = getvariable('stueck'))
+        and (getvariable('stichtage') is null or list_contains(getvariable('stichtage'), stichtag))
 ),
 
 -- Schritt 1: Geschlecht insgesamt aus m + w (+ d)

@@ -1,7 +1,9 @@
 -- Partition: stichtag
+-- Stücke: raw.bevoelkerung je 250.000 Zeilen
 -- Bevölkerung, typisiert und auf die gültige Lieferung reduziert: eine Zeile je Würfelzelle der Quelle
 -- (Stichtag × Gebiet × Alter × Geschlecht × Staatsangehörigkeit × Migrationshintergrund).
--- Liefern zwei geladene Dateien denselben Stichtag einer Gemeinde, gilt die zuletzt geladene.
+-- Liefern zwei geladene Dateien denselben Stichtag einer Gemeinde, gilt die zuletzt geladene. Das hängt nur von
+-- Zeilen derselben Gemeinde ab: der Runner rechnet in Stücken nach Gemeinde (Speicher, Issue 17).
 create or replace table staging.stg_bevoelkerung as
 with
 
@@ -42,6 +44,8 @@ final as (
         zellen.spalte,
     from zellen
     inner join gebiete using (gebiet_id)
+    where (getvariable('stuecke') is null or hash(gebiete.gemeinde_id) % getvariable('stuecke') = getvariable('stueck'))
+        and (getvariable('stichtage') is null or list_contains(getvariable('stichtage'), zellen.stichtag))
     qualify zellen.datei_id = max(zellen.datei_id) over (partition by zellen.stichtag, gebiete.gemeinde_id)
 )
 
