@@ -71,6 +71,7 @@ def test_lauf_legt_kein_dataframe_an_und_raeumt_auf(monkeypatch, tmp_path: Path)
     monkeypatch.setattr(pruefen, "_kerne", lambda: 2)
     monkeypatch.setattr(pruefen, "_CONTEXT", None)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(pruefen, "DATEI_AB_ZEILEN", 1)  # sonst gingen die 4 Zeilen als DataFrame
     monkeypatch.setattr(duckdb.DuckDBPyConnection, "df", _kein_df, raising=False)
     assert pruefen.pruefprozess_starten()
     try:

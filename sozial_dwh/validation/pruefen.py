@@ -41,8 +41,13 @@ GROSS_ZEILEN = 50_000
 # 600 Byte, ein Stück also rund 60 MB statt über 1 GB für 2 Mio. Zellen. Mit Prüfprozess liegt ein Stück zweimal
 # im Speicher (hier und dort); 250.000 Zeilen je Stück ließen den Lauf mit 10 Gemeinden um rund 100 MB wachsen.
 PRUEF_STUECK = 100_000
+# Ab so vielen Zeilen geht ein Stück als Parquet-Datei an den Prüfprozess (`_validate`), darunter als DataFrame: je
+# Datei kostet es Ordner, Schreiben und Lesen (gemessen am Beispiel mit 19 kleinen Prüfungen: 0,7 s mehr je Lauf),
+# ein DataFrame von 20.000 Zeilen wenige MB.
+DATEI_AB_ZEILEN = 20_000
 _CONTEXT = None
 _PRUEFPROZESS = None  # sozial_dwh.validation.pruefprozess.Pruefprozess, solange einer läuft
+_LESER = None  # DuckDB im Speicher, die im Prüfprozess die Dateien der Stücke liest (`pruefdaten_lesen`)
 _log = logging.getLogger(__name__)
 # Module, die Great Expectations beim Import lädt, obwohl keine unserer Regeln sie braucht: `scipy.stats` (für
 # Verteilungstests wie KL-Divergenz und KS-Test, rund 0,9 s von 2,6 s Import). Sie werden erst geladen, wenn jemand
@@ -171,22 +176,25 @@ def _validate(con: duckdb.DuckDBPyConnection, stueck: _Stueck, regeln: list[Rege
 
     Läuft ein Prüfprozess (`pruefprozess_starten`), schreibt DuckDB die geprüften Spalten des Stücks als Parquet-Datei
     in einen eigenen Ordner unter dem Temp-Verzeichnis, und der Prüfprozess liest sie selbst: Dieser Prozess legt
-    kein DataFrame an (bei 50 Gemeinden wuchs er sonst mit jedem Stück um gut 200 MB, die Python nicht zurückgab),
-    und nichts wird in pickle verpackt. Die Datei ist nach der Prüfung gelöscht. Sonst prüft dieser Prozess selbst."""
+    kein DataFrame an (bei 30 Gemeinden wuchs er sonst in der Prüfung von `stg_bevoelkerung` um gut 200 MB, die
+    Python nicht zurückgab), und nichts wird in pickle verpackt. Die Datei ist nach der Prüfung gelöscht. Stücke unter
+    `DATEI_AB_ZEILEN` Zeilen gehen als DataFrame. Ohne Prüfprozess prüft dieser Prozess selbst."""
     global _PRUEFPROZESS
     spalten = ", ".join(f'"{spalte}"' for spalte in _noetige_spalten(stueck.spalten, regeln))
     auswahl = f"select {spalten} from pruefdaten where {stueck.bedingung}"  # Spalten aus der Abfrage, Werte gebunden
     if _PRUEFPROZESS is not None:
         from sozial_dwh.validation.pruefprozess import PruefprozessAusgefallen
 
-        with tempfile.TemporaryDirectory(prefix="sozial_dwh_pruefung_") as ordner:
-            datei = Path(ordner) / "stueck.parquet"
-            con.execute(f"copy ({auswahl}) to '{datei}' (format parquet)", stueck.werte)
-            try:
+        try:
+            if stueck.zeilen < DATEI_AB_ZEILEN:  # klein: als DataFrame (eine Datei kostete mehr, als sie spart)
+                return _PRUEFPROZESS.pruefen(con.execute(auswahl, stueck.werte).df(), regeln, parameter, name)
+            with tempfile.TemporaryDirectory(prefix="sozial_dwh_pruefung_") as ordner:
+                datei = Path(ordner) / "stueck.parquet"
+                con.execute(f"copy ({auswahl}) to '{datei}' (format parquet)", stueck.werte)
                 return _PRUEFPROZESS.pruefen(datei, regeln, parameter, name)
-            except PruefprozessAusgefallen as exc:  # z. B. vom Betriebssystem beendet (Speicher): dieselbe Prüfung hier
-                _log.warning(f"Der Prüfprozess ist ausgefallen ({exc}); die Prüfungen laufen in diesem Prozess weiter.")
-                _PRUEFPROZESS = None
+        except PruefprozessAusgefallen as exc:  # z. B. vom Betriebssystem beendet (Speicher): dieselbe Prüfung hier
+            _log.warning(f"Der Prüfprozess ist ausgefallen ({exc}); die Prüfungen laufen in diesem Prozess weiter.")
+            _PRUEFPROZESS = None
     return validieren_hier(con.execute(auswahl, stueck.werte).df(), regeln, parameter, name)
 
 
@@ -194,8 +202,10 @@ def pruefdaten_lesen(daten: pd.DataFrame | Path) -> pd.DataFrame:
     """Prüfdaten als DataFrame: wie übergeben oder aus der Parquet-Datei eines Stücks (`_validate`)."""
     if isinstance(daten, pd.DataFrame):
         return daten
-    with duckdb.connect() as con:
-        return con.execute("select * from read_parquet(?)", [str(daten)]).df()
+    global _LESER
+    if _LESER is None:
+        _LESER = duckdb.connect()  # eine Verbindung im Speicher für alle Stücke dieses Prozesses
+    return _LESER.execute("select * from read_parquet(?)", [str(daten)]).df()
 
 
 # Argumente einer Erwartung, die Spalten nennen; eine Regel mit anderen (etwa einer Bedingung über Zeilen) bekommt alle
