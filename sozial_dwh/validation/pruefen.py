@@ -38,8 +38,9 @@ MAX_BEISPIELE = 20
 # Datenrahmen in Referenzzyklen, ohne `gc.collect()` bliebe er belegt, bis Python von selbst aufräumt.
 GROSS_ZEILEN = 50_000
 # Größere Prüfdaten werden in Stücken dieser Größe geprüft (`_stuecke`): pandas und GX brauchen je Zeile rund
-# 600 Byte, ein Stück also rund 60 MB statt über 1 GB für 2 Mio. Zellen. Mit Prüfprozess liegt ein Stück zweimal
-# im Speicher (hier und dort); 250.000 Zeilen je Stück ließen den Lauf mit 10 Gemeinden um rund 100 MB wachsen.
+# 600 Byte, ein Stück also rund 60 MB statt über 1 GB für 2 Mio. Zellen. Mit Prüfprozess liegt ein großes Stück nur
+# dort als DataFrame (hier als Datei, `DATEI_AB_ZEILEN`); 250.000 Zeilen je Stück ließen den Lauf mit 10 Gemeinden um
+# rund 100 MB wachsen, als es noch in beiden Prozessen lag (Sitzung 9).
 PRUEF_STUECK = 100_000
 # Ab so vielen Zeilen geht ein Stück als Parquet-Datei an den Prüfprozess (`_validate`), darunter als DataFrame: je
 # Datei kostet es Ordner, Schreiben und Lesen (gemessen am Beispiel mit 19 kleinen Prüfungen: 0,7 s mehr je Lauf),
