@@ -84,6 +84,19 @@ def _mit_kleinen_stuecken(pfad: Path, ziel: Path, zeilen: int) -> Path:
     return ziel
 
 
+def _in_stuecken_wie_auf_einmal(con: duckdb.DuckDBPyConnection, modell: Path, tmp_path: Path, zeilen: int,
+                                caplog) -> list[tuple]:
+    """Das Modell auf einmal (wie ein Analyst die Datei ausführt), dann vom Runner in Stücken zu `zeilen` Zeilen:
+    dieselben Zeilen. Gibt sie zurück."""
+    tabelle = f"{modell.parent.name}.{modell.stem}"  # Modell im Repository, nie Eingabe
+    con.execute(model_sql(modell))
+    erwartet = con.execute(f"select * from {tabelle} order by all").fetchall()
+    with caplog.at_level(logging.INFO, logger="sozial_dwh.warehouse"):
+        warehouse.run_sql_file(con, _mit_kleinen_stuecken(modell, tmp_path / modell.name, zeilen))
+    assert con.execute(f"select * from {tabelle} order by all").fetchall() == erwartet
+    return erwartet
+
+
 def test_fact_bevoelkerung_in_stuecken(tmp_path: Path, caplog):
     """Randsummen je Gebiet und Stichtag: in Stücken nach Gebiet dasselbe wie auf einmal."""
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
@@ -101,13 +114,8 @@ def test_fact_bevoelkerung_in_stuecken(tmp_path: Path, caplog):
         select date '2022-12-31', 'G07', a, a, 'd', n, 'insgesamt', 1, 1
         from range(0, 2) u(a), (values ('deutsch'), ('nichtdeutsch')) w(n)
     """)
-    con.execute(model_sql(FACT))
-    erwartet = con.execute("select * from core.fact_bevoelkerung order by all").fetchall()
-    datei = _mit_kleinen_stuecken(FACT, tmp_path / "fact_bevoelkerung.sql", 50)
-    with caplog.at_level(logging.INFO, logger="sozial_dwh.warehouse"):
-        warehouse.run_sql_file(con, datei)
+    erwartet = _in_stuecken_wie_auf_einmal(con, FACT, tmp_path, 50, caplog)
     assert "core.fact_bevoelkerung: 324 Zeilen von staging.stg_bevoelkerung in 7 Stücken" in caplog.text
-    assert con.execute("select * from core.fact_bevoelkerung order by all").fetchall() == erwartet
     # je Gebiet und Alter: 4 gelieferte Zellen, 2 Summen über das Geschlecht (deutsch, nichtdeutsch), 3 über die
     # Staatsangehörigkeit (m, w, insgesamt) = 9 Zellen; G07 dazu 2 gelieferte „d“ und deren Summe = 12;
     # 39 × 2 × 9 + 2 × 12 = 726
@@ -144,13 +152,8 @@ def test_stg_bevoelkerung_in_stuecken_nach_gemeinde(tmp_path: Path, caplog):
               union all select gebiet_id, 2 from core.dim_gebiet where gebiet_id in ('M01-1', 'M01-2')
               union all select gebiet_id, 3 from core.dim_gebiet where gemeinde_id = 'M02')
     """)
-    con.execute(model_sql(STAGING))
-    erwartet = con.execute("select * from staging.stg_bevoelkerung order by all").fetchall()
-    datei = _mit_kleinen_stuecken(STAGING, tmp_path / "stg_bevoelkerung.sql", 10)
-    with caplog.at_level(logging.INFO, logger="sozial_dwh.warehouse"):
-        warehouse.run_sql_file(con, datei)
+    _in_stuecken_wie_auf_einmal(con, STAGING, tmp_path, 10, caplog)
     assert "staging.stg_bevoelkerung: 41 Zeilen von raw.bevoelkerung in 5 Stücken" in caplog.text
-    assert con.execute("select * from staging.stg_bevoelkerung order by all").fetchall() == erwartet
     # Handrechnung: M01 nur aus Datei 2 (2 Gebiete, M01-3 fehlt), M02 aus Datei 3 (3), die übrigen 10 Gemeinden aus
     # Datei 1 (30) = 35 Zeilen; Summe 2 × 20 + 3 × 30 + 30 × 10 = 430
     assert con.execute("select count(*), sum(anzahl) from staging.stg_bevoelkerung").fetchall() == [(35, 430)]
