@@ -40,11 +40,13 @@ VEREINIGUNG = re.compile(r"^(?P<einzug>[ \t]*)--\s*@vereinigung\s+(?P<schema>[a-
 PARTITION_MARKER = re.compile(r"^--\s*Partition:\s*stichtag\s*$", re.MULTILINE | re.IGNORECASE)
 
 # Kopfzeile `-- Stücke: <schema>.<tabelle> [je <n> Zeilen]`: das Modell lässt sich in Stücken rechnen
-# (sozial_dwh.warehouse; je Stück n Zeilen jener Tabelle, ohne Angabe `STUECK_ZEILEN`). Dafür filtert sein SQL seine Eingabe selbst mit den Variablen, die
-# der Runner setzt: `getvariable('stuecke')` (Zahl der Stücke, ohne Runner NULL = alles auf einmal) und
-# `getvariable('stueck')` (Nummer 0 … stuecke-1), etwa `hash(gebiet_id) % getvariable('stuecke') =
-# getvariable('stueck')`. Das Ergebnis eines Stücks darf nur von dessen Eingabezeilen abhängen. Gedacht für Modelle,
-# deren Zwischenstände DuckDB nicht auslagern kann (rekursive Abfragen, core.groessen_bevoelkerung).
+# (sozial_dwh.warehouse; je Stück n Zeilen jener Tabelle, ohne Angabe `STUECK_ZEILEN`). Dafür filtert sein SQL seine
+# Eingabe selbst mit den Variablen, die der Runner setzt: `getvariable('stuecke')` (Zahl der Stücke, ohne Runner
+# NULL = alles auf einmal) und `getvariable('stueck')` (Nummer 0 … stuecke-1), etwa `hash(gebiet_id) %
+# getvariable('stuecke') = getvariable('stueck')`. Das Ergebnis eines Stücks darf nur von dessen Eingabezeilen
+# abhängen. Gedacht für Modelle, deren Zwischenstände DuckDB nicht auslagern kann (rekursive Abfragen,
+# core.groessen_bevoelkerung) oder die je Zeile viel Speicher brauchen (staging.stg_bevoelkerung nach Gemeinde,
+# core.fact_bevoelkerung nach Gebiet).
 STUECKE_MARKER = re.compile(r"^--\s*Stücke:\s*(?P<tabelle>\S+)(?:\s+je\s+(?P<zeilen>\d[\d.]*)\s+Zeilen)?\s*$",
                             re.MULTILINE | re.IGNORECASE)
 _TABELLE = re.compile(r"^(" + "|".join(SCHEMAS) + r")\.[a-z_][a-z0-9_]*$")
