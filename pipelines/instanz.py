@@ -10,6 +10,13 @@ und der Index), derselbe Modus (WAL, den Dagster beim Anlegen setzt), dieselbe S
 `SqliteEreignisprotokoll` hält je Datei eine Engine mit einem kleinen Vorrat an Verbindungen; höchstens
 `OFFENE_DATEIEN` Dateien zugleich (die Oberfläche liest die Protokolle vieler Läufe), die älteste wird geschlossen.
 Die Instanz des Projekts (`sozial_dwh.config.DAGSTER_YAML`) nimmt es ab Werk; wer PostgreSQL nimmt, braucht es nicht.
+
+Jede Verbindung schreibt mit `synchronous = NORMAL` (SQLite-Vorgabe ist FULL): im WAL-Modus wartet ein Festschreiben
+dann nicht auf die Platte (fsync), erst das Zurückschreiben des Logs tut es. Die Datei bleibt in jedem Fall
+unbeschädigt; stürzt der Prozess ab (auch `kill -9`), fehlt nichts, was festgeschrieben war – nur ein Stromausfall kann
+die letzten Ereignisse des Protokolls kosten (das Warehouse ist eine eigene Datei mit eigener Sicherung). Gemessen
+(die 644 Ereignisse eines Laufs des Beispiels, je viermal in eine leere Instanz geschrieben): 1,52–1,81 s mit FULL,
+0,96–1,48 s mit NORMAL.
 """
 
 import contextlib
@@ -23,6 +30,7 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
 from dagster._serdes import ConfigurableClassData
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 OFFENE_DATEIEN = 8
@@ -65,6 +73,7 @@ class SqliteEreignisprotokoll(SqliteEventLogStorage):
             # (eine ruhende Verbindung hält keine Sperre); Dagsters Lock unten lässt je Objekt eine zugleich arbeiten
             engine = create_engine(self.conn_string_for_shard(shard), pool_size=1, max_overflow=2,
                                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+            event.listen(engine, "connect", _schnell_festschreiben)
             self._engines[shard] = engine
             while len(self._engines) > OFFENE_DATEIEN:
                 _, alt = self._engines.popitem(last=False)
@@ -102,3 +111,12 @@ class SqliteEreignisprotokoll(SqliteEventLogStorage):
             while self._engines:
                 self._engines.popitem()[1].dispose()
         super().dispose()
+
+
+def _schnell_festschreiben(dbapi_connection, _record) -> None:
+    """Jede neue SQLite-Verbindung: Festschreiben ohne fsync im WAL-Modus (siehe Moduldokumentation)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("pragma synchronous = NORMAL")
+    finally:
+        cursor.close()

@@ -2,7 +2,8 @@
 
 Echte Dagster-Instanzen auf der Platte (angelegt wie von `sozial-dwh`), echte Läufe, echte SQLite-Dateien:
 - die Instanz des Projekts nimmt das Protokoll ab Werk; ein Lauf landet vollständig darin und ist aus einer zweiten
-  Instanz (wie der Oberfläche) lesbar, samt der letzten Materialisierung im Index;
+  Instanz (wie der Oberfläche) lesbar, samt der letzten Materialisierung im Index; geschrieben wird im WAL-Modus mit
+  `synchronous = NORMAL`;
 - wer einen Lauf verfolgt (die Oberfläche über `watch`), erfährt von neuen Ereignissen, obwohl der schreibende
   Prozess seine Verbindung offen hält;
 - höchstens `OFFENE_DATEIEN` Dateien offen; `wipe` löscht die Dateien der Läufe und das Protokoll schreibt danach weiter.
@@ -47,6 +48,11 @@ def test_instanz_des_projekts_speichert_den_lauf_vollstaendig(instanz_ordner: Pa
         result = _lauf(instance)
         assert result.success
         arten = [e.dagster_event.event_type for e in instance.all_logs(result.run_id) if e.is_dagster_event]
+        # Festschreiben ohne fsync (WAL mit synchronous = NORMAL, SQLite: 0 OFF, 1 NORMAL, 2 FULL), Datei und Index
+        for shard in (result.run_id, "index"):
+            with instance.event_log_storage._connect(shard) as conn:
+                assert conn.exec_driver_sql("pragma synchronous").scalar() == 1
+                assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
     # eine zweite Instanz auf denselben Dateien (wie die Oberfläche, die den Lauf danach zeigt)
     with dg.DagsterInstance.from_config(str(instanz_ordner)) as zweite:
         gelesen = [e.dagster_event.event_type for e in zweite.all_logs(result.run_id) if e.is_dagster_event]

@@ -48,6 +48,7 @@ PRUEF_STUECK = 100_000
 DATEI_AB_ZEILEN = 20_000
 _CONTEXT = None
 _PRUEFPROZESS = None  # sozial_dwh.validation.pruefprozess.Pruefprozess, solange einer läuft
+_BATCH = None  # GX-Batch-Definition für DataFrames (`_batch_definition`)
 _LESER = None  # DuckDB im Speicher, die im Prüfprozess die Dateien der Stücke liest (`pruefdaten_lesen`)
 _log = logging.getLogger(__name__)
 # Module, die Great Expectations beim Import lädt, obwohl keine unserer Regeln sie braucht: `scipy.stats` (für
@@ -226,38 +227,48 @@ def _noetige_spalten(spalten: list[str], regeln: list[Regel]) -> list[str]:
 
 
 def validieren_hier(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float],
-                   name: str) -> dict[str, dict]:
-    context = _context()
+                    name: str) -> dict[str, dict]:
+    """Alle Regeln in einer GX-Validierung über `frame`, in diesem Prozess; Ergebnis je Regel-id: success, result
+    (mit `unexpected_index_list` der zeilen_id, wo eine Regel Zeilen verletzt) und exception.
+
+    Zuerst im Ergebnisformat BASIC (Erfolg, Zahl der verletzenden Zeilen, beobachteter Wert), danach nur die Regeln, die
+    Zeilen verletzen, ein zweites Mal im Format COMPLETE: erst das nennt die verletzenden Zeilen. Gemessen (7 Regeln
+    über 3.000 Zeilen, `stg_bevoelkerung`): COMPLETE 64–100 ms je Validierung, BASIC 43 ms; ein Lauf des Beispiels
+    prüft 19-mal, fast immer ohne verletzte Zeile."""
+    ergebnisse = _gx_validieren(frame, regeln, parameter, name, "BASIC")
+    verletzt = [regel for regel in regeln if (ergebnisse[regel.id]["result"] or {}).get("unexpected_count")]
+    if verletzt:
+        ergebnisse.update(_gx_validieren(frame, verletzt, parameter, name, "COMPLETE"))
+    return ergebnisse
+
+
+def _batch_definition():
+    """Die Batch-Definition „ganzes DataFrame“ dieses Prozesses (einmal angelegt; das DataFrame kommt je Validierung
+    als Parameter). Eine Suite je Validierung wird nicht im Kontext abgelegt: `Batch.validate` nimmt sie direkt."""
+    global _BATCH
+    if _BATCH is None:
+        quelle = _context().data_sources.add_pandas("pruefdaten")
+        _BATCH = quelle.add_dataframe_asset("pruefdaten").add_batch_definition_whole_dataframe("ganz")
+    return _BATCH
+
+
+def _gx_validieren(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float], name: str,
+                   format_: str) -> dict[str, dict]:
+    batch_definition = _batch_definition()
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    suffix = f"{name}_{id(frame)}"
-    source = context.data_sources.add_pandas(f"quelle_{suffix}")
-    batch = source.add_dataframe_asset(f"daten_{suffix}").add_batch_definition_whole_dataframe(f"alles_{suffix}")
-    suite = gx.ExpectationSuite(name=f"suite_{suffix}")
-    ids = []
+    suite = gx.ExpectationSuite(name=f"suite_{name}")
     for regel in regeln:
-        expectation = getattr(gxe, regel.erwartung)(**_argumente(regel, parameter), meta={"regel": regel.id})
-        suite.add_expectation(expectation)
-        ids.append(regel.id)
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name=f"v_{suffix}", data=batch, suite=suite))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = definition.run(
-                batch_parameters={"dataframe": frame},
-                result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["zeilen_id"]},
-            )
-    finally:
-        context.validation_definitions.delete(definition.name)
-        context.suites.delete(suite.name)
-        context.data_sources.delete(source.name)
-    out = {}
-    for item in result.results:
-        out[item.expectation_config.meta["regel"]] = {"success": bool(item.success), "result": item.result,
-                                                       "exception": item.exception_info}
-    return out
+        suite.add_expectation(getattr(gxe, regel.erwartung)(**_argumente(regel, parameter), meta={"regel": regel.id}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(suite, result_format={"result_format": format_,
+                                                      "unexpected_index_column_names": ["zeilen_id"]})
+    return {item.expectation_config.meta["regel"]: {"success": bool(item.success), "result": item.result,
+                                                    "exception": item.exception_info}
+            for item in result.results}
 
 
 def _plain(value: object) -> object:
