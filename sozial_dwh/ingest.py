@@ -55,6 +55,7 @@ from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, 
 from sozial_dwh.sources.profiliert import ProfilLeser, erkennt
 from sozial_dwh.sources.zellen import CellStore, insert_rows
 from sozial_dwh.sources.zellen import release as release_cells
+from sozial_dwh.warehouse import zeilen_einfuegen
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
 IGNORED_PREFIXES = ("~$", ".", "~")
@@ -624,10 +625,9 @@ def ingest_file(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMat
         if einfuegen is not None:
             einfuegen(con, datei_id, verdict.quelle)
         elif result.quarantine:
-            con.executemany(
-                "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert) values (?, ?, ?, ?, ?, ?, ?)",
-                [[datei_id, verdict.quelle, q.blatt, q.zeile, q.spalte, q.grund, q.wert] for q in result.quarantine],
-            )
+            zeilen_einfuegen(
+                con, "quarantine.zeilen", ["datei_id", "quelle", "blatt", "zeile", "spalte", "grund", "wert"],
+                [[datei_id, verdict.quelle, q.blatt, q.zeile, q.spalte, q.grund, q.wert] for q in result.quarantine])
         con.execute(
             "insert into ops.dateien (datei_id, dateiname, sha256, quelle, stichtag, stichtage, gemeinde, status, "
             "meldungen, geladen_am, groesse_bytes, ablage, zeilen_geladen, zeilen_quarantaene) "

@@ -30,6 +30,7 @@ import pandas as pd
 
 from sozial_dwh.config import SQL_DIR
 from sozial_dwh.validation.regeln import Regel, regeln_fuer
+from sozial_dwh.warehouse import zeilen_einfuegen
 
 PRUEF_SQL = SQL_DIR / "pruefungen"
 PARAMETER_FILE = "pruefparameter.csv"
@@ -479,9 +480,9 @@ def _in_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str, quelle: str,
                      regel.id, zeilen_id])
     con.execute("begin transaction")
     try:
-        con.executemany(
-            "insert into quarantine.zeilen (datei_id, quelle, blatt, zeile, spalte, grund, wert, pruefung) "
-            "values (?, ?, ?, ?, ?, ?, ?, ?)", [row[:8] for row in rows])
+        zeilen_einfuegen(con, "quarantine.zeilen",
+                         ["datei_id", "quelle", "blatt", "zeile", "spalte", "grund", "wert", "pruefung"],
+                         [row[:8] for row in rows])
         schema, name = tabelle.split(".")
         # Tabellenname aus den Regeln im Code, nie aus Eingaben; die Zeilen-ids werden gebunden.
         con.execute(f'delete from "{schema}"."{name}" where rowid in (select unnest(?))', [[row[8] for row in rows]])
@@ -509,10 +510,10 @@ def entferne_alte_quarantaene(con: duckdb.DuckDBPyConnection, tabelle: str, stic
 
 def _protokollieren(con: duckdb.DuckDBPyConnection, tabelle: str, lauf_id: str, ergebnisse: list[Ergebnis]) -> None:
     now = dt.datetime.now().replace(microsecond=0)
-    con.executemany(
-        "insert into ops.pruefungen (lauf_id, geprueft_am, tabelle, pruefung, beschreibung, erwartung, schwere, "
-        "blockierend, erfolgreich, zeilen, fehlzeilen, quarantaene, beobachtet, beispiele) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    zeilen_einfuegen(
+        con, "ops.pruefungen",
+        ["lauf_id", "geprueft_am", "tabelle", "pruefung", "beschreibung", "erwartung", "schwere", "blockierend",
+         "erfolgreich", "zeilen", "fehlzeilen", "quarantaene", "beobachtet", "beispiele"],
         [[lauf_id, now, tabelle, e.regel.id, e.regel.beschreibung, e.regel.erwartung, e.regel.schwere,
           e.regel.blockierend, e.erfolgreich, e.zeilen, e.fehlzeilen, e.quarantaene, e.beobachtet,
           json.dumps(e.beispiele, ensure_ascii=False, default=str)] for e in ergebnisse],
