@@ -49,6 +49,7 @@ from sozial_dwh.readers.workbook import (
     read_info_sheet,
     read_sheets,
     reader_failed,
+    vorauslesen,
 )
 from sozial_dwh.reference import GebietMatcher
 from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, profil_leser
@@ -544,8 +545,19 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
         files = kept
     todo = sorted([(path, "file") for path in files] + [(e.path, e.kind) for e in entries if e.kind != "file"],
                   key=lambda item: item[0].name)
+    # Arbeitsmappen liest ein Faden im Voraus (`vorauslesen`) – nicht, wenn andere Prozesse sie schon gelesen haben
+    with vorauslesen([path for path, kind in todo if kind == "file"] if vorab is None else []) as voraus:
+        _eintraege(paths, con, matcher, todo, summary, progress, remove, auswahl, nach_lesen, vorab, voraus)
+    return summary
+
+
+def _eintraege(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMatcher, todo: list[tuple[Path, str]],
+               summary: IngestSummary, progress, remove: RemoveFromInbox,
+               auswahl: Callable[[Lieferung], bool] | None, nach_lesen: set[Path], vorab: Vorab | None,
+               voraus) -> None:
     gemeldet = -math.inf
     for number, (path, kind) in enumerate(todo, start=1):
+        voraus.bei(path)
         # je Datei eine Zeile; bei vielen Dateien höchstens eine je FORTSCHRITT_ABSTAND_S (jede Zeile ist ein
         # Ereignis in Dagsters Protokoll, rund 2 ms) und die letzte
         if progress and (len(todo) <= FORTSCHRITT_JE_DATEI_BIS or number == len(todo)
@@ -564,7 +576,6 @@ def ingest_inbox(paths: Paths, con: duckdb.DuckDBPyConnection, matcher: GebietMa
             if is_disk_full(exc):
                 raise _disk_full(paths, path, exc) from exc
             _reject_after_error(paths, con, path, exc, summary, remove)
-    return summary
 
 
 def _disk_full(paths: Paths, path: Path, exc: BaseException) -> DiskFull:

@@ -11,9 +11,11 @@ Arbeitsmappen (schnell, ohne Formeln auszuwerten); CSV wird mit dem
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from sozial_dwh.parsing import norm
@@ -116,7 +118,16 @@ def column_letter(index: int) -> str:
 
 
 def read_sheets(path: Path) -> list[Sheet]:
-    """Alle Blätter einer Datei als Zeilenlisten (leere Zellen = None)."""
+    """Alle Blätter einer Datei als Zeilenlisten (leere Zellen = None). Hat ein Faden sie schon gelesen
+    (`vorauslesen`) und ist sie seitdem unverändert, dessen Ergebnis."""
+    if _VORAUS is not None:
+        sheets = _VORAUS.holen(path)
+        if sheets is not None:
+            return sheets
+    return _read_sheets(path)
+
+
+def _read_sheets(path: Path) -> list[Sheet]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".xls":
@@ -137,6 +148,101 @@ def read_sheets(path: Path) -> list[Sheet]:
     if suffix == ".csv":
         return [_read_csv(path)]
     return _read_calamine(path)
+
+
+# Arbeitsmappen bis zu dieser Größe liest `vorauslesen` im Voraus; größere liest der Lauf selbst, wenn er bei ihnen ist
+# (so liegt nie mehr als eine große Mappe zusätzlich entpackt im Speicher).
+VORAUS_BIS_BYTES = 8 * 2**20
+_VORAUS: _Vorauslesen | None = None
+
+
+@contextlib.contextmanager
+def vorauslesen(pfade: Sequence[Path], voraus: int = 1) -> Iterator[_Vorauslesen]:
+    """Liest Arbeitsmappen aus `pfade` (die Reihenfolge, in der der Aufrufer sie liest) in einem Faden im Voraus:
+    Sicherheitsprüfung und Entpacken durch calamine, das dabei den Interpreter freigibt – es läuft auf dem zweiten Kern,
+    während der Aufrufer die Datei davor verarbeitet. Der Aufrufer meldet mit `bei(pfad)`, wo er ist; höchstens
+    `voraus` Dateien danach liegen gelesen bereit. `read_sheets` nimmt ein Ergebnis nur, wenn die Datei seitdem
+    unverändert ist (Gerät, Inode, Größe, Änderungszeit), sonst liest es selbst; eine abgelehnte Datei meldet dieselbe
+    Ablehnung. CSV liest der Aufrufer immer selbst (das csv-Modul gibt den Interpreter nicht frei).
+
+    Gemessen am Beispiel (28 Dateien): calamine entpackt die größte Arbeitsmappe in 86 ms von 180 ms Lesen; mit zwei
+    Fäden entpacken 24 Arbeitsmappen in 0,16 s statt 0,32 s."""
+    global _VORAUS
+    leser = _Vorauslesen(pfade, voraus)
+    _VORAUS = leser
+    try:
+        yield leser
+    finally:
+        _VORAUS = None
+        leser.schliessen()
+
+
+def _kennung(path: Path) -> tuple[int, int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _im_voraus(path: Path) -> tuple[tuple | None, object]:
+    """Im Faden: (Kennung vor dem Lesen, Blätter oder die Ablehnung); Kennung None, wenn sie sich beim Lesen änderte."""
+    vorher = _kennung(path)
+    try:
+        ergebnis: object = _read_sheets(path)
+    except FileRejected as exc:
+        ergebnis = exc
+    return (vorher if _kennung(path) == vorher else None), ergebnis
+
+
+class _Vorauslesen:
+    def __init__(self, pfade: Sequence[Path], voraus: int) -> None:
+        self._pfade = list(pfade)
+        self._stelle = {p: i for i, p in enumerate(self._pfade)}
+        self._voraus = voraus
+        self._naechster = 0  # bis hierhin ist jede Datei angestoßen oder übersprungen
+        self._laufend: dict[Path, Future] = {}
+        self._faden = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sozial_dwh-vorauslesen")
+
+    @staticmethod
+    def _passt(path: Path) -> bool:
+        if path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            return False
+        kennung = _kennung(path)
+        return kennung is not None and kennung[2] <= VORAUS_BIS_BYTES
+
+    def bei(self, path: Path) -> None:
+        """Der Aufrufer ist bei `path`: Ergebnisse davor verwerfen, die nächsten `voraus` Dateien anstoßen."""
+        stelle = self._stelle.get(path)
+        if stelle is None:
+            return
+        for alt in [p for p in self._laufend if self._stelle[p] < stelle]:
+            self._laufend.pop(alt).cancel()  # läuft es schon, verfällt das Ergebnis
+        self._naechster = max(self._naechster, stelle)
+        while self._naechster <= stelle + self._voraus and self._naechster < len(self._pfade):
+            naechste = self._pfade[self._naechster]
+            if self._passt(naechste):
+                self._laufend[naechste] = self._faden.submit(_im_voraus, naechste)
+            self._naechster += 1
+
+    def holen(self, path: Path) -> list[Sheet] | None:
+        """Das im Voraus Gelesene zu `path` (wartet, wenn der Faden gerade dabei ist); None: selbst lesen."""
+        future = self._laufend.pop(path, None)
+        if future is None or future.cancel():
+            return None
+        try:
+            kennung, ergebnis = future.result()
+        except Exception:  # unerwartet im Faden: der Aufrufer liest selbst und meldet, was dann geschieht
+            return None
+        if kennung is None or kennung != _kennung(path):
+            return None  # die Datei hat sich seit dem Lesen geändert
+        if isinstance(ergebnis, FileRejected):
+            raise ergebnis
+        return ergebnis
+
+    def schliessen(self) -> None:
+        self._laufend.clear()
+        self._faden.shutdown(wait=True, cancel_futures=True)
 
 
 def read_info_sheet(path: Path) -> Sheet | None:
