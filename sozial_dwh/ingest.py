@@ -39,6 +39,7 @@ import duckdb
 from sozial_dwh import config
 from sozial_dwh.config import Paths
 from sozial_dwh.diskspace import DiskFull, is_disk_full
+from sozial_dwh.einfuegen import zeilen_einfuegen
 from sozial_dwh.parsing import CellError, code_text, norm, parse_date
 from sozial_dwh.profile import Profil, Profile
 from sozial_dwh.readers.safety import unfinished_files
@@ -56,7 +57,6 @@ from sozial_dwh.sources import READERS, ReadContext, ReadResult, lieferprofile, 
 from sozial_dwh.sources.profiliert import ProfilLeser, erkennt
 from sozial_dwh.sources.zellen import CellStore, insert_rows
 from sozial_dwh.sources.zellen import release as release_cells
-from sozial_dwh.warehouse import zeilen_einfuegen
 
 _FILENAME = re.compile(r"^(?P<quelle>[a-z0-9]+)_(?P<datum>\d{4}-\d{2}-\d{2}|\d{2}\.\d{2}\.\d{4})")
 IGNORED_PREFIXES = ("~$", ".", "~")

@@ -1,4 +1,4 @@
-"""`warehouse.zeilen_einfuegen`: viele Zeilen in einer Anweisung (statt `executemany`, das je Zeile ausführt)."""
+"""`sozial_dwh.einfuegen.zeilen_einfuegen`: viele Zeilen in einer Anweisung (statt `executemany`, das je Zeile ausführt)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from sozial_dwh.warehouse import zeilen_einfuegen
+from sozial_dwh.einfuegen import zeilen_einfuegen
 
 
 def test_zeilen_kommen_unveraendert_an_auch_leere_werte():

@@ -29,8 +29,8 @@ import duckdb
 import pandas as pd
 
 from sozial_dwh.config import SQL_DIR
+from sozial_dwh.einfuegen import zeilen_einfuegen
 from sozial_dwh.validation.regeln import Regel, regeln_fuer
-from sozial_dwh.warehouse import zeilen_einfuegen
 
 PRUEF_SQL = SQL_DIR / "pruefungen"
 PARAMETER_FILE = "pruefparameter.csv"
