@@ -51,6 +51,7 @@ class SqliteEreignisprotokoll(SqliteEventLogStorage):
             base_dir = os.path.join(home, "history", "runs")
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._vorhanden: set[tuple[str, ...]] = set()  # Tabellen und Spalten des Index, die es gibt (`has_table`)
         super().__init__(base_dir=base_dir, inst_data=inst_data)
 
     @classmethod
@@ -100,7 +101,30 @@ class SqliteEreignisprotokoll(SqliteEventLogStorage):
                 with contextlib.suppress(FileNotFoundError):
                     os.utime(self.path_for_shard(shard))
 
+    def has_table(self, table_name: str) -> bool:
+        """Gibt es die Tabelle im Index? Dagster fragt es bei fast jedem Ereignis (Tags, Partitionen, Prüfungen) und
+        baute dafür jedes Mal eine Engine und eine Verbindung neu auf; hier über die offene Engine, und was es gibt,
+        bleibt gemerkt (Tabellen verschwinden nur mit `wipe`; eine neu angelegte findet die nächste Frage)."""
+        if (table_name,) in self._vorhanden:
+            return True
+        engine = self._engine(INDEX_SHARD_NAME)
+        with engine.connect() as conn:
+            vorhanden = bool(engine.dialect.has_table(conn, table_name))
+        if vorhanden:
+            self._vorhanden.add((table_name,))
+        return vorhanden
+
+    def _has_asset_key_col_on_connection(self, conn: Connection, column_name: str) -> bool:
+        """Hat die Tabelle `asset_keys` die Spalte? (Dagster liest dafür bei jedem Asset-Ereignis alle Spalten.)"""
+        if ("asset_keys", column_name) in self._vorhanden:
+            return True
+        vorhanden = super()._has_asset_key_col_on_connection(conn, column_name)
+        if vorhanden:
+            self._vorhanden.add(("asset_keys", column_name))
+        return vorhanden
+
     def wipe(self) -> None:
+        self._vorhanden.clear()
         with self._engines_lock:  # die Dateien der Läufe werden gelöscht: ihre Verbindungen vorher schließen
             for shard in [s for s in self._engines if s != INDEX_SHARD_NAME]:
                 self._engines.pop(shard).dispose()

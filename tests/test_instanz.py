@@ -11,6 +11,7 @@ Echte Dagster-Instanzen auf der Platte (angelegt wie von `sozial-dwh`), echte L�
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -121,3 +122,28 @@ def test_fruehere_vorgabe_wird_ersetzt_geaenderte_bleibt(tmp_path: Path) -> None
     (eigen / "dagster.yaml").write_text(frueher + "# von Hand ergänzt\n", encoding="utf-8")
     config.dagster_instanz_anlegen(eigen)
     assert (eigen / "dagster.yaml").read_text(encoding="utf-8") == frueher + "# von Hand ergänzt\n"
+
+
+def test_tabellen_gemerkt_neue_gefunden_wipe_vergisst(instanz_ordner: Path) -> None:
+    with dg.DagsterInstance.from_config(str(instanz_ordner)) as instance:
+        assert _lauf(instance).success
+        protokoll = instance.event_log_storage
+        assert isinstance(protokoll, SqliteEreignisprotokoll)
+        # die Fragen eines Laufs sind gemerkt (Dagster stellte sie je Ereignis mit neuer Engine)
+        assert ("asset_event_tags",) in protokoll._vorhanden
+        assert ("asset_keys", "last_materialization_timestamp") in protokoll._vorhanden
+        assert protokoll.has_table("asset_check_executions") and protokoll.supports_asset_checks
+        # was es nicht gibt, bleibt nicht gemerkt: eine später angelegte Tabelle wird gefunden
+        assert not protokoll.has_table("spaeter_angelegt")
+        with protokoll._connect("index") as conn:
+            conn.exec_driver_sql("create table spaeter_angelegt (x integer)")
+        assert protokoll.has_table("spaeter_angelegt")
+        protokoll.wipe()  # löscht die Läufe (ob die Tabelle danach noch da ist, entscheidet Dagster):
+        # die Antwort muss zur Datei passen, nicht zum Gemerkten
+        with sqlite3.connect(instanz_ordner / "history" / "runs" / "index.db") as direkt:
+            gibt_es = direkt.execute("select count(*) from sqlite_master where name = 'spaeter_angelegt'").fetchone()[0]
+        assert protokoll.has_table("spaeter_angelegt") is bool(gibt_es)
+        # nach dem Löschen legt Dagster den Index neu an; ein Lauf landet wieder ganz darin
+        neu = _lauf(instance)
+        assert neu.success
+        assert instance.get_latest_materialization_event(dg.AssetKey("doppelt")).run_id == neu.run_id
