@@ -5,7 +5,10 @@ Nach einem echten Lauf mit den Beispieldaten:
 - die Analysekopie ist im Speicherformat von DuckDB 1.4 geschrieben, und die DuckDB-Shell aus dem PyPI-Paket
   `duckdb-cli` (dev-Abhängigkeit, die neueste dort ist älter als die DuckDB des Projekts) öffnet sie
   schreibgeschützt und fragt mart.indikator_werte ab;
-- `sozial-dwh sql` (echter Unterprozess) liest Anweisungen von stdin und endet mit 0, mit 1 bei einem Fehler.
+- `sozial-dwh sql` (echter Unterprozess) liest Anweisungen von stdin und endet mit 0, mit 1 bei einem Fehler;
+- ein neues Warehouse entsteht im Format der Analysekopie und trägt die Kommentare selbst: die Analysekopie ist eine
+  Byte-Kopie; ein Warehouse im neueren Format (angelegt vor dem 1.12.2026) behält es, seine Analysekopie wird wie
+  bisher Tabelle für Tabelle geschrieben.
 """
 
 from __future__ import annotations
@@ -93,6 +96,51 @@ def test_analysis_copy_is_written_for_older_duckdb_and_leaves_nothing_behind(bei
     assert tags["storage_version"] == f"{warehouse.ANALYSE_SPEICHERVERSION}+"
     assert analyse == original > 0
     assert sorted(p.name for p in beispiel.warehouse_dir.iterdir()) == [
+        ".lauf.lock", "sozial_dwh.duckdb", "sozial_dwh_analyse.duckdb"]
+
+
+def _format(db: Path) -> str:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select tags from duckdb_databases() where database_name = current_database()"
+                           ).fetchall()[0][0]["storage_version"]
+
+
+def test_neues_warehouse_im_format_der_analysekopie_und_diese_als_byte_kopie(beispiel: Paths):
+    assert _format(beispiel.warehouse) == f"{warehouse.ANALYSE_SPEICHERVERSION}+"
+    assert beispiel.analyse.read_bytes() == beispiel.warehouse.read_bytes()
+    assert beispiel.analyse.stat().st_mode == beispiel.warehouse.stat().st_mode
+    with duckdb.connect(str(beispiel.warehouse), read_only=True) as con:  # die Kommentare stehen im Warehouse selbst
+        ohne = con.execute("select count(*) from duckdb_columns() where schema_name in (select unnest(?)) and "
+                           "comment is null", [list(SCHEMAS)]).fetchall()[0][0]
+        mit = con.execute("select count(*) from duckdb_columns() where schema_name = 'mart' and comment is not null"
+                          ).fetchall()[0][0]
+    assert ohne == 0 and mit > 0
+
+
+def test_aelteres_warehouse_behaelt_sein_format_analysekopie_wie_bisher(home: Paths):
+    home.ensure()
+    # so legte die Fassung vor dem 1.12.2026 das Warehouse an: DuckDB ohne Vorgabe, im neuesten Format
+    with duckdb.connect(str(home.warehouse)) as con:
+        con.execute(warehouse.INIT_SQL.read_text(encoding="utf-8"))
+        con.execute("create table core.probe as select 'G01' as gebiet_id")
+    alt = _format(home.warehouse)
+    assert alt != f"{warehouse.ANALYSE_SPEICHERVERSION}+"
+    kopie = warehouse.RunCopy(home, "aelter")
+    con = kopie.connect()
+    con.execute("insert into core.probe values ('G02')")
+    con.close()
+    try:
+        assert kopie.promote(publish_analysis=True) == home.analyse
+    finally:
+        kopie.release()
+    assert _format(home.warehouse) == alt
+    assert _format(home.analyse) == f"{warehouse.ANALYSE_SPEICHERVERSION}+"
+    with duckdb.connect(str(home.analyse), read_only=True) as con:
+        assert con.execute("select gebiet_id from core.probe order by 1").fetchall() == [("G01",), ("G02",)]
+        kommentar = con.execute("select comment from duckdb_columns() where table_name = 'probe' and "
+                                "column_name = 'gebiet_id'").fetchall()[0][0]
+    assert kommentar  # aus sql/kommentare/spalten.sql
+    assert sorted(p.name for p in home.warehouse_dir.iterdir()) == [
         ".lauf.lock", "sozial_dwh.duckdb", "sozial_dwh_analyse.duckdb"]
 
 
