@@ -18,7 +18,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.constants import LAYER_GROUPS, PRUEFT, SCHREIBER_TAGS
-from pipelines.metadaten import frame_tabelle, tabelle
+from pipelines.metadaten import tabelle
 from pipelines.partitions import STICHTAGE, stichtag_aus_key, stichtag_key, stichtage_anmelden
 from pipelines.resources import WarehouseResource
 from sozial_dwh import warehouse
@@ -29,7 +29,9 @@ from sozial_dwh.validation.regeln import Regel, regeln_fuer
 
 
 def _preview(con, model: SqlModel) -> dg.TableMetadataValue:
-    return frame_tabelle(con.execute(f'select * from "{model.schema}"."{model.name}" limit 10').df())
+    # ohne pandas: dieselben Texte (`anzeige.wert` liest Python- wie pandas-Werte), je Modell gut 1 ms weniger
+    ergebnis = con.execute(f'select * from "{model.schema}"."{model.name}" limit 10')
+    return tabelle([spalte[0] for spalte in ergebnis.description], ergebnis.fetchall())
 
 
 def _check_spec(model: SqlModel, regel: Regel) -> dg.AssetCheckSpec:
