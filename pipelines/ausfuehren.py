@@ -36,6 +36,7 @@ from dagster._core.remote_origin import (
 )
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
+from pipelines.assets.lesen import LESESTRANG_KEYS
 from pipelines.constants import PRUEFT
 from pipelines.definitions import defs
 from pipelines.executor import lauf_executor, mehrere_prozesse, schrittprozesse_vorbereiten
@@ -103,7 +104,8 @@ def alles_ausfuehren(instance: dg.DagsterInstance, paths: Paths | None = None,
     Der Lauf steht in der Dagster-Instanz `instance` (bei `sozial-dwh run` die unter DAGSTER_HOME, die auch die
     Oberfläche liest: „Overview“ und „Runs“) mit dem Tag `sozial_dwh/anlass` = „Kommandozeile (sozial-dwh run)“,
     sofern `tags` nichts anderes sagt. `prozesse`: die Lesestränge in so vielen Prozessen nebeneinander, 1: alles in
-    diesem Prozess (ohne Angabe: der Executor entscheidet, pipelines/executor.py `prozesse_automatisch`)."""
+    diesem Prozess, ohne die Lesestränge (ohne Angabe: wie der Executor entschiede, pipelines/executor.py
+    `mehrere_prozesse`)."""
     paths = paths or Paths.from_env()
     job = defs.resolve_job_def("alles")
     tags = {ANLASS_TAG: KOMMANDOZEILE, **(tags or {})}
@@ -117,6 +119,14 @@ def _alles(instance: dg.DagsterInstance, paths: Paths, job, tags: dict[str, str]
         clock = time.monotonic()
         keys = bekannte_stichtage(instance, paths)
         auswahl = None if keys else assets_ohne_stichtage()
+        mehrere = mehrere_prozesse(instance, paths, prozesse)
+        if not mehrere:
+            # Alles in diesem Prozess: die Lesestränge täten nichts (der Eingang liest selbst, `pipelines.assets.lesen`)
+            # und kosteten doch je einen Schritt – sie werden nicht eingeplant (beim Beispiel 0,1 s des Laufs).
+            strang = {dg.AssetKey(k) for k in LESESTRANG_KEYS}
+            auswahl = [k for k in (auswahl if auswahl is not None else job.asset_layer.executable_asset_keys)
+                       if k not in strang]
+            prozesse = 1
         if ausgabe is not None:
             gesamt = schritte(defs, auswahl if auswahl is not None else job.asset_layer.executable_asset_keys)
             run_config = {**(run_config or {}), "loggers": ausgabe.loggers(gesamt)}
@@ -124,7 +134,7 @@ def _alles(instance: dg.DagsterInstance, paths: Paths, job, tags: dict[str, str]
                 f"Stichtag {keys[0]}" if keys else "noch kein Stichtag")
             ausgabe.melden(f"Vorbereitung: Eingang gesichtet, {stichtage}, {gesamt} Schritte – "
                            f"{dauer(time.monotonic() - clock)}")
-        if mehrere_prozesse(instance, paths, prozesse):
+        if mehrere:
             schrittprozesse_vorbereiten()  # Lesen in mehreren Prozessen: ihr Forkserver startet, während der Lauf entsteht
         if prozesse is not None:  # Schritte in so vielen Prozessen (pipelines/executor.py; ohne Angabe: automatisch)
             run_config = {**(run_config or {}), "execution": {"config": {"prozesse": prozesse}}}

@@ -105,12 +105,14 @@ def test_zahlen_gleich_in_konsole_pruefbericht_und_tabellen(home: Paths, capsys)
     schritte = [(int(n), int(m), name) for n, m, name in
                 re.findall(r"^\[\s*(\d+)/(\d+)\] (.+) – (?:\d+,\d s|\d+ min \d\d s)$", err, re.M) if m != "1"]
     gesamt = schritte[0][1]
-    # jede Nummer einmal; die Lesestränge laufen nebeneinander und melden sich, wenn sie fertig sind
+    # jede Nummer einmal, in der Reihenfolge der Schritte
     assert gesamt > 15 and sorted(n for n, m, _ in schritte) == list(range(1, gesamt + 1))
     namen = [name for _, _, name in schritte]
-    assert {"Dateien lesen (Strang 1)", "Referenzdaten laden", "Eingang lesen",
+    assert {"Referenzdaten laden", "Eingang lesen",
             "staging.stg_bevoelkerung und 2 weitere Tabellen rechnen und prüfen",
             "Analysekopie veröffentlichen"} <= set(namen)
+    # ein kleiner Eingang läuft in einem Prozess: die Lesestränge täten nichts und sind nicht eingeplant
+    assert not [name for name in namen if name.startswith("Dateien lesen (Strang")]
     assert "[1/1] Berichtsausgabe bauen – " in err
     for englisch in (" - INFO - ", " - DEBUG - ", "STEP_START", "Telemetry", "dagster - "):
         assert englisch not in err and englisch not in captured.out

@@ -6,7 +6,8 @@ fasst das Warehouse nicht an und trägt deshalb nicht den Tag der Schreiber: Im 
 Stränge nebeneinander, auch während ein anderer Schritt in das Warehouse schreibt. Der Eingang (`eingang`) lädt
 danach, was sie gelesen haben, und liest nur, was fehlt, selbst. Ablehnen, Registrieren und Archivieren bleiben
 beim Eingang: ein Strang lehnt nie etwas ab, ein Fehler beim Lesen wird dort gemeldet. Läuft der ganze Lauf in einem
-Prozess (`pipelines.executor.alles_in_diesem_prozess`), legen die Stränge nichts ab und der Eingang liest selbst.
+Prozess (`pipelines.executor.alles_in_diesem_prozess`), legen die Stränge nichts ab und der Eingang liest selbst;
+`sozial-dwh run` plant sie dann gar nicht erst ein (`pipelines.ausfuehren.alles_ausfuehren`).
 """
 
 
