@@ -166,3 +166,30 @@ def test_nur_die_geprueften_spalten_gehen_hin():
     # und das Ergebnis ist dasselbe wie mit allen Spalten
     assert _kurz(pruefen.validieren_hier(voll[pruefen._noetige_spalten(spalten, REGELN)], REGELN, {}, "p")) == \
         _kurz(pruefen.validieren_hier(voll, REGELN, {}, "p"))
+
+
+def test_bestandene_regel_ohne_zweite_validierung_verletzte_mit_zeilen(monkeypatch):
+    formate: list[tuple[str, list[str]]] = []
+    echt = pruefen._gx_validieren
+
+    def mitschreiben(frame, regeln, parameter, name, format_):
+        formate.append((format_, [r.id for r in regeln]))
+        return echt(frame, regeln, parameter, name, format_)
+
+    monkeypatch.setattr(pruefen, "_gx_validieren", mitschreiben)
+    # Zeile 2 (Anzahl -1) verletzt die erste Regel; ohne Zeile 3 ist G1/2022 eindeutig: die zweite besteht
+    frame = FRAME[FRAME.zeilen_id != 3]
+    ergebnis = pruefen.validieren_hier(frame, REGELN, {}, "probe")
+    # erst nur bestanden/nicht bestanden, dann die verletzte Regel allein mit ihren Zeilen
+    assert formate == [("BOOLEAN_ONLY", ["probe_nicht_negativ", "probe_eindeutig"]),
+                       ("COMPLETE", ["probe_nicht_negativ"])]
+    assert _kurz(ergebnis) == {"probe_nicht_negativ": (False, 1, [2]), "probe_eindeutig": (True, 0, [])}
+    assert ergebnis["probe_eindeutig"]["result"]["element_count"] == 3  # „0 von 3 Zeilen verletzen die Regel“
+    # eine Regel, die einen Wert beobachtet statt Zeilen zu zählen: gleich im Format BASIC (nennt den Wert)
+    formate.clear()
+    zeilenzahl = Regel("probe_zeilen", "staging.probe", "probe", "ExpectTableRowCountToBeBetween",
+                       {"min_value": 1, "max_value": 10})
+    ergebnis = pruefen.validieren_hier(frame, [zeilenzahl], {}, "probe")
+    assert formate == [("BASIC", ["probe_zeilen"])]
+    assert ergebnis["probe_zeilen"]["success"] and ergebnis["probe_zeilen"]["result"]["observed_value"] == 3
+    assert "unexpected_count" not in ergebnis["probe_zeilen"]["result"]  # der Bericht nennt den Wert, keine Zeilen

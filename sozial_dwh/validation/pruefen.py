@@ -230,17 +230,42 @@ def _noetige_spalten(spalten: list[str], regeln: list[Regel]) -> list[str]:
 def validieren_hier(frame: pd.DataFrame, regeln: list[Regel], parameter: dict[str, float],
                     name: str) -> dict[str, dict]:
     """Alle Regeln in einer GX-Validierung über `frame`, in diesem Prozess; Ergebnis je Regel-id: success, result
-    (mit `unexpected_index_list` der zeilen_id, wo eine Regel Zeilen verletzt) und exception.
+    (mit `unexpected_count` und `element_count`, `unexpected_index_list` der zeilen_id, wo eine Regel Zeilen verletzt)
+    und exception.
 
-    Zuerst im Ergebnisformat BASIC (Erfolg, Zahl der verletzenden Zeilen, beobachteter Wert), danach nur die Regeln, die
-    Zeilen verletzen, ein zweites Mal im Format COMPLETE: erst das nennt die verletzenden Zeilen. Gemessen (7 Regeln
-    über 3.000 Zeilen, `stg_bevoelkerung`): COMPLETE 64–100 ms je Validierung, BASIC 43 ms; ein Lauf des Beispiels
-    prüft 19-mal, fast immer ohne verletzte Zeile."""
-    ergebnisse = _gx_validieren(frame, regeln, parameter, name, "BASIC")
-    verletzt = [regel for regel in regeln if (ergebnisse[regel.id]["result"] or {}).get("unexpected_count")]
+    Zuerst nur Erfolg oder nicht (Ergebnisformat BOOLEAN_ONLY), danach nur die Regeln, die nicht bestehen, ein zweites
+    Mal im Format COMPLETE: erst das nennt Zahl und zeilen_id der verletzenden Zeilen. Eine bestandene Regel über
+    Zeilen (`_ueber_zeilen`, ohne `mostly`) hat keine verletzende Zeile: 0 von `len(frame)`. Regeln, die einen Wert
+    beobachten statt Zeilen zu zählen, prüft die erste Validierung im Format BASIC (es nennt den beobachteten Wert).
+    Gemessen (die 19 Validierungen eines Laufs des Beispiels, im selben Prozess): BASIC 0,39 s, BOOLEAN_ONLY 0,30 s;
+    COMPLETE für alles kostete je Validierung noch einmal gut das Doppelte. Fast immer besteht jede Regel."""
+    format_ = "BOOLEAN_ONLY" if all(_ueber_zeilen(regel) for regel in regeln) else "BASIC"
+    ergebnisse = _gx_validieren(frame, regeln, parameter, name, format_)
+    for regel in regeln if format_ == "BOOLEAN_ONLY" else []:
+        ergebnis = ergebnisse[regel.id]
+        if ergebnis["success"]:
+            ergebnis["result"] = {**(ergebnis["result"] or {}), "unexpected_count": 0, "element_count": len(frame)}
+    verletzt = [regel for regel in regeln if not ergebnisse[regel.id]["success"]
+                or (ergebnisse[regel.id]["result"] or {}).get("unexpected_count")]
     if verletzt:
         ergebnisse.update(_gx_validieren(frame, verletzt, parameter, name, "COMPLETE"))
     return ergebnisse
+
+
+def _ueber_zeilen(regel: Regel) -> bool:
+    """Zählt die Regel verletzende Zeilen (eine Map-Erwartung von GX) und hat kein `mostly` (dann heißt bestanden:
+    keine Zeile verletzt sie)?"""
+    _gx_importieren()  # zuerst: GX ohne die Module, die keine Regel braucht (`SPAETER_LADEN`)
+    import great_expectations.expectations as gxe
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+
+    klasse = getattr(gxe, regel.erwartung)
+    return (issubclass(klasse, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation))
+            and "mostly" not in regel.argumente)
 
 
 def _batch_definition():
