@@ -9,6 +9,8 @@ und der Index), derselbe Modus (WAL, den Dagster beim Anlegen setzt), dieselbe S
 
 `SqliteEreignisprotokoll` hält je Datei eine Engine mit einem kleinen Vorrat an Verbindungen; höchstens
 `OFFENE_DATEIEN` Dateien zugleich (die Oberfläche liest die Protokolle vieler Läufe), die älteste wird geschlossen.
+Ob es eine Tabelle des Index (oder eine Spalte von `asset_keys`) gibt, fragte Dagster bei fast jedem Ereignis über
+eine eigens gebaute Engine; hier über die offene, und was es gibt, bleibt gemerkt (`has_table`).
 Die Instanz des Projekts (`sozial_dwh.config.DAGSTER_YAML`) nimmt es ab Werk; wer PostgreSQL nimmt, braucht es nicht.
 
 Jede Verbindung schreibt mit `synchronous = NORMAL` (SQLite-Vorgabe ist FULL): im WAL-Modus wartet ein Festschreiben
