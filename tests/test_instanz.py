@@ -12,6 +12,9 @@ Echte Dagster-Instanzen auf der Platte (angelegt wie von `sozial-dwh`), echte LÃ
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -20,6 +23,7 @@ import pytest
 
 from pipelines.instanz import OFFENE_DATEIEN, SqliteEreignisprotokoll
 from sozial_dwh import config
+from sozial_dwh.config import REPO_ROOT
 
 
 @dg.asset
@@ -147,3 +151,20 @@ def test_tabellen_gemerkt_neue_gefunden_wipe_vergisst(instanz_ordner: Path) -> N
         neu = _lauf(instance)
         assert neu.success
         assert instance.get_latest_materialization_event(dg.AssetKey("doppelt")).run_id == neu.run_id
+
+
+def test_am_ende_des_prozesses_kein_wal_liegen_gelassen(instanz_ordner: Path) -> None:
+    # ein eigener Prozess wie `sozial-dwh run`: Definitions geladen (gc.freeze), ein Lauf, Ende ohne dispose
+    code = textwrap.dedent(f"""
+        import dagster as dg
+        import pipelines.definitions  # noqa: F401 (friert die geladenen Objekte ein, wie jeder Lauf des Projekts)
+        from tests.test_instanz import doppelt, zahl
+        instance = dg.DagsterInstance.from_config({str(instanz_ordner)!r})
+        assert dg.materialize([zahl, doppelt], instance=instance).success
+        print(len(instance.event_log_storage._engines))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert int(proc.stdout.split()[-1]) >= 2  # Lauf und Index waren bis zum Ende offen
+    laeufe = instanz_ordner / "history" / "runs"
+    assert list(laeufe.glob("*.db")) and not list(laeufe.glob("*.db-wal")), sorted(p.name for p in laeufe.iterdir())
