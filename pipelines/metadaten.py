@@ -22,12 +22,6 @@ def tabelle(spalten: Sequence[str], zeilen: Iterable[Sequence[object]]) -> dg.Ta
     return dg.MetadataValue.table(records=records, schema=schema)
 
 
-def frame_tabelle(frame) -> dg.TableMetadataValue:
-    """Ein pandas-DataFrame (z. B. die ersten Zeilen einer Tabelle) als Tabellenwert."""
-    spalten = [str(c) for c in frame.columns]
-    return tabelle(spalten, frame.itertuples(index=False, name=None))
-
-
 BEFUND_SPALTEN = ["Datei", "Ergebnis", "Grund", "Blatt", "Zeile", "Spalte", "Was zu tun ist"]
 
 
