@@ -21,6 +21,7 @@ import contextlib
 import datetime as dt
 import logging
 import multiprocessing
+import os
 import re
 import shutil
 import sys
@@ -91,6 +92,29 @@ class _Stand:
 
 _STAENDE: dict[str, _Stand] = {}
 _HANDLER: dict = {}  # Lauf -> Fortschritt im steuernden Prozess (für Schritte in anderen Prozessen)
+_KONSOLE: list = []  # wohin der Fortschritt des nächsten Laufs schreibt (`Ausgabe.loggers`)
+_KOPIEN: dict = {}  # (Gerät, Inode) des Ziels -> Strom auf einer Kopie seines Dateideskriptors
+
+
+def _an_der_umleitung_vorbei(stream: TextIO) -> TextIO:
+    """Ein Strom auf dasselbe Ziel wie `stream`, den Dagsters Mitschnitt der Schritte nicht umleitet.
+
+    Während ein Schritt läuft, leitet Dagster stdout und stderr des Prozesses in die Compute-Logs um (auf der Ebene
+    der Dateideskriptoren) und gibt sie über einen `tail -F`-Prozess wieder aus; der prüft nur jede Sekunde und wird
+    am Ende des Schritts beendet – die letzte Zeile eines Laufs ging so manchmal verloren. Der Fortschritt schreibt
+    deshalb auf eine Kopie des Deskriptors, angelegt, bevor der Lauf beginnt. Ströme ohne Deskriptor (StringIO)
+    leitet Dagster nicht um; sie bleiben, wie sie sind."""
+    try:
+        fd = stream.fileno()
+        ziel = os.fstat(fd)
+    except (AttributeError, OSError, ValueError):
+        return stream
+    schluessel = (ziel.st_dev, ziel.st_ino)
+    if schluessel not in _KOPIEN:
+        stream.flush()
+        _KOPIEN[schluessel] = open(os.dup(fd), "w", encoding=getattr(stream, "encoding", None) or "utf-8",
+                                   errors="replace", buffering=1)
+    return _KOPIEN[schluessel]
 
 
 
@@ -226,7 +250,8 @@ def fortschritt_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger = logging.Logger("sozial_dwh.fortschritt", logging.DEBUG)
     config = init_context.logger_config
     if config["aktiv"]:
-        logger.addHandler(_Fortschritt(sys.stderr, config["schritte"], init_context.run_id))
+        logger.addHandler(_Fortschritt(_KONSOLE[-1] if _KONSOLE else sys.stderr, config["schritte"],
+                                       init_context.run_id))
     return logger
 
 
@@ -270,7 +295,9 @@ class Ausgabe:
     stream: TextIO | None = None  # ohne Angabe: sys.stderr zur Zeit der Meldung
 
     def loggers(self, schritte: int = 0) -> dict:
-        """Der Teil `loggers` der Run-Konfiguration eines Laufs."""
+        """Der Teil `loggers` der Run-Konfiguration eines Laufs (vor dem Lauf aufzurufen: legt fest, wohin sein
+        Fortschritt schreibt)."""
+        _KONSOLE[:] = [_an_der_umleitung_vorbei(self.stream or sys.stderr)]
         return {
             "console": {"config": {"log_level": "CRITICAL"}},
             "fortschritt": {"config": {"aktiv": self.fortschritt, "schritte": schritte}},

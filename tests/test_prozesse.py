@@ -85,6 +85,14 @@ def test_lauf_in_zwei_prozessen_gleich_wie_in_einem(tmp_path: Path, monkeypatch:
     zeilen = [(int(n), int(m)) for n, m in re.findall(r"^\[\s*(\d+)/(\d+)\]", ausgabe, re.MULTILINE)]
     gesamt = max(m for _, m in zeilen)
     assert gesamt == 20 and sorted(n for n, m in zeilen if m == gesamt) == list(range(1, 21))
+    # je Berichtsausgabe (2020 und 2022 in berichte.csv des Beispiels) ihre Zeile; der Fortschritt schreibt an Dagsters
+    # Mitschnitt der Schritte vorbei (dessen `tail -F` verlor die letzte Zeile eines Laufs mitunter): keine
+    # Fortschrittszeile in den Compute-Logs
+    assert len(re.findall(r"^\[1/1\] Berichtsausgabe bauen – ", ausgabe, re.MULTILINE)) == 2
+    mitschnitte = list((zwei.home.parent / "dagster" / "storage").rglob("compute_logs/*.err"))
+    assert mitschnitte and not any("Berichtsausgabe bauen" in p.read_text(encoding="utf-8", errors="replace")
+                                   or "rechnen und prüfen –" in p.read_text(encoding="utf-8", errors="replace")
+                                   for p in mitschnitte)
     assert "DEBUG" not in ausgabe
 
     assert _werte(zwei) == _werte(einer) and len(_werte(zwei)) > 100
