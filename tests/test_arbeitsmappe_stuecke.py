@@ -92,3 +92,21 @@ def test_speicher_waechst_nicht_mit_den_zeilen(tmp_path: Path):
     klein = _spitze(tmp_path / "klein.xlsx", 500)
     gross = _spitze(tmp_path / "gross.xlsx", 5_000)
     assert gross < 2 * klein, f"Spitze {gross / 2**20:.1f} MB bei 5.000 Zeilen, {klein / 2**20:.1f} MB bei 500"
+
+
+def test_maske_in_anderer_zeilenfolge_gilt_fuer_ihre_zeile(tmp_path: Path):
+    # Die Schreiber lesen Werte und Maske spaltenweise (nicht mehr je Zelle über den Index): eine Maske in anderer
+    # Zeilenfolge als die Tabelle sperrt trotzdem genau ihre Zelle. Zeilen mit Index 30, 10, 20; die Maske (Folge
+    # 10, 20, 30) sperrt die Anzahl der Zeile mit Index 20 (N2), also die dritte Zeile der Ausgabe.
+    frame = pd.DataFrame({"ebene": ["sozialraum", "sozialraum", "gemeinde"], "nr": ["N3", "N1", "N2"],
+                          "text": ["c", "a", "b"], "anzahl": [3, 1, 2], "quote": [0.3, 0.5, 0.7]}, index=[30, 10, 20])
+    maske = pd.DataFrame(False, index=[10, 20, 30], columns=frame.columns)
+    maske.loc[20, "anzahl"] = True
+    csv = dateien.schreibe_csv(frame, maske, TABELLE, tmp_path / "probe.csv")
+    assert csv.read_bytes().decode("utf-8-sig").split("\r\n")[1:4] == ["N3;c;3;0,3", "N1;a;1;0,5", "N2;b;*;0,7"]
+    from openpyxl import load_workbook
+
+    ws = load_workbook(schreiben(tmp_path / "probe.xlsx", [(TABELLE, frame, maske)]))["Probe"]
+    # Kopf in Zeile 4, Daten ab Zeile 5; sichtbar: Nr, Sozialraum, Anzahl, Quote
+    assert [[c.value for c in zeile] for zeile in ws.iter_rows(min_row=5, max_row=7, max_col=4)] == [
+        ["N3", "c", 3, 0.3], ["N1", "a", 1, 0.5], ["N2", "b", "*", 0.7]]

@@ -129,11 +129,24 @@ def schreibe_csv(frame: pd.DataFrame, maske: pd.DataFrame, tabelle: Tabelle, pfa
     buffer = io.StringIO()
     spalten = tabelle.sichtbare
     buffer.write(";".join(_csv_feld(csv_textfeld(s.ueberschrift)) for s in spalten) + "\r\n")
-    for index in frame.index:
-        felder = [csv_text(s, frame.at[index, s.name], bool(maske.at[index, s.name])) for s in spalten]
+    werte, gesperrt = _spaltenweise(frame, maske, spalten)
+    for zeile in range(len(frame)):
+        felder = [csv_text(s, w[zeile], g[zeile]) for s, w, g in zip(spalten, werte, gesperrt, strict=True)]
         buffer.write(";".join(_csv_feld(f) for f in felder) + "\r\n")
     pfad.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
     return pfad
+
+
+def _spaltenweise(frame: pd.DataFrame, maske: pd.DataFrame,
+                  spalten: Sequence[Spalte]) -> tuple[list[list[object]], list[list[bool]]]:
+    """Die Werte der sichtbaren Spalten und ob sie gesperrt sind, je Spalte als Liste in der Zeilenfolge von `frame`
+    – dieselben Werte wie `frame.at[i, spalte]` (pandas-Array, nicht umgewandelt), ohne dessen Kosten je Zelle (bei
+    Tausenden Gebieten der größte Teil der Arbeitsmappe)."""
+    if not maske.index.equals(frame.index):
+        maske = maske.loc[frame.index]
+    werte = [list(frame[s.name].array) for s in spalten]
+    gesperrt = [[bool(x) for x in maske[s.name].array] for s in spalten]
+    return werte, gesperrt
 
 
 def _csv_feld(text: str) -> str:
@@ -163,8 +176,9 @@ def _spaltenbreiten(frame: pd.DataFrame, maske: pd.DataFrame, spalten: Sequence[
     Daten brechen nie um, Text ab seiner Breite (`Spalte.breite`, sonst `TEXT_BREITE_MAX`). Ist die Tabelle zu
     breit für eine Seite, werden zuerst die breitesten Textspalten schmaler."""
     breiten = []
-    for s, einzug in zip(spalten, _einzuege(spalten), strict=True):
-        texte = [GESPERRT if bool(maske.at[i, s.name]) else anzeige(s, frame.at[i, s.name]) for i in frame.index]
+    werte, gesperrt = _spaltenweise(frame, maske, spalten)
+    for s, einzug, w, g in zip(spalten, _einzuege(spalten), werte, gesperrt, strict=True):
+        texte = [GESPERRT if zu else anzeige(s, wert) for wert, zu in zip(w, g, strict=True)]
         zeilen = [z for t in texte for z in t.split("\n")]
         # fett gemessen: Summenzeilen sind fett
         natuerlich = max((druck.breite_fuer(z, fett=True) for z in zeilen), default=0.0)
@@ -261,16 +275,18 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
         ausrichtungen = [_ausrichtung(s, einzug) for s, einzug in zip(spalten, einzuege, strict=True)]
         formate = [zahlenformat(s) for s in spalten]
         summe = tabelle.summe_spalte
+        summen = list(frame[summe].array) if summe is not None and summe in frame.columns else None
+        werte, gesperrt = _spaltenweise(frame, maske, spalten)
         for von in range(0, len(frame), STUECK_ZEILEN):
-            indizes = frame.index[von:von + STUECK_ZEILEN]
-            for r, index in enumerate(indizes, start=kopf + 1 + von):
-                ist_summe = summe is not None and summe in frame.columns and frame.at[index, summe] == tabelle.summe_wert
+            bis = min(von + STUECK_ZEILEN, len(frame))
+            for r, zeile in enumerate(range(von, bis), start=kopf + 1 + von):
+                ist_summe = summen is not None and summen[zeile] == tabelle.summe_wert
                 for c, s in enumerate(spalten, start=1):
-                    if bool(maske.at[index, s.name]):
+                    if gesperrt[c - 1][zeile]:
                         cell = _zelle(ws, r, c, GESPERRT)
                         cell.alignment = Alignment(horizontal="right", vertical="top")
                     else:
-                        cell = _zelle(ws, r, c, zellwert(s, frame.at[index, s.name]))
+                        cell = _zelle(ws, r, c, zellwert(s, werte[c - 1][zeile]))
                         fmt = formate[c - 1]
                         if fmt:
                             cell.number_format = fmt
@@ -278,7 +294,7 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
                     if ist_summe:
                         cell.font = _SUMME
                         cell.border = _LINIE
-            druck.zeilenhoehen(ws, kopf + 1 + von, kopf + von + len(indizes), len(spalten))
+            druck.zeilenhoehen(ws, kopf + 1 + von, kopf + bis, len(spalten))
             yield None
         if ende > letzte_zeile:
             fuss = letzte_zeile + 2

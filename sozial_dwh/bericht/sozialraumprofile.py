@@ -266,6 +266,23 @@ class Grundlagen:
     unvollstaendig: dict[str, list[str]] = field(default_factory=dict)  # Sozialraum -> Gebiete ohne Form
     geometrie_quelle: str = ""
     quellen: str = ""
+    _zeilen: dict[str, dict] = field(default_factory=dict)  # Tabelle -> (Schlüssel -> erste Zeile), `erste_zeile`
+
+    def erste_zeile(self, tabelle: str, schluessel: tuple) -> Any:
+        """Index der ersten Zeile von `tabelle` („indikatoren“: (indikator_id, ebene, raum_id oder gemeinde_id),
+        „zeitreihe“: (ebene, raum_id oder gemeinde_id, Stichtag in ns)), None ohne Zeile. Einmal je Ausgabe
+        aufgestellt: Zeilen je Profil über die ganze Tabelle zu suchen wuchs mit Gebieten mal Profilen."""
+        if tabelle not in self._zeilen:
+            frame, _ = self.tabellen[tabelle]
+            # die Zeile eines Sozialraums über raum_id, die einer Gemeinde über gemeinde_id
+            kennung = frame["raum_id"].where(frame["ebene"] != "gemeinde", frame["gemeinde_id"])
+            spalten = ([frame["indikator_id"], frame["ebene"], kennung] if tabelle == "indikatoren" else
+                       [frame["ebene"], kennung, pd.to_datetime(frame["stichtag"]).map(lambda t: t.value)])
+            zeilen: dict[tuple, Any] = {}
+            for i, *teile in zip(frame.index, *spalten, strict=True):
+                zeilen.setdefault(tuple(teile), i)
+            self._zeilen[tabelle] = zeilen
+        return self._zeilen[tabelle].get(schluessel)
 
 
 def _reihenfolge(katalog: pd.DataFrame) -> list[str]:
@@ -285,30 +302,28 @@ def _kennzahlen(g: Grundlagen, kennung: str, gemeinde_id: str) -> list[dict[str,
     reihenfolge = {k: i for i, k in enumerate(_reihenfolge(g.indikatoren))}
     polaritaet = dict(zip(g.indikatoren["indikator_id"], g.indikatoren["polaritaet"], strict=True))
     zeilen = []
-    for indikator_id, teil in frame.groupby("indikator_id", sort=False):
-        sr = teil[(teil["ebene"] == "sozialraum") & (teil["raum_id"] == kennung)]
-        gm = teil[(teil["ebene"] == "gemeinde") & (teil["gemeinde_id"] == gemeinde_id)]
-        if sr.empty:
+    for indikator_id in frame["indikator_id"].unique():
+        i = g.erste_zeile("indikatoren", (indikator_id, "sozialraum", kennung))
+        j = g.erste_zeile("indikatoren", (indikator_id, "gemeinde", gemeinde_id))
+        if i is None:
             continue
-        i = sr.index[0]
-        einheit = _text(sr.at[i, "einheit"])
+        einheit = _text(frame.at[i, "einheit"])
         stellen = stellen_fuer(einheit)
         zeile = {
-            "kennung": str(indikator_id), "indikator": _text(sr.at[i, "indikator"]), "einheit": einheit,
-            "hinweis": _text(sr.at[i, "hinweis"]),
-            "wert": zelle(sr.at[i, "wert"], _gesperrt(maske, i, "wert"), stellen),
-            "veraenderung": zelle(sr.at[i, "veraenderung_bericht"], _gesperrt(maske, i, "veraenderung_bericht"),
+            "kennung": str(indikator_id), "indikator": _text(frame.at[i, "indikator"]), "einheit": einheit,
+            "hinweis": _text(frame.at[i, "hinweis"]),
+            "wert": zelle(frame.at[i, "wert"], _gesperrt(maske, i, "wert"), stellen),
+            "veraenderung": zelle(frame.at[i, "veraenderung_bericht"], _gesperrt(maske, i, "veraenderung_bericht"),
                                   stellen, vorzeichen=True),
             "gemeinde": KEIN_WERT, "gemeinde_veraenderung": KEIN_WERT, "lage": "",
         }
-        if not gm.empty:  # der Gemeindewert aus der Zeile der Gemeinde, mit deren Sperrung
-            j = gm.index[0]
-            zeile["gemeinde"] = zelle(gm.at[j, "wert"], _gesperrt(maske, j, "wert"), stellen)
-            zeile["gemeinde_veraenderung"] = zelle(gm.at[j, "veraenderung_bericht"],
+        if j is not None:  # der Gemeindewert aus der Zeile der Gemeinde, mit deren Sperrung
+            zeile["gemeinde"] = zelle(frame.at[j, "wert"], _gesperrt(maske, j, "wert"), stellen)
+            zeile["gemeinde_veraenderung"] = zelle(frame.at[j, "veraenderung_bericht"],
                                                    _gesperrt(maske, j, "veraenderung_bericht"), stellen,
                                                    vorzeichen=True)
         richtung = int(polaritaet.get(indikator_id, 0) or 0)
-        abweichung = sr.at[i, "abweichung"]
+        abweichung = frame.at[i, "abweichung"]
         if richtung and not _gesperrt(maske, i, "abweichung") and not pd.isna(abweichung) \
                 and zeile["gemeinde"] not in (GESPERRT, KEIN_WERT) and zeile["wert"] not in (GESPERRT, KEIN_WERT):
             gezeigt = round(float(abweichung), stellen)
@@ -322,29 +337,26 @@ def _verlauf(g: Grundlagen, kennung: str, gemeinde_id: str, name: str, gemeinde:
     frame, maske = g.tabellen["zeitreihe"]
     if frame.empty:
         return None
-    tage = sorted({pd.Timestamp(t) for t in frame["stichtag"]
+    tage = sorted({pd.Timestamp(t) for t in frame["stichtag"].unique()
                    if pd.Timestamp(t) <= pd.Timestamp(g.ausgabe.stichtag)})[-STICHTAGE:]
     if not tage:
         return None
     jahresende = all((t.month, t.day) == (12, 31) for t in tage)
     beschriftung = [f"{t.year}" if jahresende else f"{t:%d.%m.%y}" for t in tage]
-    stichtag = pd.to_datetime(frame["stichtag"])
     reihen, grafiken = [], []
     for spalte, titel, einheit in VERLAUF:
         werte: dict[str, tuple[list[str], list[float | None]]] = {}
-        for art, bedingung in (("sozialraum", (frame["ebene"] == "sozialraum") & (frame["raum_id"] == kennung)),
-                               ("gemeinde", (frame["ebene"] == "gemeinde") & (frame["gemeinde_id"] == gemeinde_id))):
+        for art, raum in (("sozialraum", kennung), ("gemeinde", gemeinde_id)):
             texte, zahlen = [], []
             for t in tage:
-                treffer = frame[bedingung & (stichtag == t)]
-                if treffer.empty:
+                i = g.erste_zeile("zeitreihe", (art, raum, t.value))
+                if i is None:
                     texte.append(KEIN_WERT)
                     zahlen.append(None)
                     continue
-                i = treffer.index[0]
                 gesperrt = _gesperrt(maske, i, spalte)
-                texte.append(zelle(treffer.at[i, spalte], gesperrt, 1))
-                w = treffer.at[i, spalte]
+                texte.append(zelle(frame.at[i, spalte], gesperrt, 1))
+                w = frame.at[i, spalte]
                 zahlen.append(None if gesperrt or w is None or pd.isna(w) else round(float(w), 1))
             werte[art] = (texte, zahlen)
         reihen.append({"titel": f"{titel} ({einheit})", "sozialraum": werte["sozialraum"][0],
