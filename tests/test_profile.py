@@ -171,13 +171,7 @@ def test_aus_den_veroeffentlichten_tabellen_byte_gleich(demo):
     ziel = demo.exports / "sozialbericht_2022" / "profile"
     with duckdb.connect(str(demo.warehouse), read_only=True) as con:
         ausgabe = ausgabe_mod.lade_ausgabe(con, "2022")
-        tabellen = {}
-        for name in ("indikatoren", "zeitreihe", "sozialindex", "konferenz", "massnahmen"):
-            frame = con.execute(f"select * exclude (bericht_id) from bericht.{name} where bericht_id = '2022' "
-                                "order by all desc").df()
-            gesperrt = frame.pop("gesperrte_spalten")
-            maske = pd.DataFrame({c: [c in list(g) for g in gesperrt] for c in frame.columns}, index=frame.index)
-            tabellen[name] = (frame, maske)
+        tabellen = _tabellen_der_ausgabe(con)
         quellen = {q: ausgabe_mod._quellen_namen(con, ausgabe).get(q, q)
                    for q in {r[0] for r in ausgabe_mod._quellen_rows(con, ausgabe)}}
         grundlagen = sp.grundlagen(con, ausgabe, tabellen, quellen)
@@ -189,6 +183,41 @@ def test_aus_den_veroeffentlichten_tabellen_byte_gleich(demo):
     # als Datum trägt das PDF nur das der Ausgabe (Entwurf: der Stichtag), nie die Uhrzeit des Laufs
     datum = PdfReader(ziel / "SR01.pdf").metadata.creation_date
     assert datum.date() == dt.date(2022, 12, 31) and (datum.hour, datum.minute) == (0, 0)
+
+
+def test_lagekarte_zeigt_nur_die_eigene_gemeinde(demo):
+    """Hält das Warehouse mehrere Gemeinden (ein Kreis), zeigt die Lagekarte eines Sozialraums ihn in seiner Gemeinde:
+    ein Sozialraum einer anderen Gemeinde, 50 km östlich, ändert an der Karte von SR01 nichts (vorher: ein Pfad mehr
+    und ein Ausschnitt über beide Gemeinden)."""
+    from shapely import affinity
+
+    with duckdb.connect(str(demo.warehouse), read_only=True) as con:
+        ausgabe = ausgabe_mod.lade_ausgabe(con, "2022")
+        g = sp.grundlagen(con, ausgabe, _tabellen_der_ausgabe(con), {})
+    vorher = sp.profil_daten(g, "SR01")["karte"]
+    # Pfade: die übrigen Sozialräume, SR01 zweimal (Fläche, Umriss), seine Gebiete, der Gemeindeumriss, Maßstab, Nordpfeil
+    eigene = len([k for k in g.gebiete.loc[g.gebiete["sozialraum_id"] == "SR01", "gebiet_id"] if k in g.formen_gebiete])
+    assert vorher.count("<path") == (len(g.formen_sr) - 1) + 2 + eigene + 1 + 2
+    fremd = affinity.translate(g.formen_sr["SR01"], xoff=50_000)
+    g.formen_sr = {**g.formen_sr, "G002-SR01": fremd}
+    g.gebiete = pd.concat([g.gebiete, pd.DataFrame([{"gebiet_id": "2101", "sozialraum_id": "G002-SR01",
+                                                     "sozialraum": "Zentrum – Nachbargemeinde",
+                                                     "gemeinde_id": "09999999", "gemeinde": "Nachbargemeinde"}])],
+                          ignore_index=True)
+    g._gemeinden.clear()
+    assert sp.profil_daten(g, "SR01")["karte"] == vorher
+
+
+def _tabellen_der_ausgabe(con) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Die veröffentlichten Tabellen der Ausgabe 2022 aus `bericht.*` (gesperrte Zellen NULL) mit ihrer Sperrmaske."""
+    tabellen = {}
+    for name in ("indikatoren", "zeitreihe", "sozialindex", "konferenz", "massnahmen"):
+        frame = con.execute(f"select * exclude (bericht_id) from bericht.{name} where bericht_id = '2022' "
+                            "order by all desc").df()
+        gesperrt = frame.pop("gesperrte_spalten")
+        tabellen[name] = (frame, pd.DataFrame({c: [c in list(x) for x in gesperrt] for c in frame.columns},
+                                              index=frame.index))
+    return tabellen
 
 
 def test_fehler_beim_setzen_haelt_die_ausgabe_nicht_auf(tmp_path: Path):

@@ -135,8 +135,9 @@ def _massstab_m(breite_m: float) -> int:
 
 def lagekarte(kennung: str, name: str, formen_sr: Mapping[str, Any], gebiete: Sequence[Any],
               umriss: Sequence[Any], gemeinde: str, breite: float = 320.0) -> str:
-    """Kleine Karte (SVG): alle Sozialräume hell, der Sozialraum `kennung` hervorgehoben mit seinen Gebieten,
-    Gemeindegrenze, Maßstab und Nordpfeil. Koordinaten in EPSG:25832 (Meter), im SVG auf `breite` Einheiten."""
+    """Kleine Karte (SVG): die Sozialräume `formen_sr` (die seiner Gemeinde) hell, der Sozialraum `kennung`
+    hervorgehoben mit seinen Gebieten, Gemeindegrenze, Maßstab und Nordpfeil. Koordinaten in EPSG:25832 (Meter), im
+    SVG auf `breite` Einheiten."""
     import shapely
 
     x0, y0, x1, y1 = shapely.total_bounds([*formen_sr.values(), *umriss])
@@ -267,6 +268,16 @@ class Grundlagen:
     geometrie_quelle: str = ""
     quellen: str = ""
     _zeilen: dict[str, dict] = field(default_factory=dict)  # Tabelle -> (Schlüssel -> erste Zeile), `erste_zeile`
+    _gemeinden: dict[str, dict] = field(default_factory=dict)  # Gemeinde -> Flächen ihrer Sozialräume
+
+    def formen_der_gemeinde(self, gemeinde_id: str) -> dict[str, Any]:
+        """Die Flächen der Sozialräume einer Gemeinde: die Lagekarte zeigt den Sozialraum in seiner Gemeinde, auch
+        wenn das Warehouse mehrere Gemeinden (einen Kreis) hält."""
+        if not self._gemeinden:
+            gemeinde_von = dict(zip(self.gebiete["sozialraum_id"], self.gebiete["gemeinde_id"], strict=True))
+            for k, form in self.formen_sr.items():
+                self._gemeinden.setdefault(str(gemeinde_von.get(k)), {})[k] = form
+        return self._gemeinden.get(gemeinde_id, {})
 
     def erste_zeile(self, tabelle: str, schluessel: tuple) -> Any:
         """Index der ersten Zeile von `tabelle` („indikatoren“: (indikator_id, ebene, raum_id oder gemeinde_id),
@@ -449,8 +460,8 @@ def profil_daten(g: Grundlagen, kennung: str) -> dict[str, Any]:
     if kennung in g.formen_sr:
         eigene = [g.formen_gebiete[k] for k in g.gebiete.loc[g.gebiete["sozialraum_id"] == kennung, "gebiet_id"]
                   if k in g.formen_gebiete]
-        karte = lagekarte(kennung, name, g.formen_sr, eigene, [g.umriss[gemeinde_id]] if gemeinde_id in g.umriss
-                          else [], gemeinde)
+        karte = lagekarte(kennung, name, g.formen_der_gemeinde(gemeinde_id), eigene,
+                          [g.umriss[gemeinde_id]] if gemeinde_id in g.umriss else [], gemeinde)
         karte_hinweis = g.geometrie_quelle
         if g.unvollstaendig.get(kennung):
             karte_hinweis += (f" Fläche unvollständig, ohne Gebiet {', '.join(g.unvollstaendig[kennung])} "
