@@ -12,6 +12,7 @@ Gliederung `profile/<id>.pdf` (A4, Typst) und `.html` (ohne externe Verweise), n
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -199,13 +200,11 @@ def test_lagekarte_zeigt_nur_die_eigene_gemeinde(demo):
     eigene = len([k for k in g.gebiete.loc[g.gebiete["sozialraum_id"] == "SR01", "gebiet_id"] if k in g.formen_gebiete])
     assert vorher.count("<path") == (len(g.formen_sr) - 1) + 2 + eigene + 1 + 2
     fremd = affinity.translate(g.formen_sr["SR01"], xoff=50_000)
-    g.formen_sr = {**g.formen_sr, "G002-SR01": fremd}
-    g.gebiete = pd.concat([g.gebiete, pd.DataFrame([{"gebiet_id": "2101", "sozialraum_id": "G002-SR01",
-                                                     "sozialraum": "Zentrum – Nachbargemeinde",
-                                                     "gemeinde_id": "09999999", "gemeinde": "Nachbargemeinde"}])],
-                          ignore_index=True)
-    g._gemeinden.clear()
-    assert sp.profil_daten(g, "SR01")["karte"] == vorher
+    nachbar = pd.DataFrame([{"gebiet_id": "2101", "sozialraum_id": "G002-SR01", "sozialraum": "Zentrum – Nachbargemeinde",
+                             "gemeinde_id": "09999999", "gemeinde": "Nachbargemeinde"}])
+    mit_nachbar = dataclasses.replace(g, formen_sr={**g.formen_sr, "G002-SR01": fremd},
+                                      gebiete=pd.concat([g.gebiete, nachbar], ignore_index=True))
+    assert sp.profil_daten(mit_nachbar, "SR01")["karte"] == vorher
 
 
 def _tabellen_der_ausgabe(con) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:

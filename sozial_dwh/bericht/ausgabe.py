@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -204,7 +205,8 @@ def _tabellen_speichern(con, ausgabe: Ausgabe, tabellen, jetzt: dt.datetime, pru
             veroeffentlicht = frame.mask(maske)
             veroeffentlicht.insert(0, "bericht_id", ausgabe.bericht_id)
             veroeffentlicht["gesperrte_spalten"] = pd.Series(  # Listen, auch in einer leeren Tabelle
-                [[c for c in maske.columns if maske.at[i, c]] for i in maske.index], index=maske.index, dtype=object)
+                [[c for c, gesperrt in zip(maske.columns, reihe, strict=True) if gesperrt]
+                 for reihe in maske.to_numpy(dtype=bool)], index=maske.index, dtype=object)
             # DuckDB schließt den Typ einer Textspalte aus den ersten Zeilen; sind die alle leer (keine gesperrte Zelle,
             # kein Hinweis), wäre es NULL, und der erste Wert danach scheitert. Deshalb alle Zeilen ansehen.
             con.execute(f"set pandas_analyze_sample = {max(len(veroeffentlicht), 1000)}")
@@ -290,41 +292,69 @@ def _untertitel(ausgabe: Ausgabe) -> str:
     return text
 
 
+def _je_gemeinde(frame: pd.DataFrame, gemeinde_von: dict | None) -> list[tuple[str, str, pd.DataFrame]]:
+    """Die Zeilen einer Tabelle je Gemeinde (Folge der Tabelle): (gemeinde_id, Name der Gemeinde, Zeilen).
+    `gemeinde_von`: raum_id eines Sozialraums -> gemeinde_id, für Tabellen ohne Spalte gemeinde_id; None: nur eine
+    Gemeinde, alle Zeilen zusammen."""
+    if gemeinde_von is None:
+        return [("", "", frame)] if len(frame) else []
+    gemeinde = frame["gemeinde_id"] if "gemeinde_id" in frame.columns else frame["raum_id"].map(gemeinde_von)
+    namen = dict(zip(frame.loc[frame["ebene"] == "gemeinde", "gemeinde_id" if "gemeinde_id" in frame.columns
+                               else "raum_id"], frame.loc[frame["ebene"] == "gemeinde", "raum"], strict=False))
+    return [(str(g), str(namen.get(g, g)), frame[gemeinde == g]) for g in dict.fromkeys(gemeinde.dropna())]
+
+
 def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
+    """Die Grafiken neben den Tabellen. Hält die Ausgabe mehrere Gemeinden (ein Kreis), entsteht jede Grafik je
+    Gemeinde (`<name>_<gemeinde_id>.png`, Titel mit der Gemeinde, Bezugslinie ihr eigener Wert) – eine Grafik über
+    alle Sozialräume eines Kreises wäre Zehntausende Pixel hoch und ohne Bezug."""
     from sozial_dwh.bericht import grafiken
 
     nach_name = {t.name: (frame.mask(maske), t) for t, frame, maske in tabellen}
     # „*“ erklärt jede Grafik selbst, nur wenn sie ein „*“ zeigt
     quelle = f"Quelle: eigene Berechnung, Stichtag {ausgabe.stichtag:%d.%m.%Y}"
-    pfade = []
+    datum = f"{ausgabe.stichtag:%d.%m.%Y}"
     leistungen, _ = nach_name["sozialleistungen"]
-    teile = leistungen[leistungen["ebene"] == "sozialraum"]
-    gemeinde = leistungen.loc[leistungen["ebene"] == "gemeinde", "sgb2_quote"]
-    if len(teile):
-        pfade.append(grafiken.balken_mit_gemeinde(
-            pd.DataFrame({"name": teile["raum"], "wert": pd.to_numeric(teile["sgb2_quote"], errors="coerce")}),
-            # Bezugslinie nur bei einer Gemeinde (mehrere Gemeinden haben je eigene Werte)
-            None if len(gemeinde) != 1 or pd.isna(gemeinde.iloc[0]) else float(gemeinde.iloc[0]),
-            f"SGB-II-Quote nach Sozialräumen, {ausgabe.stichtag:%d.%m.%Y}", "%",
-            ordner_ / "sgb2_quote_sozialraeume.png", quelle))
+    sozialraeume = leistungen[leistungen["ebene"] == "sozialraum"]
+    mehrere = len(set(leistungen["gemeinde_id"].dropna())) > 1
+    gemeinde_von = dict(zip(sozialraeume["raum_id"], sozialraeume["gemeinde_id"], strict=False)) if mehrere else None
+
+    def ziel(name: str, gemeinde_id: str) -> Path:
+        return ordner_ / (f"{name}_{re.sub(r'[^A-Za-z0-9_.-]', '_', gemeinde_id)}.png" if mehrere else f"{name}.png")
+
+    def titel(text: str, gemeinde: str) -> str:
+        return f"{text}, {gemeinde}" if mehrere else text
+
+    pfade = []
+    for gemeinde_id, gemeinde, teil in _je_gemeinde(leistungen, gemeinde_von):
+        teile = teil[teil["ebene"] == "sozialraum"]
+        bezug = teil.loc[teil["ebene"] == "gemeinde", "sgb2_quote"]
+        if len(teile):
+            pfade.append(grafiken.balken_mit_gemeinde(
+                pd.DataFrame({"name": teile["raum"], "wert": pd.to_numeric(teile["sgb2_quote"], errors="coerce")}),
+                None if len(bezug) != 1 or pd.isna(bezug.iloc[0]) else float(bezug.iloc[0]),
+                titel(f"SGB-II-Quote nach Sozialräumen, {datum}", gemeinde), "%",
+                ziel("sgb2_quote_sozialraeume", gemeinde_id), quelle))
     index, _ = nach_name["sozialindex"]
     if len(index):
         grenzen = [(k, None if g is None else float(g)) for k, g in con.execute(
             "select klasse, try_cast(nullif(obergrenze, '') as double) from raw.ref_sozialindex_klassen "
             "where index = 'status' order by cast(rang as integer)").fetchall()]
-        pfade.append(grafiken.sozialindex_klassen(
-            pd.DataFrame({"name": index["raum"], "statusindex": pd.to_numeric(index["statusindex"]),
-                          "statusklasse": index["statusklasse"]}),
-            f"Sozialindex: Statusklassen der Sozialräume, {ausgabe.stichtag:%d.%m.%Y}",
-            ordner_ / "sozialindex_klassen.png", grenzen, quelle))
+        namen = {g: n for g, n, _ in _je_gemeinde(leistungen, gemeinde_von)}
+        for gemeinde_id, _, teil in _je_gemeinde(index, gemeinde_von):
+            pfade.append(grafiken.sozialindex_klassen(
+                pd.DataFrame({"name": teil["raum"], "statusindex": pd.to_numeric(teil["statusindex"]),
+                              "statusklasse": teil["statusklasse"]}),
+                titel(f"Sozialindex: Statusklassen der Sozialräume, {datum}", namen.get(gemeinde_id, gemeinde_id)),
+                ziel("sozialindex_klassen", gemeinde_id), grenzen, quelle))
     reihe, _ = nach_name["zeitreihe"]
-    if len(reihe):
+    for gemeinde_id, gemeinde, teil in _je_gemeinde(reihe, gemeinde_von):
         pfade.append(grafiken.zeitreihe(
-            pd.DataFrame({"stichtag": pd.to_datetime(reihe["stichtag"]).dt.date, "reihe": reihe["raum"],
-                          "wert": pd.to_numeric(reihe["sgb2_quote"], errors="coerce")}),
-            "SGB-II-Quote im Zeitverlauf", "%", ordner_ / "sgb2_quote_zeitreihe.png",
-            gemeinde=str(reihe.loc[reihe["ebene"] == "gemeinde", "raum"].iloc[0])
-            if (reihe["ebene"] == "gemeinde").any() else None, quelle=quelle))
+            pd.DataFrame({"stichtag": pd.to_datetime(teil["stichtag"]).dt.date, "reihe": teil["raum"],
+                          "wert": pd.to_numeric(teil["sgb2_quote"], errors="coerce")}),
+            titel("SGB-II-Quote im Zeitverlauf", gemeinde), "%", ziel("sgb2_quote_zeitreihe", gemeinde_id),
+            gemeinde=str(teil.loc[teil["ebene"] == "gemeinde", "raum"].iloc[0])
+            if (teil["ebene"] == "gemeinde").any() else None, quelle=quelle))
     return pfade
 
 

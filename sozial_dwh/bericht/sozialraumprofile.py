@@ -267,8 +267,15 @@ class Grundlagen:
     unvollstaendig: dict[str, list[str]] = field(default_factory=dict)  # Sozialraum -> Gebiete ohne Form
     geometrie_quelle: str = ""
     quellen: str = ""
-    _zeilen: dict[str, dict] = field(default_factory=dict)  # Tabelle -> (Schlüssel -> erste Zeile), `erste_zeile`
-    _gemeinden: dict[str, dict] = field(default_factory=dict)  # Gemeinde -> Flächen ihrer Sozialräume
+    _zeilen: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # Tabelle -> (Schlüssel -> erste Zeile), `erste_zeile`
+    _gemeinden: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # Gemeinde -> Flächen ihrer Sozialräume
+    _sozialraeume: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)  # Sozialraum -> seine Zeilen in `gebiete`
+
+    def gebiete_des_sozialraums(self, kennung: str) -> pd.DataFrame:
+        """Die Zeilen von `gebiete` eines Sozialraums (in ihrer Folge)."""
+        if not self._sozialraeume:
+            self._sozialraeume.update(dict(iter(self.gebiete.groupby("sozialraum_id", sort=False))))
+        return self._sozialraeume[kennung]
 
     def formen_der_gemeinde(self, gemeinde_id: str) -> dict[str, Any]:
         """Die Flächen der Sozialräume einer Gemeinde: die Lagekarte zeigt den Sozialraum in seiner Gemeinde, auch
@@ -452,14 +459,14 @@ def _massnahmen(g: Grundlagen, name: str) -> list[dict[str, str]]:
 def profil_daten(g: Grundlagen, kennung: str) -> dict[str, Any]:
     """Alle Texte eines Profils (Zahlen schon deutsch formatiert, gesperrt „*“) und seine SVG-Grafiken."""
     a = g.ausgabe
-    zeile = g.gebiete[g.gebiete["sozialraum_id"] == kennung].iloc[0]
+    teil = g.gebiete_des_sozialraums(kennung)
+    zeile = teil.iloc[0]
     name, gemeinde_id, gemeinde = str(zeile["sozialraum"]), str(zeile["gemeinde_id"]), str(zeile["gemeinde"])
     kennzahlen = _kennzahlen(g, kennung, gemeinde_id)
     verlauf = _verlauf(g, kennung, gemeinde_id, name, gemeinde)
     karte, karte_hinweis = None, "Keine Karte: keine verwendbare Geometrie."
     if kennung in g.formen_sr:
-        eigene = [g.formen_gebiete[k] for k in g.gebiete.loc[g.gebiete["sozialraum_id"] == kennung, "gebiet_id"]
-                  if k in g.formen_gebiete]
+        eigene = [g.formen_gebiete[k] for k in teil["gebiet_id"] if k in g.formen_gebiete]
         karte = lagekarte(kennung, name, g.formen_der_gemeinde(gemeinde_id), eigene,
                           [g.umriss[gemeinde_id]] if gemeinde_id in g.umriss else [], gemeinde)
         karte_hinweis = g.geometrie_quelle
