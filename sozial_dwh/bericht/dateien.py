@@ -10,6 +10,7 @@ negative („-1,5“ in einer Spalte der Veränderungen).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import io
@@ -277,16 +278,23 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
         summe = tabelle.summe_spalte
         summen = list(frame[summe].array) if summe is not None and summe in frame.columns else None
         werte, gesperrt = _spaltenweise(frame, maske, spalten)
+        stile: dict[tuple, object] = {}  # (Spalte, gesperrt, Summenzeile, Formelzeichen) -> Formatierung der Zelle
         for von in range(0, len(frame), STUECK_ZEILEN):
             bis = min(von + STUECK_ZEILEN, len(frame))
             for r, zeile in enumerate(range(von, bis), start=kopf + 1 + von):
                 ist_summe = summen is not None and summen[zeile] == tabelle.summe_wert
                 for c, s in enumerate(spalten, start=1):
-                    if gesperrt[c - 1][zeile]:
-                        cell = _zelle(ws, r, c, GESPERRT)
+                    zu = gesperrt[c - 1][zeile]
+                    cell = _zelle(ws, r, c, GESPERRT if zu else zellwert(s, werte[c - 1][zeile]))
+                    # Zellen mit gleichem Schlüssel haben dieselbe Formatierung: sie einmal setzen (openpyxl trägt
+                    # sie dabei im Workbook ein, in derselben Folge wie zuvor Zelle für Zelle) und danach kopieren
+                    schluessel = (c, zu, ist_summe, isinstance(cell.value, str) and cell.quotePrefix)
+                    if schluessel in stile:
+                        cell._style = copy.copy(stile[schluessel])
+                        continue
+                    if zu:
                         cell.alignment = Alignment(horizontal="right", vertical="top")
                     else:
-                        cell = _zelle(ws, r, c, zellwert(s, werte[c - 1][zeile]))
                         fmt = formate[c - 1]
                         if fmt:
                             cell.number_format = fmt
@@ -294,6 +302,7 @@ def _blatt_tabelle(wb: Workbook, frame: pd.DataFrame, maske: pd.DataFrame, tabel
                     if ist_summe:
                         cell.font = _SUMME
                         cell.border = _LINIE
+                    stile[schluessel] = copy.copy(cell._style)
             druck.zeilenhoehen(ws, kopf + 1 + von, kopf + bis, len(spalten))
             yield None
         if ende > letzte_zeile:
