@@ -186,6 +186,21 @@ def test_aus_den_veroeffentlichten_tabellen_byte_gleich(demo):
     assert datum.date() == dt.date(2022, 12, 31) and (datum.hour, datum.minute) == (0, 0)
 
 
+def test_in_zwei_faeden_gesetzt_byte_gleich(demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Ab `FAEDEN_AB` Profilen setzen zwei Fäden die PDFs (ein Kreis hat Tausende): hier schon ab einem, auf dieselben
+    Profile wie im Export (dort nacheinander, das Beispiel hat weniger als 20 Sozialräume) – dieselben Bytes."""
+    monkeypatch.setattr(sp, "FAEDEN_AB", 1)
+    ziel = demo.exports / "sozialbericht_2022" / "profile"
+    with duckdb.connect(str(demo.warehouse), read_only=True) as con:
+        ausgabe = ausgabe_mod.lade_ausgabe(con, "2022")
+        quellen = {q: ausgabe_mod._quellen_namen(con, ausgabe).get(q, q)
+                   for q in {r[0] for r in ausgabe_mod._quellen_rows(con, ausgabe)}}
+        ergebnis = sp.profile_der_ausgabe(con, ausgabe, _tabellen_der_ausgabe(con), tmp_path, quellen)
+    namen = sorted(p.name for p in ergebnis.pfade)
+    assert namen == sorted(p.name for p in ziel.iterdir()) and len(namen) == 2 * len(sozialraeume(demo))
+    assert all((tmp_path / "profile" / n).read_bytes() == (ziel / n).read_bytes() for n in namen)
+
+
 def test_lagekarte_zeigt_nur_die_eigene_gemeinde(demo):
     """Hält das Warehouse mehrere Gemeinden (ein Kreis), zeigt die Lagekarte eines Sozialraums ihn in seiner Gemeinde:
     ein Sozialraum einer anderen Gemeinde, 50 km östlich, ändert an der Karte von SR01 nichts (vorher: ein Pfad mehr

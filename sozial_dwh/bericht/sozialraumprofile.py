@@ -25,10 +25,15 @@ das der Ausgabe (Freigabe, sonst Stichtag), keine Zeitstempel, feste Reihenfolge
 
 from __future__ import annotations
 
+import collections
+import concurrent.futures
+import contextlib
 import json
 import math
+import os
 import re
 import shutil
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -598,22 +603,49 @@ def _tabellen_quellen(name: str) -> tuple[str, ...]:
     return tabelle(name).quellen
 
 
+FAEDEN_AB = 20  # ab so vielen Profilen setzen zwei Fäden die PDFs (ein weiterer Compiler lädt die Schriften neu)
+
+
 def profile_der_ausgabe(con, ausgabe, tabellen: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]], ordner: Path,
                         quellen: Mapping[str, str], geometrie=None) -> ProfilErgebnis:
-    """Je Sozialraum der heutigen Gliederung `ordner/profile/<sozialraum_id>.pdf` und `.html`."""
+    """Je Sozialraum der heutigen Gliederung `ordner/profile/<sozialraum_id>.pdf` und `.html`.
+
+    Bei vielen Profilen (ein Kreis: Tausende Sozialräume) setzt Typst die PDFs in zwei Fäden neben der Arbeit dieses
+    Fadens (Daten und HTML): Typst gibt Pythons Interpreter-Sperre beim Setzen frei; je Faden ein eigener Compiler
+    (einer lässt sich nicht aus zwei Fäden zugleich benutzen). Dieselben Bytes wie nacheinander."""
     g = grundlagen(con, ausgabe, tabellen, quellen, geometrie)
     ziel = ordner / ORDNER
     ziel.mkdir(parents=True, exist_ok=True)
+    kennungen = [str(k) for k in dict.fromkeys(g.gebiete["sozialraum_id"])]
     setzer = Setzer()
-    pfade = []
-    for kennung in dict.fromkeys(g.gebiete["sozialraum_id"]):
-        daten = profil_daten(g, str(kennung))
-        datei = karten.svg_id("profil", str(kennung)).removeprefix("profil-")
-        html = ziel / f"{datei}.html"
-        html.write_text(setzer.html_text(daten), encoding="utf-8", newline="\n")
-        pdf = ziel / f"{datei}.pdf"
-        pdf.write_bytes(setzer.pdf(daten))
-        pfade += [pdf, html]
+    faeden = min(2, os.cpu_count() or 1) if len(kennungen) >= FAEDEN_AB else 1
+    je_faden = threading.local()
+
+    def pdf_setzen(daten: Mapping[str, Any]) -> bytes:
+        if not hasattr(je_faden, "setzer"):
+            je_faden.setzer = Setzer()
+        return je_faden.setzer.pdf(daten)
+
+    pfade: list[Path] = []
+    offen: collections.deque = collections.deque()  # (Datei, gesetztes PDF), höchstens 4 je Faden
+    with concurrent.futures.ThreadPoolExecutor(faeden) if faeden > 1 else contextlib.nullcontext() as pool:
+        for kennung in kennungen:
+            daten = profil_daten(g, kennung)
+            datei = karten.svg_id("profil", kennung).removeprefix("profil-")
+            html = ziel / f"{datei}.html"
+            html.write_text(setzer.html_text(daten), encoding="utf-8", newline="\n")
+            pdf = ziel / f"{datei}.pdf"
+            if pool is None:
+                pdf.write_bytes(setzer.pdf(daten))
+            else:
+                offen.append((pdf, pool.submit(pdf_setzen, daten)))
+                while len(offen) > 4 * faeden:
+                    fertig, zukunft = offen.popleft()
+                    fertig.write_bytes(zukunft.result())
+            pfade += [pdf, html]
+        while offen:
+            fertig, zukunft = offen.popleft()
+            fertig.write_bytes(zukunft.result())
     return ProfilErgebnis(pfade)
 
 
