@@ -251,9 +251,12 @@ def _namen(namen: pd.Series) -> list[str]:
     return ["\n".join(_zeilen(str(n), 26)) or str(n) for n in namen]
 
 
-def _hoehe_fuer(n: int) -> float:
-    """Balkengrafiken: 10 cm, bei mehr als etwa 12 Sozialräumen höher, damit die Namen lesbar bleiben."""
-    return max(HOEHE_CM, 4.0 + 0.5 * n)
+def _hoehe_fuer(namen: Sequence[str], unten_cm: float = 0.0) -> float:
+    """Balkengrafiken: 10 cm, bei mehr als etwa 12 Sozialräumen höher, damit die Namen lesbar bleiben; je weitere
+    Zeile eines umbrochenen Namens (`_namen`) 0,4 cm mehr, dazu `unten_cm` für eine Legende unter der Achse – beides
+    nur, wenn ein Name umbricht (lange Namen, etwa „Zentrum – Beispielgemeinde 002“ in einem Kreis)."""
+    zusatz = sum(name.count("\n") for name in namen)
+    return max(HOEHE_CM, 4.0 + 0.5 * len(namen) + (0.4 * zusatz + unten_cm if zusatz else 0.0))
 
 
 def _grenzen_x(werte: Sequence[float], rand: float = 0.14) -> tuple[float, float]:
@@ -381,7 +384,7 @@ def _balken_figur(
     lo, hi = _grenzen_x([*zahlen, *([gemeinde] if gemeinde is not None else [])], rand=0.16)
     spanne = hi - lo
 
-    fig = _neue_figur(_hoehe_fuer(len(werte)))
+    fig = _neue_figur(_hoehe_fuer(_namen(werte["name"])))
     ax = fig.add_subplot()
     namen = _namen(werte["name"])
     _balkenachsen(ax, namen, einheit, kopfzeile=gemeinde is not None)
@@ -489,7 +492,7 @@ def _sozialindex_figur(
     lo, hi = _grenzen_x([*zahlen, *linien], rand=0.12)
     spanne = hi - lo
 
-    fig = _neue_figur(_hoehe_fuer(len(frame)))
+    fig = _neue_figur(_hoehe_fuer(_namen(frame["name"]), unten_cm=2.5))
     # Legende in einer eigenen (unsichtbaren) Zeile unter der Grafik: so ordnet das Layout sie zwischen
     # Achse und Fußzeile ein
     raster = fig.add_gridspec(2, 1, height_ratios=(14, 1))
