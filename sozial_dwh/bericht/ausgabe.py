@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -292,16 +291,14 @@ def _untertitel(ausgabe: Ausgabe) -> str:
     return text
 
 
-def _je_gemeinde(frame: pd.DataFrame, gemeinde_von: dict | None) -> list[tuple[str, str, pd.DataFrame]]:
-    """Die Zeilen einer Tabelle je Gemeinde (Folge der Tabelle): (gemeinde_id, Name der Gemeinde, Zeilen).
-    `gemeinde_von`: raum_id eines Sozialraums -> gemeinde_id, für Tabellen ohne Spalte gemeinde_id; None: nur eine
-    Gemeinde, alle Zeilen zusammen."""
+def _je_gemeinde(frame: pd.DataFrame, gemeinde_von: dict | None) -> list[tuple[str, pd.DataFrame]]:
+    """Die Zeilen einer Tabelle je Gemeinde, in der Folge der Tabelle: (gemeinde_id, Zeilen). `gemeinde_von`:
+    raum_id eines Sozialraums -> gemeinde_id, für Tabellen ohne Spalte gemeinde_id; None: nur eine Gemeinde, alle
+    Zeilen zusammen."""
     if gemeinde_von is None:
-        return [("", "", frame)] if len(frame) else []
+        return [("", frame)] if len(frame) else []
     gemeinde = frame["gemeinde_id"] if "gemeinde_id" in frame.columns else frame["raum_id"].map(gemeinde_von)
-    namen = dict(zip(frame.loc[frame["ebene"] == "gemeinde", "gemeinde_id" if "gemeinde_id" in frame.columns
-                               else "raum_id"], frame.loc[frame["ebene"] == "gemeinde", "raum"], strict=False))
-    return [(str(g), str(namen.get(g, g)), frame[gemeinde == g]) for g in dict.fromkeys(gemeinde.dropna())]
+    return [(str(g), frame[gemeinde == g]) for g in dict.fromkeys(gemeinde.dropna())]
 
 
 def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
@@ -316,43 +313,44 @@ def _grafiken(con, ausgabe: Ausgabe, tabellen, ordner_: Path) -> list[Path]:
     datum = f"{ausgabe.stichtag:%d.%m.%Y}"
     leistungen, _ = nach_name["sozialleistungen"]
     sozialraeume = leistungen[leistungen["ebene"] == "sozialraum"]
+    gemeinden = leistungen[leistungen["ebene"] == "gemeinde"]
     mehrere = len(set(leistungen["gemeinde_id"].dropna())) > 1
     gemeinde_von = dict(zip(sozialraeume["raum_id"], sozialraeume["gemeinde_id"], strict=False)) if mehrere else None
+    namen = dict(zip(gemeinden["gemeinde_id"].astype(str), gemeinden["raum"], strict=False))
 
     def ziel(name: str, gemeinde_id: str) -> Path:
-        return ordner_ / (f"{name}_{re.sub(r'[^A-Za-z0-9_.-]', '_', gemeinde_id)}.png" if mehrere else f"{name}.png")
+        return ordner_ / (f"{name}_{karten_mod.sicher(gemeinde_id)}.png" if mehrere else f"{name}.png")
 
-    def titel(text: str, gemeinde: str) -> str:
-        return f"{text}, {gemeinde}" if mehrere else text
+    def titel(text: str, gemeinde_id: str) -> str:
+        return f"{text}, {namen.get(gemeinde_id, gemeinde_id)}" if mehrere else text
 
     pfade = []
-    for gemeinde_id, gemeinde, teil in _je_gemeinde(leistungen, gemeinde_von):
+    for gemeinde_id, teil in _je_gemeinde(leistungen, gemeinde_von):
         teile = teil[teil["ebene"] == "sozialraum"]
         bezug = teil.loc[teil["ebene"] == "gemeinde", "sgb2_quote"]
         if len(teile):
             pfade.append(grafiken.balken_mit_gemeinde(
                 pd.DataFrame({"name": teile["raum"], "wert": pd.to_numeric(teile["sgb2_quote"], errors="coerce")}),
                 None if len(bezug) != 1 or pd.isna(bezug.iloc[0]) else float(bezug.iloc[0]),
-                titel(f"SGB-II-Quote nach Sozialräumen, {datum}", gemeinde), "%",
+                titel(f"SGB-II-Quote nach Sozialräumen, {datum}", gemeinde_id), "%",
                 ziel("sgb2_quote_sozialraeume", gemeinde_id), quelle))
     index, _ = nach_name["sozialindex"]
     if len(index):
         grenzen = [(k, None if g is None else float(g)) for k, g in con.execute(
             "select klasse, try_cast(nullif(obergrenze, '') as double) from raw.ref_sozialindex_klassen "
             "where index = 'status' order by cast(rang as integer)").fetchall()]
-        namen = {g: n for g, n, _ in _je_gemeinde(leistungen, gemeinde_von)}
-        for gemeinde_id, _, teil in _je_gemeinde(index, gemeinde_von):
+        for gemeinde_id, teil in _je_gemeinde(index, gemeinde_von):
             pfade.append(grafiken.sozialindex_klassen(
                 pd.DataFrame({"name": teil["raum"], "statusindex": pd.to_numeric(teil["statusindex"]),
                               "statusklasse": teil["statusklasse"]}),
-                titel(f"Sozialindex: Statusklassen der Sozialräume, {datum}", namen.get(gemeinde_id, gemeinde_id)),
+                titel(f"Sozialindex: Statusklassen der Sozialräume, {datum}", gemeinde_id),
                 ziel("sozialindex_klassen", gemeinde_id), grenzen, quelle))
     reihe, _ = nach_name["zeitreihe"]
-    for gemeinde_id, gemeinde, teil in _je_gemeinde(reihe, gemeinde_von):
+    for gemeinde_id, teil in _je_gemeinde(reihe, gemeinde_von):
         pfade.append(grafiken.zeitreihe(
             pd.DataFrame({"stichtag": pd.to_datetime(teil["stichtag"]).dt.date, "reihe": teil["raum"],
                           "wert": pd.to_numeric(teil["sgb2_quote"], errors="coerce")}),
-            titel("SGB-II-Quote im Zeitverlauf", gemeinde), "%", ziel("sgb2_quote_zeitreihe", gemeinde_id),
+            titel("SGB-II-Quote im Zeitverlauf", gemeinde_id), "%", ziel("sgb2_quote_zeitreihe", gemeinde_id),
             gemeinde=str(teil.loc[teil["ebene"] == "gemeinde", "raum"].iloc[0])
             if (teil["ebene"] == "gemeinde").any() else None, quelle=quelle))
     return pfade

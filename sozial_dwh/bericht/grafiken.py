@@ -384,9 +384,9 @@ def _balken_figur(
     lo, hi = _grenzen_x([*zahlen, *([gemeinde] if gemeinde is not None else [])], rand=0.16)
     spanne = hi - lo
 
-    fig = _neue_figur(_hoehe_fuer(_namen(werte["name"])))
-    ax = fig.add_subplot()
     namen = _namen(werte["name"])
+    fig = _neue_figur(_hoehe_fuer(namen))
+    ax = fig.add_subplot()
     _balkenachsen(ax, namen, einheit, kopfzeile=gemeinde is not None)
     ax.set_xlim(lo, hi)
     fussnoten = []
@@ -492,14 +492,15 @@ def _sozialindex_figur(
     lo, hi = _grenzen_x([*zahlen, *linien], rand=0.12)
     spanne = hi - lo
 
-    fig = _neue_figur(_hoehe_fuer(_namen(frame["name"]), unten_cm=2.5))
+    namen = _namen(frame["name"])
+    fig = _neue_figur(_hoehe_fuer(namen, unten_cm=2.5))
     # Legende in einer eigenen (unsichtbaren) Zeile unter der Grafik: so ordnet das Layout sie zwischen
     # Achse und Fußzeile ein
     raster = fig.add_gridspec(2, 1, height_ratios=(14, 1))
     ax = fig.add_subplot(raster[0])
     ax_legende = fig.add_subplot(raster[1])
     ax_legende.axis("off")
-    _balkenachsen(ax, _namen(frame["name"]), "", kopfzeile=bool(linien))
+    _balkenachsen(ax, namen, "", kopfzeile=bool(linien))
     ax.set_xlim(lo, hi)
     ax.set_xlabel("Statusindex (über 0: ungünstiger als der Durchschnitt)")
     fussnoten = []

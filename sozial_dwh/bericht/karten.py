@@ -225,9 +225,14 @@ def mss_farben(status: int, dynamik: int) -> list[list[str]]:
             for s in range(status)]
 
 
+def sicher(kennung: str) -> str:
+    """Ein Schlüssel als Teil eines Dateinamens oder einer XML-Kennung: nur Buchstaben, Ziffern, `_.-`."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", kennung)
+
+
 def svg_id(art: str, kennung: str) -> str:
     """Eine gültige XML-Kennung für das SVG, z. B. `beschriftung-101`."""
-    return f"{art}-" + re.sub(r"[^A-Za-z0-9_.-]", "_", kennung)
+    return f"{art}-" + sicher(kennung)
 
 
 def _hell(farbe: str) -> bool:

@@ -272,9 +272,11 @@ class Grundlagen:
     unvollstaendig: dict[str, list[str]] = field(default_factory=dict)  # Sozialraum -> Gebiete ohne Form
     geometrie_quelle: str = ""
     quellen: str = ""
-    _zeilen: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # Tabelle -> (Schlüssel -> erste Zeile), `erste_zeile`
-    _gemeinden: dict[str, dict] = field(default_factory=dict, init=False, repr=False)  # Gemeinde -> Flächen ihrer Sozialräume
-    _sozialraeume: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)  # Sozialraum -> seine Zeilen in `gebiete`
+    # einmal je Ausgabe aufgestellt: Tabelle -> (Schlüssel -> erste Zeile) für `erste_zeile`, Gemeinde -> Flächen
+    # ihrer Sozialräume, Sozialraum -> seine Zeilen in `gebiete`
+    _zeilen: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
+    _gemeinden: dict[str, dict] = field(default_factory=dict, init=False, repr=False)
+    _sozialraeume: dict[str, pd.DataFrame] = field(default_factory=dict, init=False, repr=False)
 
     def gebiete_des_sozialraums(self, kennung: str) -> pd.DataFrame:
         """Die Zeilen von `gebiete` eines Sozialraums (in ihrer Folge)."""
@@ -325,7 +327,7 @@ def _kennzahlen(g: Grundlagen, kennung: str, gemeinde_id: str) -> list[dict[str,
     reihenfolge = {k: i for i, k in enumerate(_reihenfolge(g.indikatoren))}
     polaritaet = dict(zip(g.indikatoren["indikator_id"], g.indikatoren["polaritaet"], strict=True))
     zeilen = []
-    for indikator_id in frame["indikator_id"].unique():
+    for indikator_id in frame["indikator_id"].dropna().unique():
         i = g.erste_zeile("indikatoren", (indikator_id, "sozialraum", kennung))
         j = g.erste_zeile("indikatoren", (indikator_id, "gemeinde", gemeinde_id))
         if i is None:
@@ -631,7 +633,7 @@ def profile_der_ausgabe(con, ausgabe, tabellen: Mapping[str, tuple[pd.DataFrame,
     with concurrent.futures.ThreadPoolExecutor(faeden) if faeden > 1 else contextlib.nullcontext() as pool:
         for kennung in kennungen:
             daten = profil_daten(g, kennung)
-            datei = karten.svg_id("profil", kennung).removeprefix("profil-")
+            datei = karten.sicher(kennung)
             html = ziel / f"{datei}.html"
             html.write_text(setzer.html_text(daten), encoding="utf-8", newline="\n")
             pdf = ziel / f"{datei}.pdf"
